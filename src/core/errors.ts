@@ -1,0 +1,65 @@
+import type { CircuitState } from './machine.js';
+
+// A registered symbol, not a class identity, so two copies of the library recognise each other's errors.
+const BRAND = Symbol.for('circuitry.CircuitOpenError');
+
+/**
+ * The error a call gets when the circuit does not let it run: the circuit is open, or it is
+ * half-open and every trial slot is taken. The guarded function was not called.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getUser('42');
+ * } catch (error) {
+ *   if (isCircuitOpenError(error)) console.log(`users-api is down, retry in ${error.retryAfter} ms`);
+ * }
+ * ```
+ */
+export class CircuitOpenError extends Error {
+  /** The name of the breaker that rejected the call. */
+  readonly breakerName: string;
+  /** Milliseconds until the breaker may admit a trial call; 0 if it may already. */
+  readonly retryAfter: number;
+  /** The state the breaker was in when it rejected the call. */
+  readonly state: Exclude<CircuitState, 'closed'>;
+
+  /**
+   * @param breakerName - the rejecting breaker's name
+   * @param retryAfter - milliseconds until a trial call may be admitted
+   * @param state - `'open'`, or `'half-open'` when every trial slot was taken
+   * @param cause - the failure that opened the circuit, when known
+   */
+  constructor(
+    breakerName: string,
+    retryAfter: number,
+    state: Exclude<CircuitState, 'closed'> = 'open',
+    cause?: unknown,
+  ) {
+    super(describe(breakerName, retryAfter, state), cause === undefined ? undefined : { cause });
+    this.breakerName = breakerName;
+    this.retryAfter = retryAfter;
+    this.state = state;
+  }
+}
+
+Object.defineProperty(CircuitOpenError.prototype, 'name', { value: 'CircuitOpenError', writable: true, configurable: true });
+Object.defineProperty(CircuitOpenError.prototype, BRAND, { value: true });
+
+function describe(name: string, retryAfter: number, state: Exclude<CircuitState, 'closed'>): string {
+  const wait = Math.ceil(retryAfter);
+  if (state === 'half-open') {
+    return `Circuit "${name}" is half-open and its trial calls are all in flight; a slot frees up when one settles, or in ${wait} ms at the latest`;
+  }
+  return wait > 0
+    ? `Circuit "${name}" is open; a trial call will be allowed in ${wait} ms`
+    : `Circuit "${name}" is open; a trial call is allowed now`;
+}
+
+/**
+ * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry
+ * loaded in the same process (where `instanceof` would say false).
+ */
+export function isCircuitOpenError(error: unknown): error is CircuitOpenError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}

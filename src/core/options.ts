@@ -1,0 +1,143 @@
+import type { CircuitBreaker } from '../breaker.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { describeValue } from './describe-value.js';
+import type { ExpectedError } from './error-filter.js';
+import { compileErrorFilter } from './error-filter.js';
+import type { CircuitState } from './machine.js';
+import type { ErrorReporter } from './report.js';
+import { warnProcess } from './report.js';
+
+/** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
+export interface BreakerOptions {
+  /** Consecutive counted failures that open the circuit. Default 5. */
+  failureThreshold?: number;
+  /** Milliseconds the circuit stays open before it admits a trial call. Default 30,000. */
+  recoveryTimeout?: number;
+  /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
+  halfOpenMaxCalls?: number;
+  /** Trial successes in a row that close the circuit again. Default 1. */
+  successThreshold?: number;
+  /**
+   * Which errors count as failures: an `Error` class (subclasses match too), an array of them, or
+   * a predicate. Other errors pass through untouched and count neither way. Default: every error.
+   */
+  expectedError?: ExpectedError;
+  /** Called when the circuit opens. */
+  onOpen?: (breaker: CircuitBreaker) => void;
+  /** Called when the circuit closes again. */
+  onClose?: (breaker: CircuitBreaker) => void;
+  /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
+  onHalfOpen?: (breaker: CircuitBreaker) => void;
+  /** Called after every real change of state (never for closed → closed), after the specific listener. */
+  onStateChange?: (from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void;
+  /** A name for messages, errors and metrics. Default: the guarded function's name, or `Class.method`. */
+  name?: string;
+  /** The time source, in milliseconds. Default: `Date.now()`. */
+  clock?: Clock;
+  /**
+   * Receives errors that circuitry contains: a throwing listener, clock or `expectedError`
+   * predicate. Default: a process warning named `CircuitryWarning`.
+   */
+  reportError?: ErrorReporter;
+}
+
+/** Options with defaults applied, checked, and frozen in shape. */
+export interface ResolvedBreakerOptions {
+  readonly failureThreshold: number;
+  readonly recoveryTimeout: number;
+  readonly halfOpenMaxCalls: number;
+  readonly successThreshold: number;
+  /** Undefined when every error counts, so the hot path can skip the call. */
+  readonly isExpected: ((error: unknown) => boolean) | undefined;
+  readonly onOpen: ((breaker: CircuitBreaker) => void) | undefined;
+  readonly onClose: ((breaker: CircuitBreaker) => void) | undefined;
+  readonly onHalfOpen: ((breaker: CircuitBreaker) => void) | undefined;
+  readonly onStateChange: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;
+  readonly name: string | undefined;
+  readonly clock: Clock;
+  readonly reportError: ErrorReporter;
+}
+
+const BREAKER_KEYS = [
+  'failureThreshold',
+  'recoveryTimeout',
+  'halfOpenMaxCalls',
+  'successThreshold',
+  'expectedError',
+  'onOpen',
+  'onClose',
+  'onHalfOpen',
+  'onStateChange',
+  'name',
+  'clock',
+  'reportError',
+] as const satisfies readonly (keyof BreakerOptions)[];
+
+/** The option names a breaker accepts. */
+export const breakerOptionNames: ReadonlySet<string> = new Set(BREAKER_KEYS);
+
+/**
+ * Applies defaults and checks every option, throwing a `TypeError` or `RangeError` that names the
+ * option and the value. `extraKeys` are accepted and left for the caller to read.
+ */
+export function resolveBreakerOptions(options: unknown, extraKeys: ReadonlySet<string> = new Set()): ResolvedBreakerOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`circuit options must be an object, got ${describeValue(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!breakerOptionNames.has(key) && !extraKeys.has(key)) throw new TypeError(`unknown circuit option "${key}"`);
+  }
+  const clock = o.clock ?? systemClock;
+  if (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function') {
+    throw new TypeError(`clock must be an object with a now() method, got ${describeValue(o.clock)}`);
+  }
+  const name = o.name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
+  }
+  return {
+    failureThreshold: positiveInteger(o, 'failureThreshold', 5),
+    recoveryTimeout: positiveDuration(o, 'recoveryTimeout', 30_000),
+    halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', 1),
+    successThreshold: positiveInteger(o, 'successThreshold', 1),
+    isExpected: compileErrorFilter(o.expectedError as ExpectedError | undefined),
+    onOpen: optionalFunction(o, 'onOpen'),
+    onClose: optionalFunction(o, 'onClose'),
+    onHalfOpen: optionalFunction(o, 'onHalfOpen'),
+    onStateChange: optionalFunction(o, 'onStateChange'),
+    name,
+    clock: clock as Clock,
+    reportError: optionalFunction(o, 'reportError') ?? warnProcess,
+  };
+}
+
+function positiveInteger(o: Record<string, unknown>, key: string, fallback: number): number {
+  const value = o[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${key} must be a positive integer, got ${describeValue(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${key} must be a positive integer, got ${describeValue(value)}`);
+  return value;
+}
+
+function positiveDuration(o: Record<string, unknown>, key: string, fallback: number): number {
+  const value = o[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${key} must be a positive finite number of milliseconds, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${key} must be a positive finite number of milliseconds, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Checks an optional function-valued option. */
+export function optionalFunction<F>(o: Record<string, unknown>, key: string): F | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describeValue(value)}`);
+  return value as F;
+}

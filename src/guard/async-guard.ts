@@ -1,0 +1,94 @@
+import type { BreakerCore } from '../breaker-core.js';
+import { recordError, rejection } from '../breaker-core.js';
+import { admit, recordSuccess, REJECTED } from '../core/machine.js';
+import type { Fallback } from './fallback.js';
+import { runFallback } from './fallback.js';
+
+/**
+ * Wraps `fn` so that each call goes through the breaker and returns a promise. Nothing throws
+ * synchronously: a synchronous throw, a rejection and a refused call all become rejections.
+ */
+export function guardAsync(
+  fn: (...args: unknown[]) => unknown,
+  core: BreakerCore,
+  fallback: Fallback | undefined,
+): (...args: unknown[]) => Promise<unknown> {
+  const machine = core.machine;
+  // While closed every call shares one token, so the observers are made once per closed period,
+  // not once per call.
+  let observedToken = REJECTED;
+  let onValue: (value: unknown) => void = () => {};
+  let onError: (error: unknown) => void = () => {};
+  const observe = (token: number): void => {
+    observedToken = token;
+    onValue = () => recordSuccess(machine, token);
+    onError = (error) => {
+      recordError(core, token, error);
+    };
+  };
+
+  return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const token = admit(machine, core.now);
+    if (token === REJECTED) {
+      const error = rejection(core);
+      return fallback === undefined ? Promise.reject(error) : settleWithFallback(fallback, this, error, args);
+    }
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      return failed(core, token, error, fallback, this, args);
+    }
+    if (!(result instanceof Promise)) {
+      if (!isThenable(result)) {
+        recordSuccess(machine, token);
+        return Promise.resolve(result);
+      }
+      result = Promise.resolve(result);
+    }
+    const promise = result as Promise<unknown>;
+    if (fallback === undefined) {
+      // The caller gets the function's own promise; the breaker watches it from the side, and
+      // its reaction runs before the caller's because it was attached first.
+      if (token !== observedToken) observe(token);
+      promise.then(onValue, onError);
+      return promise;
+    }
+    const self = this;
+    return promise.then(
+      (value) => {
+        recordSuccess(machine, token);
+        return value;
+      },
+      (error: unknown) => failed(core, token, error, fallback, self, args),
+    );
+  };
+}
+
+function failed(
+  core: BreakerCore,
+  token: number,
+  error: unknown,
+  fallback: Fallback | undefined,
+  self: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  const counted = recordError(core, token, error);
+  return counted && fallback !== undefined ? settleWithFallback(fallback, self, error, args) : Promise.reject(error);
+}
+
+function settleWithFallback(fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(runFallback(fallback, self, error, args));
+  } catch (fallbackError) {
+    return Promise.reject(fallbackError);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,34 @@
+import type { BreakerCore } from '../breaker-core.js';
+import { recordError, rejection } from '../breaker-core.js';
+import { admit, recordSuccess, REJECTED } from '../core/machine.js';
+import type { Fallback } from './fallback.js';
+import { runFallback } from './fallback.js';
+
+/**
+ * Wraps a synchronous `fn` so that each call goes through the breaker and stays synchronous: it
+ * returns the value or throws, {@link CircuitOpenError} included.
+ */
+export function guardSync(
+  fn: (...args: unknown[]) => unknown,
+  core: BreakerCore,
+  fallback: Fallback | undefined,
+): (...args: unknown[]) => unknown {
+  const machine = core.machine;
+  return function guarded(this: unknown, ...args: unknown[]): unknown {
+    const token = admit(machine, core.now);
+    if (token === REJECTED) {
+      const error = rejection(core);
+      if (fallback === undefined) throw error;
+      return runFallback(fallback, this, error, args);
+    }
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      if (recordError(core, token, error) && fallback !== undefined) return runFallback(fallback, this, error, args);
+      throw error;
+    }
+    recordSuccess(machine, token);
+    return result;
+  };
+}

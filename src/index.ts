@@ -1,0 +1,14 @@
+export { CircuitBreaker } from './breaker.js';
+export type { Clock } from './core/clock.js';
+export { CircuitOpenError, isCircuitOpenError } from './core/errors.js';
+export type { ErrorClass, ExpectedError } from './core/error-filter.js';
+export type { CircuitState } from './core/machine.js';
+export type { BreakerOptions } from './core/options.js';
+export type { ErrorReporter, ErrorSource } from './core/report.js';
+export type { Fallback } from './guard/fallback.js';
+export { breakerOf } from './wrap/breaker-of.js';
+export type { AsyncMethodDecorator, CircuitGuarded } from './wrap/circuit.js';
+export { circuit } from './wrap/circuit.js';
+export type { CircuitSyncGuarded, SyncMethodDecorator } from './wrap/circuit-sync.js';
+export { circuitSync } from './wrap/circuit-sync.js';
+export type { CircuitDecoratorOptions, CircuitOptions } from './wrap/guard-spec.js';

@@ -1,0 +1,56 @@
+import type { CircuitBreaker } from '../breaker.js';
+import { guardSync } from '../guard/sync-guard.js';
+import type { CircuitDecoratorOptions, CircuitOptions } from './guard-spec.js';
+import { guardEntry } from './method-guard.js';
+
+/** A function guarded by `circuitSync`: the original's signature, and the breaker behind it. */
+export type CircuitSyncGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) => R) & {
+  /** The breaker guarding this function. */
+  readonly breaker: CircuitBreaker;
+};
+
+/** The decorator `@circuitSync(...)` returns, for either decorator standard. */
+export interface SyncMethodDecorator {
+  <This, A extends any[], R>(
+    method: (this: This, ...args: A) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+  ): (this: This, ...args: A) => R;
+  <M extends (...args: any[]) => unknown>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): TypedPropertyDescriptor<M>;
+}
+
+/** Guards a synchronous method (standard decorators), default options. */
+export function circuitSync<This, A extends any[], R>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+): (this: This, ...args: A) => R;
+/** Guards a synchronous method (`experimentalDecorators`), default options. */
+export function circuitSync<M extends (...args: any[]) => unknown>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+): TypedPropertyDescriptor<M>;
+/**
+ * Guards a synchronous `fn` and keeps it synchronous: it returns the value (or the fallback's)
+ * or throws, {@link CircuitOpenError} included. For functions that return promises use `circuit`.
+ *
+ * @example
+ * ```ts
+ * const parse = circuitSync((raw: string) => JSON.parse(raw) as User, { expectedError: SyntaxError });
+ * ```
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function circuitSync<T, A extends unknown[], R, F = never>(
+  fn: (this: T, ...args: A) => R,
+  options?: CircuitOptions<A, F> | CircuitBreaker,
+): CircuitSyncGuarded<T, A, R | F>;
+/** A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or `@circuitSync(breaker)`. */
+export function circuitSync(options?: CircuitDecoratorOptions | CircuitBreaker): SyncMethodDecorator;
+export function circuitSync(...params: unknown[]): unknown {
+  return entry(...params);
+}
+
+const entry = guardEntry({ api: 'circuitSync', guard: guardSync, isAsync: false });

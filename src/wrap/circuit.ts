@@ -1,0 +1,78 @@
+import type { CircuitBreaker } from '../breaker.js';
+import { guardAsync } from '../guard/async-guard.js';
+import type { CircuitDecoratorOptions, CircuitOptions } from './guard-spec.js';
+import type { Guard } from './method-guard.js';
+import { guardEntry } from './method-guard.js';
+
+/**
+ * A function guarded by `circuit`: the original's parameters and `this`, a promise of its result
+ * (or of the fallback's), and the breaker behind it.
+ */
+export type CircuitGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) => Promise<R>) & {
+  /** The breaker guarding this function. */
+  readonly breaker: CircuitBreaker;
+};
+
+/**
+ * The decorator `@circuit(...)` returns. It fits TypeScript's standard decorators and
+ * `experimentalDecorators` alike, and only methods that return a promise.
+ */
+export interface AsyncMethodDecorator {
+  <This, A extends any[], R extends PromiseLike<unknown>>(
+    method: (this: This, ...args: A) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+  ): (this: This, ...args: A) => R;
+  <M extends (...args: any[]) => PromiseLike<unknown>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): TypedPropertyDescriptor<M>;
+}
+
+/**
+ * Guards an async method with a circuit breaker (standard decorators): `@circuit` with no
+ * arguments uses the default options, one breaker for every instance.
+ */
+export function circuit<This, A extends any[], R extends PromiseLike<unknown>>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+): (this: This, ...args: A) => R;
+/** Guards an async method with a circuit breaker (`experimentalDecorators`), default options. */
+export function circuit<M extends (...args: any[]) => PromiseLike<unknown>>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+): TypedPropertyDescriptor<M>;
+/**
+ * Guards `fn` with a circuit breaker: a new one made from `options`, or a shared one. The result
+ * has `fn`'s parameters and `this` and always returns a promise: a synchronous throw, a rejection
+ * and a refused call ({@link CircuitOpenError}) all arrive as rejections.
+ *
+ * @example
+ * ```ts
+ * const getUser = circuit(async (id: string) => api.get(id), { failureThreshold: 5 });
+ * getUser.breaker.state; // 'closed'
+ * ```
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function circuit<T, A extends unknown[], R, F = never>(
+  fn: (this: T, ...args: A) => R,
+  options?: CircuitOptions<A, F> | CircuitBreaker,
+): CircuitGuarded<T, A, Awaited<R> | Awaited<F>>;
+/**
+ * A decorator for async methods: `@circuit()`, `@circuit(options)` or `@circuit(breaker)`.
+ *
+ * @example
+ * ```ts
+ * class UsersClient {
+ *   @circuit({ failureThreshold: 3 }) async get(id: string) { ... }
+ * }
+ * ```
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function circuit(options?: CircuitDecoratorOptions | CircuitBreaker): AsyncMethodDecorator;
+export function circuit(...params: unknown[]): unknown {
+  return entry(...params);
+}
+
+const entry = guardEntry({ api: 'circuit', guard: guardAsync as Guard, isAsync: true });
