@@ -35,16 +35,14 @@ export function lookupBreaker(fn: unknown, self: unknown): CircuitBreaker | unde
  */
 export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
   return function entry(first?: unknown, second?: unknown, third?: unknown): unknown {
-    if (typeof first === 'function' && isDecoratorContext(second)) {
-      return decorateStandard(kind, parseGuardSpec(undefined, true), first as AnyFunction, second);
-    }
+    if (isDecoratorContext(second)) return decorateStandard(kind, parseGuardSpec(undefined, true), first, second);
     if (isLegacyDecoratorCall(first, second)) {
       return decorateLegacy(kind, parseGuardSpec(undefined, true), first as object, second, third);
     }
     if (typeof first === 'function') return guardFunction(kind, first as AnyFunction, second);
     const spec = parseGuardSpec(first, true);
     return function decorator(target: unknown, key: unknown, descriptor?: unknown): unknown {
-      if (typeof target === 'function' && isDecoratorContext(key)) return decorateStandard(kind, spec, target as AnyFunction, key);
+      if (isDecoratorContext(key)) return decorateStandard(kind, spec, target, key);
       if (isLegacyDecoratorCall(target, key)) return decorateLegacy(kind, spec, target as object, key, descriptor);
       throw new TypeError(`@${kind.api}(...) must decorate a method, got ${describeValue(target)}`);
     };
@@ -78,11 +76,11 @@ function isLegacyDecoratorCall(target: unknown, key: unknown): key is string | s
   );
 }
 
-function decorateStandard(kind: GuardKind, spec: GuardSpec, method: AnyFunction, context: DecoratorContext): AnyFunction {
-  if (context.kind !== 'method') {
+function decorateStandard(kind: GuardKind, spec: GuardSpec, method: unknown, context: DecoratorContext): AnyFunction {
+  if (context.kind !== 'method' || typeof method !== 'function') {
     throw new TypeError(`@${kind.api} can only decorate methods, not the ${context.kind} ${describeKey(context.name ?? "(anonymous)")}`);
   }
-  return guardMethod(kind, spec, method, context.name, undefined);
+  return guardMethod(kind, spec, method as AnyFunction, context.name, undefined);
 }
 
 function decorateLegacy(kind: GuardKind, spec: GuardSpec, target: object, key: string | symbol, descriptor: unknown): PropertyDescriptor {

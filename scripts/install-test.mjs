@@ -1,0 +1,76 @@
+// Packs circuitry as npm would publish it, installs the tarball into a scratch project and uses
+// it from ESM, from CommonJS and from TypeScript (both module kinds, legacy decorators with
+// emitDecoratorMetadata), so what users install is what we test.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'circuitry-install-'));
+const run = (cmd, args, cwd = scratch) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+
+try {
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
+  const files = packed[0].files.map((f) => f.path).sort();
+  const unexpected = files.filter((f) => !/^(dist\/index\.(c?js|d\.c?ts)|package\.json|README\.md|LICENSE)$/.test(f));
+  if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
+
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(scratch, packed[0].filename)]);
+  // The TypeScript check reuses this repository's compiler and polyfill rather than fetching them.
+  cpSync(join(root, 'node_modules/reflect-metadata'), join(scratch, 'node_modules/reflect-metadata'), { recursive: true });
+
+  const usage = (load) => `${load}
+const calls = [];
+const guarded = circuit(async (n) => { calls.push(n); throw new Error('down'); }, { failureThreshold: 1, name: 'scratch' });
+const first = await guarded(1).catch((e) => e.message);
+const second = await guarded(2).catch((e) => isCircuitOpenError(e) && e.breakerName);
+if (first !== 'down' || second !== 'scratch' || calls.length !== 1) throw new Error('unexpected: ' + first + ' ' + second);
+if (!(breakerOf(guarded) instanceof CircuitBreaker) || typeof circuitSync !== 'function') throw new Error('exports missing');
+console.log('ok');
+`;
+  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';"));
+  writeFileSync(
+    join(scratch, 'cjs.cjs'),
+    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+  );
+  for (const file of ['esm.mjs', 'cjs.cjs']) {
+    const out = run('node', [file]).trim();
+    if (out !== 'ok') throw new Error(`${file} printed ${out}`);
+    console.log(`install test: ${file} ok`);
+  }
+
+  const consumer = `import { circuit, circuitSync, CircuitOpenError } from 'circuitry';
+const get = circuit(async (id: string) => ({ id }), { fallback: () => null });
+export const user: Promise<{ id: string } | null> = get('1');
+export const len: number = circuitSync((s: string) => s.length)('abc');
+export const open: CircuitOpenError = new CircuitOpenError('x', 1);
+`;
+  writeFileSync(join(scratch, 'consumer.mts'), consumer);
+  writeFileSync(join(scratch, 'consumer.cts'), consumer);
+  writeFileSync(
+    join(scratch, 'nest.ts'),
+    `import 'reflect-metadata';
+import { circuit } from 'circuitry';
+export class Service {
+  @circuit({ failureThreshold: 2 })
+  async find(id: string, limit: number): Promise<string> { return id.repeat(limit); }
+}
+const types = Reflect.getMetadata('design:paramtypes', Service.prototype, 'find');
+if (types[0] !== String || types[1] !== Number) throw new Error('design metadata lost');
+new Service().find('a', 2).then((v) => { if (v !== 'aa') throw new Error(v); console.log('ok'); });
+`,
+  );
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  const common = ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types')];
+  run('node', [tsc, ...common, '--noEmit', 'consumer.mts', 'consumer.cts']);
+  console.log('install test: TypeScript consumers (ESM and CommonJS) ok');
+  run('node', [tsc, ...common, '--experimentalDecorators', '--emitDecoratorMetadata', '--outDir', 'out', 'nest.ts']);
+  writeFileSync(join(scratch, 'out/package.json'), '{"type":"commonjs"}');
+  const nest = run('node', ['out/nest.js']).trim();
+  if (nest !== 'ok') throw new Error(`nest.ts printed ${nest}`);
+  console.log('install test: experimentalDecorators with emitDecoratorMetadata ok');
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

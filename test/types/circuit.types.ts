@@ -1,0 +1,87 @@
+// Type tests, checked by `tsc` under standard decorators; never run.
+import { CircuitBreaker, breakerOf, circuit, circuitSync, isCircuitOpenError } from 'circuitry';
+import type { CircuitState } from 'circuitry';
+import { expectType } from './expect-type.js';
+import type { Equal } from './expect-type.js';
+
+interface User {
+  id: string;
+}
+declare function fetchUser(id: string, fresh?: boolean): Promise<User>;
+
+const getUser = circuit(fetchUser);
+expectType<Equal<Parameters<typeof getUser>, [id: string, fresh?: boolean]>>();
+expectType<Equal<ReturnType<typeof getUser>, Promise<User>>>();
+expectType<Equal<typeof getUser.breaker.state, CircuitState>>();
+// @ts-expect-error: the parameter types are kept
+void getUser(42);
+
+// A sync function's result arrives as a promise.
+const double = circuit((n: number) => n * 2);
+expectType<Equal<ReturnType<typeof double>, Promise<number>>>();
+
+// The fallback is typed from the function: its arguments, and a result joining the function's.
+const withCold = circuit(fetchUser, {
+  fallback: (error, id) => {
+    expectType<Equal<typeof error, unknown>>();
+    expectType<Equal<typeof id, string>>();
+    return { id, cold: true as const };
+  },
+});
+expectType<Equal<Awaited<ReturnType<typeof withCold>>, User | { id: string; cold: true }>>();
+
+// @ts-expect-error: a typo in an option name
+circuit(fetchUser, { failureTreshold: 3 });
+// @ts-expect-error: options have their types
+circuit(fetchUser, { recoveryTimeout: '30s' });
+// @ts-expect-error: expectedError takes Error classes, not other classes
+circuit(fetchUser, { expectedError: Map });
+
+// `this` is kept.
+const counter = {
+  n: 1,
+  next: circuit(async function (this: { n: number }, by: number) {
+    return this.n + by;
+  }),
+};
+expectType<Equal<ReturnType<typeof counter.next>, Promise<number>>>();
+
+// circuitSync stays synchronous.
+const parse = circuitSync((raw: string) => raw.length);
+expectType<Equal<ReturnType<typeof parse>, number>>();
+
+const shared = new CircuitBreaker({ name: 'payments' });
+const charge = circuit(async (amount: number) => amount, shared);
+expectType<Equal<typeof charge.breaker, CircuitBreaker>>();
+
+const error: unknown = new Error();
+if (isCircuitOpenError(error)) expectType<Equal<typeof error.retryAfter, number>>();
+
+class Client {
+  @circuit({ failureThreshold: 3 }) async get(id: string): Promise<User> {
+    return fetchUser(id);
+  }
+  @circuit async list(): Promise<User[]> {
+    return [];
+  }
+  @circuitSync() parse(raw: string): number {
+    return raw.length;
+  }
+  // @ts-expect-error: @circuit guards methods that return promises; use @circuitSync
+  @circuit sync(): number {
+    return 1;
+  }
+  // @ts-expect-error: @circuit() guards methods that return promises
+  @circuit() syncToo(): number {
+    return 1;
+  }
+  // @ts-expect-error: fields cannot be guarded
+  @circuit() url = 'http://localhost';
+}
+
+const client = new Client();
+expectType<Equal<ReturnType<typeof client.get>, Promise<User>>>();
+expectType<Equal<ReturnType<typeof client.parse>, number>>();
+breakerOf(client, 'get');
+// @ts-expect-error: breakerOf names a member of the instance
+breakerOf(client, 'missing');
