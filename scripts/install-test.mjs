@@ -71,6 +71,7 @@ new Service().find('a', 2).then((v) => { if (v !== 'aa') throw new Error(v); con
   const nest = run('node', ['out/nest.js']).trim();
   if (nest !== 'ok') throw new Error(`nest.ts printed ${nest}`);
   console.log('install test: experimentalDecorators with emitDecoratorMetadata ok');
+  console.log('install: 4 passed, 0 failed');
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

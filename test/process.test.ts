@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// These run the built package in a child process, as users run it: `npm test` builds first.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const built = existsSync(`${root}/dist/index.js`) && existsSync(`${root}/examples/dist/offer-service/main.js`);
+
+describe('in a real process', () => {
+  beforeAll(() => {
+    if (!built) throw new Error('these tests run the built package: run `npm run build` first (npm test does)');
+  });
+
+  it('a process whose breaker is open exits as soon as its own work is done (rule 14)', () => {
+    const script = `
+      import { circuit, isCircuitOpenError } from './dist/index.js';
+      const guarded = circuit(async () => { throw new Error('down'); }, { failureThreshold: 1, recoveryTimeout: 3_600_000 });
+      await guarded().catch(() => {});
+      const rejected = await guarded().catch((e) => isCircuitOpenError(e));
+      console.log(guarded.breaker.state, rejected);
+    `;
+    // If anything held the event loop for the hour-long recovery timeout, the child would be killed.
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('open true');
+  });
+
+  it('npm run demo tells the story and exits by itself', () => {
+    const child = spawnSync(process.execPath, ['examples/dist/offer-service/main.js'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(child.status).toBe(0);
+    const lines = child.stdout.split('\n');
+    const changes = lines.filter((l) => l.includes('** circuit')).map((l) => l.split('** circuit ')[1]);
+    expect(changes).toEqual(['closed -> open', 'open -> half-open', 'half-open -> closed']);
+    expect(child.stdout).toContain('circuit open, failures 3, partner requests so far 4');
+    expect(child.stdout).toContain('(fallback)');
+  });
+});
