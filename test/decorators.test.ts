@@ -134,3 +134,24 @@ describe('standard decorators', () => {
     expect(() => breakerOf({ m() {} }, 'm')).toThrow('breakerOf: method m is not guarded by circuit or circuitSync');
   });
 });
+
+describe('scope: instance and garbage collection', () => {
+  it('does not keep a dropped instance, or its breaker, alive', async () => {
+    const { collected } = await import('./helpers/gc.js');
+    class Client {
+      @circuit({ scope: 'instance' }) async get(): Promise<number> {
+        return 1;
+      }
+    }
+    const kept = new Client();
+    let dropped: Client | undefined = new Client();
+    await dropped.get();
+    await kept.get();
+    const instance = new WeakRef(dropped);
+    const breaker = new WeakRef(breakerOf(dropped, 'get'));
+    dropped = undefined;
+    expect(await collected(instance)).toBe(true);
+    expect(await collected(breaker)).toBe(true);
+    expect(breakerOf(kept, 'get').state).toBe('closed');
+  });
+});
