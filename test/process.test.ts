@@ -27,6 +27,18 @@ describe('in a real process', () => {
     expect(child.stdout.trim()).toBe('open true');
   });
 
+  it('a rejection nobody handles is still reported as an unhandled rejection', () => {
+    const script = `
+      import { CircuitBreaker, circuit } from './dist/index.js';
+      const breaker = new CircuitBreaker({ name: 'ignored' });
+      breaker.open();
+      circuit(async () => 1, breaker)();
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(child.status).toBe(1);
+    expect(child.stderr).toContain('CircuitOpenError: Circuit "ignored" is open');
+  });
+
   it('npm run demo tells the story and exits by itself', () => {
     const child = spawnSync(process.execPath, ['examples/dist/offer-service/main.js'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(child.status).toBe(0);

@@ -36,7 +36,17 @@ export class CircuitOpenError extends Error {
     state: Exclude<CircuitState, 'closed'> = 'open',
     cause?: unknown,
   ) {
-    super(describe(breakerName, retryAfter, state), cause === undefined ? undefined : { cause });
+    // An open circuit rejects every call, and a stack trace costs about 2.5 µs apiece while
+    // saying nothing about why the call was refused. So the trace is left out; what a reader
+    // needs is the breaker's name, when to retry, and the failure that opened it (`cause`),
+    // whose own stack is intact.
+    const limit = Error.stackTraceLimit;
+    const muted = setStackTraceLimit(0);
+    try {
+      super(describe(breakerName, retryAfter, state), cause === undefined ? undefined : { cause });
+    } finally {
+      if (muted) setStackTraceLimit(limit);
+    }
     this.breakerName = breakerName;
     this.retryAfter = retryAfter;
     this.state = state;
@@ -45,6 +55,16 @@ export class CircuitOpenError extends Error {
 
 Object.defineProperty(CircuitOpenError.prototype, 'name', { value: 'CircuitOpenError', writable: true, configurable: true });
 Object.defineProperty(CircuitOpenError.prototype, BRAND, { value: true });
+
+// Frozen intrinsics (SES, `--frozen-intrinsics`) refuse the write: then the trace is kept.
+function setStackTraceLimit(limit: number): boolean {
+  try {
+    Error.stackTraceLimit = limit;
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function describe(name: string, retryAfter: number, state: Exclude<CircuitState, 'closed'>): string {
   const wait = Math.ceil(retryAfter);

@@ -31,7 +31,7 @@ export function guardAsync(
     const token = admit(machine, core.now);
     if (token === REJECTED) {
       const error = rejection(core);
-      return fallback === undefined ? Promise.reject(error) : settleWithFallback(fallback, this, error, args);
+      return fallback === undefined ? rejectSoon(error) : settleWithFallback(fallback, this, error, args);
     }
     let result: unknown;
     try {
@@ -74,15 +74,25 @@ function failed(
   args: unknown[],
 ): Promise<unknown> {
   const counted = recordError(core, token, error);
-  return counted && fallback !== undefined ? settleWithFallback(fallback, self, error, args) : Promise.reject(error);
+  return counted && fallback !== undefined ? settleWithFallback(fallback, self, error, args) : rejectSoon(error);
 }
 
 function settleWithFallback(fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
   try {
     return Promise.resolve(runFallback(fallback, self, error, args));
   } catch (fallbackError) {
-    return Promise.reject(fallbackError);
+    return rejectSoon(fallbackError);
   }
+}
+
+/**
+ * A promise that rejects with `error` a microtask from now. Node tracks a promise that is
+ * rejected before anyone handles it as a possible unhandled rejection, and that bookkeeping
+ * costs about 1 µs; by the time this one rejects, a caller that awaits it is already listening.
+ * A caller that never handles it still gets the usual unhandled-rejection report.
+ */
+function rejectSoon(error: unknown): Promise<never> {
+  return new Promise((_, reject) => queueMicrotask(() => reject(error)));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

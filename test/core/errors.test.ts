@@ -14,6 +14,14 @@ describe('CircuitOpenError', () => {
     expect(String(error)).toBe('CircuitOpenError: Circuit "users-api" is open; a trial call will be allowed in 1235 ms');
   });
 
+  it('carries no stack frames, and leaves Error.stackTraceLimit as it was', () => {
+    const before = Error.stackTraceLimit;
+    const error = new CircuitOpenError('users-api', 10);
+    expect(error.stack).toBe(`CircuitOpenError: ${error.message}`);
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('x').stack).toContain('errors.test.ts');
+  });
+
   it('says so when all half-open trial slots are busy', () => {
     const error = new CircuitOpenError('users-api', 800, 'half-open');
     expect(error.state).toBe('half-open');

@@ -1,0 +1,190 @@
+// Every benchmark case: a name, a group, and a setup that returns the function mitata measures.
+// Each case runs alone in a fresh process (see run.mjs), so JIT state of one cannot flatter another.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const HOUR = 3_600_000;
+const NEVER = Number.MAX_SAFE_INTEGER;
+// One shared error: building an Error with a stack would dwarf what the breakers cost.
+const failure = new Error('dependency failed');
+const ok = async () => 42;
+const fail = async () => {
+  throw failure;
+};
+const ignore = () => undefined;
+
+const circuitry = () => import('../dist/index.js');
+const cockatiel = () => import('cockatiel');
+const Opossum = () => require('opossum');
+
+export const cases = {
+  // async, closed, success
+  'success/bare': { group: 'success', label: 'bare `await f()`', setup: async () => () => ok() },
+  'success/circuitry': {
+    group: 'success',
+    label: 'circuitry `circuit(f)`',
+    setup: async () => {
+      const { circuit } = await circuitry();
+      const guarded = circuit(ok);
+      return () => guarded();
+    },
+  },
+  'success/circuitry-decorator': {
+    group: 'success',
+    label: 'circuitry `@circuit` method',
+    setup: async () => {
+      const { Client } = await import('./.build/decorated.mjs');
+      const client = new Client();
+      return () => client.get();
+    },
+  },
+  'success/circuitry-listeners': {
+    group: 'success',
+    label: 'circuitry, all state listeners attached',
+    setup: async () => {
+      const { circuit } = await circuitry();
+      let changes = 0;
+      const count = () => {
+        changes += 1;
+      };
+      const guarded = circuit(ok, { onOpen: count, onClose: count, onHalfOpen: count, onStateChange: count });
+      return () => guarded();
+    },
+  },
+  'success/opossum': {
+    group: 'success',
+    label: 'opossum `fire()`, defaults',
+    setup: async () => {
+      const breaker = new (Opossum())(ok);
+      return () => breaker.fire();
+    },
+  },
+  'success/opossum-no-timeout': {
+    group: 'success',
+    label: 'opossum `fire()`, `timeout: false`',
+    setup: async () => {
+      const breaker = new (Opossum())(ok, { timeout: false });
+      return () => breaker.fire();
+    },
+  },
+  'success/cockatiel': {
+    group: 'success',
+    label: 'cockatiel `execute()`, ConsecutiveBreaker(5)',
+    setup: async () => {
+      const { circuitBreaker, handleAll, ConsecutiveBreaker } = await cockatiel();
+      const policy = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(5) });
+      return () => policy.execute(ok);
+    },
+  },
+
+  // async, closed, failure: counted, but the circuit never opens
+  'failure/bare': { group: 'failure', label: 'bare `await f()`, caught', setup: async () => () => fail().catch(ignore) },
+  'failure/circuitry': {
+    group: 'failure',
+    label: 'circuitry `circuit(f)`',
+    setup: async () => {
+      const { circuit } = await circuitry();
+      const guarded = circuit(fail, { failureThreshold: NEVER });
+      return () => guarded().catch(ignore);
+    },
+  },
+  'failure/opossum-no-timeout': {
+    group: 'failure',
+    label: 'opossum `fire()`, `timeout: false`',
+    setup: async () => {
+      // The error rate can never be strictly above 100%, so it never opens.
+      const breaker = new (Opossum())(fail, { timeout: false, errorThresholdPercentage: 100 });
+      return () => breaker.fire().catch(ignore);
+    },
+  },
+  'failure/cockatiel': {
+    group: 'failure',
+    label: 'cockatiel `execute()`',
+    setup: async () => {
+      const { circuitBreaker, handleAll, ConsecutiveBreaker } = await cockatiel();
+      const policy = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(NEVER) });
+      return () => policy.execute(fail).catch(ignore);
+    },
+  },
+
+  // open circuit: rejected without calling the function
+  'open/circuitry': {
+    group: 'open',
+    label: 'circuitry, rejection',
+    setup: async () => {
+      const { circuit } = await circuitry();
+      const guarded = circuit(fail, { failureThreshold: 1, recoveryTimeout: HOUR });
+      await guarded().catch(ignore);
+      return () => guarded().catch(ignore);
+    },
+  },
+  'open/opossum': {
+    group: 'open',
+    label: 'opossum, rejection',
+    setup: async () => {
+      const breaker = new (Opossum())(fail, { timeout: false, resetTimeout: HOUR });
+      breaker.open();
+      return () => breaker.fire().catch(ignore);
+    },
+  },
+  'open/cockatiel': {
+    group: 'open',
+    label: 'cockatiel, rejection',
+    setup: async () => {
+      const { circuitBreaker, handleAll, ConsecutiveBreaker } = await cockatiel();
+      const policy = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(1) });
+      await policy.execute(fail).catch(ignore);
+      return () => policy.execute(fail).catch(ignore);
+    },
+  },
+  'open/circuitry-fallback': {
+    group: 'open',
+    label: 'circuitry, rejection into a fallback',
+    setup: async () => {
+      const { circuit } = await circuitry();
+      const guarded = circuit(fail, { failureThreshold: 1, recoveryTimeout: HOUR, fallback: () => 0 });
+      await guarded();
+      return () => guarded();
+    },
+  },
+  'open/opossum-fallback': {
+    group: 'open',
+    label: 'opossum, rejection into a fallback',
+    setup: async () => {
+      const breaker = new (Opossum())(fail, { timeout: false, resetTimeout: HOUR });
+      breaker.fallback(() => 0);
+      breaker.open();
+      return () => breaker.fire();
+    },
+  },
+  'open/cockatiel-fallback': {
+    group: 'open',
+    label: 'cockatiel, rejection into a fallback',
+    setup: async () => {
+      const { circuitBreaker, fallback, handleAll, wrap, ConsecutiveBreaker } = await cockatiel();
+      const breaker = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(1) });
+      const policy = wrap(fallback(handleAll, () => 0), breaker);
+      await policy.execute(fail);
+      return () => policy.execute(fail);
+    },
+  },
+
+  // synchronous
+  'sync/bare': {
+    group: 'sync',
+    label: 'bare call',
+    setup: async () => {
+      const parse = (s) => s.length;
+      return () => parse('circuit');
+    },
+  },
+  'sync/circuitry': {
+    group: 'sync',
+    label: 'circuitry `circuitSync(f)`',
+    setup: async () => {
+      const { circuitSync } = await circuitry();
+      const parse = circuitSync((s) => s.length);
+      return () => parse('circuit');
+    },
+  },
+};
