@@ -4,15 +4,18 @@ import { admit, recordSuccess, REJECTED } from '../core/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
+type AsyncGuarded = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+
 /**
  * Wraps `fn` so that each call goes through the breaker and returns a promise. Nothing throws
  * synchronously: a synchronous throw, a rejection and a refused call all become rejections.
  */
-export function guardAsync(
-  fn: (...args: unknown[]) => unknown,
-  core: BreakerCore,
-  fallback: Fallback | undefined,
-): (...args: unknown[]) => Promise<unknown> {
+export function guardAsync(fn: (...args: unknown[]) => unknown, core: BreakerCore, fallback: Fallback | undefined): AsyncGuarded {
+  return fallback === undefined ? watching(fn, core) : withFallback(fn, core, fallback);
+}
+
+// The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
+function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): AsyncGuarded {
   const machine = core.machine;
   // While closed every call shares one token, so the observers are made once per closed period,
   // not once per call.
@@ -26,36 +29,39 @@ export function guardAsync(
       recordError(core, token, error);
     };
   };
-
   return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
-    if (token === REJECTED) {
-      const error = rejection(core);
-      return fallback === undefined ? rejectSoon(error) : settleWithFallback(fallback, this, error, args);
+    if (token === REJECTED) return rejectSoon(rejection(core));
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      recordError(core, token, error);
+      return rejectSoon(error);
     }
+    if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args);
+    // The caller gets the function's own promise; the breaker watches it from the side, and its
+    // reaction runs before the caller's because it was attached first.
+    if (token !== observedToken) observe(token);
+    result.then(onValue, onError);
+    return result;
+  };
+}
+
+function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerCore, fallback: Fallback): AsyncGuarded {
+  const machine = core.machine;
+  return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const token = admit(machine, core.now);
+    if (token === REJECTED) return settleWithFallback(fallback, this, rejection(core), args);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
       return failed(core, token, error, fallback, this, args);
     }
-    if (!(result instanceof Promise)) {
-      if (!isThenable(result)) {
-        recordSuccess(machine, token);
-        return Promise.resolve(result);
-      }
-      result = Promise.resolve(result);
-    }
-    const promise = result as Promise<unknown>;
-    if (fallback === undefined) {
-      // The caller gets the function's own promise; the breaker watches it from the side, and
-      // its reaction runs before the caller's because it was attached first.
-      if (token !== observedToken) observe(token);
-      promise.then(onValue, onError);
-      return promise;
-    }
+    if (!(result instanceof Promise)) return settleOther(core, token, result, fallback, this, args);
     const self = this;
-    return promise.then(
+    return result.then(
       (value) => {
         recordSuccess(machine, token);
         return value;
@@ -63,6 +69,28 @@ export function guardAsync(
       (error: unknown) => failed(core, token, error, fallback, self, args),
     );
   };
+}
+
+/** A result that is not a native promise: a plain value, or another thenable to adopt. */
+function settleOther(
+  core: BreakerCore,
+  token: number,
+  result: unknown,
+  fallback: Fallback | undefined,
+  self: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  if (!isThenable(result)) {
+    recordSuccess(core.machine, token);
+    return Promise.resolve(result);
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      recordSuccess(core.machine, token);
+      return value;
+    },
+    (error: unknown) => failed(core, token, error, fallback, self, args),
+  );
 }
 
 function failed(
