@@ -3,7 +3,7 @@ import { CircuitOpenError } from './core/errors.js';
 import type { CircuitState, Machine, Now } from './core/machine.js';
 import { createMachine, release, recordFailure, retryAfter } from './core/machine.js';
 import type { ResolvedBreakerOptions } from './core/options.js';
-import { describeValue } from './core/describe-value.js';
+import { describeValue } from './core/invalid-option.js';
 import { safeReport } from './core/report.js';
 
 /**

@@ -3,7 +3,7 @@ import { createCore } from './breaker-core.js';
 import type { CircuitState } from './core/machine.js';
 import { close, currentState, open, retryAfter } from './core/machine.js';
 import type { BreakerOptions } from './core/options.js';
-import { resolveBreakerOptions } from './core/options.js';
+import { optionsObject, resolveBreakerOptions } from './core/options.js';
 
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
 
@@ -30,7 +30,7 @@ export class CircuitBreaker {
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
   constructor(options: BreakerOptions = {}) {
-    const resolved = resolveBreakerOptions(options);
+    const resolved = resolveBreakerOptions(optionsObject(options, 'an object'));
     this.name = resolved.name ?? 'anonymous';
     this.#core = createCore(this, this.name, resolved);
   }

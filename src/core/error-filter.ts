@@ -1,4 +1,4 @@
-import { describeValue } from './describe-value.js';
+import { invalid } from './invalid-option.js';
 
 /** An `Error` class (or subclass); instances of it and of its subclasses match. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -15,16 +15,14 @@ export function compileErrorFilter(expected: ExpectedError | undefined): ((error
   if (Array.isArray(expected)) {
     if (expected.length === 0) throw new RangeError('expectedError must not be an empty array: no error would ever count');
     expected.forEach((entry, i) => {
-      if (!isErrorClass(entry)) throw new TypeError(`expectedError[${i}] must be an Error class, got ${describeValue(entry)}`);
+      if (!isErrorClass(entry)) invalid(TypeError, `expectedError[${i}]`, 'an Error class', entry);
     });
     const classes = [...expected] as ErrorClass[];
     return (error) => classes.some((cls) => error instanceof cls);
   }
   if (isErrorClass(expected)) return (error) => error instanceof expected;
   if (typeof expected === 'function' && !isClass(expected)) return expected as (error: unknown) => boolean;
-  throw new TypeError(
-    `expectedError must be an Error class, an array of Error classes or a predicate function, got ${describeValue(expected)}`,
-  );
+  return invalid(TypeError, 'expectedError', 'an Error class, an array of Error classes or a predicate function', expected);
 }
 
 function isErrorClass(value: unknown): value is ErrorClass {

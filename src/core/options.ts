@@ -1,7 +1,7 @@
 import type { CircuitBreaker } from '../breaker.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { describeValue } from './describe-value.js';
+import { invalid } from './invalid-option.js';
 import type { ExpectedError } from './error-filter.js';
 import { compileErrorFilter } from './error-filter.js';
 import type { CircuitState } from './machine.js';
@@ -74,30 +74,21 @@ const BREAKER_KEYS = [
   'reportError',
 ] as const satisfies readonly (keyof BreakerOptions)[];
 
-/** The option names a breaker accepts. */
-export const breakerOptionNames: ReadonlySet<string> = new Set(BREAKER_KEYS);
+const breakerOptionNames: ReadonlySet<string> = new Set(BREAKER_KEYS);
 
 /**
  * Applies defaults and checks every option, throwing a `TypeError` or `RangeError` that names the
- * option and the value. `extraKeys` are accepted and left for the caller to read.
+ * option and the value.
  */
-export function resolveBreakerOptions(options: unknown, extraKeys: ReadonlySet<string> = new Set()): ResolvedBreakerOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`circuit options must be an object, got ${describeValue(options)}`);
-  }
+export function resolveBreakerOptions(options: BreakerOptions): ResolvedBreakerOptions {
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!breakerOptionNames.has(key) && !extraKeys.has(key)) throw new TypeError(`unknown circuit option "${key}"`);
+    if (!breakerOptionNames.has(key)) throw new TypeError(`unknown circuit option "${key}"`);
   }
   const clock = o.clock ?? systemClock;
-  if (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function') {
-    throw new TypeError(`clock must be an object with a now() method, got ${describeValue(o.clock)}`);
-  }
+  if (typeof (clock as Clock | null)?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
   const name = o.name;
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
-  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) invalid(TypeError, 'name', 'a non-empty string', name);
   return {
     failureThreshold: positiveInteger(o, 'failureThreshold', 5),
     recoveryTimeout: positiveDuration(o, 'recoveryTimeout', 30_000),
@@ -114,30 +105,34 @@ export function resolveBreakerOptions(options: unknown, extraKeys: ReadonlySet<s
   };
 }
 
+/** Checks that `options` is an object (undefined is an empty one) before its keys are read. */
+export function optionsObject(options: unknown, what: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid(TypeError, 'circuit options', what, options);
+  return options as Record<string, unknown>;
+}
+
 function positiveInteger(o: Record<string, unknown>, key: string, fallback: number): number {
   const value = o[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw new TypeError(`${key} must be a positive integer, got ${describeValue(value)}`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${key} must be a positive integer, got ${describeValue(value)}`);
-  return value;
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a positive integer', value);
+  }
+  return value as number;
 }
 
 function positiveDuration(o: Record<string, unknown>, key: string, fallback: number): number {
   const value = o[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') {
-    throw new TypeError(`${key} must be a positive finite number of milliseconds, got ${describeValue(value)}`);
+  if (!Number.isFinite(value) || (value as number) <= 0) {
+    invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a positive finite number of milliseconds', value);
   }
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${key} must be a positive finite number of milliseconds, got ${describeValue(value)}`);
-  }
-  return value;
+  return value as number;
 }
 
 /** Checks an optional function-valued option. */
 export function optionalFunction<F>(o: Record<string, unknown>, key: string): F | undefined {
   const value = o[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describeValue(value)}`);
-  return value as F;
+  if (value !== undefined && typeof value !== 'function') invalid(TypeError, key, 'a function', value);
+  return value as F | undefined;
 }

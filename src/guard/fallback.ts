@@ -1,4 +1,4 @@
-import { describeValue } from '../core/describe-value.js';
+import { describeValue } from '../core/invalid-option.js';
 
 /** A guarded function's fallback: gets the error and the call's arguments, returns the result. */
 export type Fallback<A extends unknown[] = any[], R = unknown> = (error: unknown, ...args: A) => R;

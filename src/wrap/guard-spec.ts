@@ -1,7 +1,7 @@
 import { CircuitBreaker } from '../breaker.js';
-import { describeValue } from '../core/describe-value.js';
 import type { BreakerOptions } from '../core/options.js';
-import { breakerOptionNames, optionalFunction, resolveBreakerOptions } from '../core/options.js';
+import { invalid } from '../core/invalid-option.js';
+import { optionalFunction, optionsObject, resolveBreakerOptions } from '../core/options.js';
 import type { Fallback } from '../guard/fallback.js';
 
 /**
@@ -39,38 +39,21 @@ export interface GuardSpec {
   readonly scope: 'class' | 'instance';
 }
 
-const GUARD_KEYS: ReadonlySet<string> = new Set(['fallback', 'breaker']);
-const DECORATOR_KEYS: ReadonlySet<string> = new Set(['fallback', 'breaker', 'scope']);
-
 /** Checks `circuit`'s second argument (or a decorator factory's only one). */
 export function parseGuardSpec(spec: unknown, forDecorator: boolean): GuardSpec {
-  if (spec instanceof CircuitBreaker) {
-    return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class' };
+  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class' };
+  const o = optionsObject(spec, 'an object or a CircuitBreaker');
+  const { fallback, breaker, scope = 'class', ...breakerOptions } = o as CircuitDecoratorOptions;
+  if (!forDecorator && 'scope' in o) throw new TypeError('unknown circuit option "scope"');
+  resolveBreakerOptions(breakerOptions);
+  optionalFunction(o, 'fallback');
+  if (scope !== 'class' && scope !== 'instance') invalid(TypeError, 'scope', '"class" or "instance"', scope);
+  if (breaker !== undefined) {
+    if (!(breaker instanceof CircuitBreaker)) invalid(TypeError, 'breaker', 'a CircuitBreaker', breaker);
+    const clash = Object.keys(breakerOptions)[0] ?? (scope === 'instance' ? 'scope "instance"' : undefined);
+    if (clash !== undefined) throw new TypeError(`${clash} cannot be combined with breaker: a shared breaker keeps its own options`);
   }
-  if (spec === undefined) return { breaker: undefined, breakerOptions: {}, fallback: undefined, scope: 'class' };
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`circuit options must be an object or a CircuitBreaker, got ${describeValue(spec)}`);
-  }
-  const o = spec as Record<string, unknown>;
-  resolveBreakerOptions(o, forDecorator ? DECORATOR_KEYS : GUARD_KEYS);
-  const fallback = optionalFunction<Fallback>(o, 'fallback');
-  const scope = o.scope ?? 'class';
-  if (scope !== 'class' && scope !== 'instance') {
-    throw new TypeError(`scope must be "class" or "instance", got ${describeValue(o.scope)}`);
-  }
-  const breakerOptions: Record<string, unknown> = {};
-  for (const key of Object.keys(o)) if (breakerOptionNames.has(key)) breakerOptions[key] = o[key];
-  const breaker = o.breaker;
-  if (breaker === undefined) return { breaker: undefined, breakerOptions, fallback, scope };
-  if (!(breaker instanceof CircuitBreaker)) {
-    throw new TypeError(`breaker must be a CircuitBreaker, got ${describeValue(breaker)}`);
-  }
-  const clash = Object.keys(breakerOptions)[0];
-  if (clash !== undefined) {
-    throw new TypeError(`${clash} cannot be combined with breaker: a shared breaker keeps its own options`);
-  }
-  if (scope === 'instance') throw new TypeError('scope "instance" cannot be combined with a shared breaker');
-  return { breaker, breakerOptions, fallback, scope };
+  return { breaker, breakerOptions, fallback: fallback as Fallback | undefined, scope };
 }
 
 /** The breaker a spec describes, made with `defaultName` unless the options name one. */

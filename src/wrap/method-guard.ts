@@ -1,7 +1,7 @@
 import type { CircuitBreaker } from '../breaker.js';
 import { coreOf } from '../breaker.js';
 import type { BreakerCore } from '../breaker-core.js';
-import { describeValue } from '../core/describe-value.js';
+import { describeValue } from '../core/invalid-option.js';
 import type { Fallback } from '../guard/fallback.js';
 import type { GuardSpec } from './guard-spec.js';
 import { breakerFromSpec, parseGuardSpec } from './guard-spec.js';

@@ -53,7 +53,9 @@ describe('invalid options fail at construction (rule 15)', () => {
       'failureThreshold cannot be combined with breaker: a shared breaker keeps its own options',
     );
     expect(() => circuit(async () => 1, { breaker: {} as CircuitBreaker })).toThrow('breaker must be a CircuitBreaker, got an object');
-    expect(() => circuit({ breaker: shared, scope: 'instance' })).toThrow('scope "instance" cannot be combined with a shared breaker');
+    expect(() => circuit({ breaker: shared, scope: 'instance' })).toThrow(
+      'scope "instance" cannot be combined with breaker: a shared breaker keeps its own options',
+    );
   });
 
   it('does not mutate the options object it is given', () => {

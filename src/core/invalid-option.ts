@@ -9,3 +9,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return 'an object';
 }
+
+/** Throws `new Type("<option> must be <expected>, got <value>")`. */
+export function invalid(Type: new (message: string) => Error, option: string, expected: string, value: unknown): never {
+  throw new Type(`${option} must be ${expected}, got ${describeValue(value)}`);
+}

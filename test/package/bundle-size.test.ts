@@ -1,0 +1,31 @@
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// The benchmark issue's target is 2,000 B. circuitry 0.1 ships 4,272 B (opossum: 4,575 B,
+// cockatiel's breaker alone: 2,762 B): option validation with messages that name the option and
+// value, both decorator standards, and reflect-metadata carry-over cost more than the target
+// allows. This ceiling keeps what we have from growing while that gap is open; lower it, never
+// raise it without saying why in the change.
+const CEILING = 4_350;
+
+it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
+  expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
+  const result = await build({
+    stdin: { contents: "import { circuit } from './dist/index.js'; console.log(circuit);", resolveDir: root, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    write: false,
+    logLevel: 'silent',
+  });
+  const bytes = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
+  expect(bytes).toBeLessThanOrEqual(CEILING);
+  // A bundle this small would mean tree-shaking dropped the guard itself.
+  expect(bytes).toBeGreaterThan(1_000);
+});
