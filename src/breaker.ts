@@ -1,11 +1,16 @@
 import type { BreakerCore } from './breaker-core.js';
-import { createCore } from './breaker-core.js';
+import { createCore, machineSettings } from './breaker-core.js';
 import type { CircuitState } from './core/machine.js';
-import { close, currentState, open, retryAfter } from './core/machine.js';
+import { close, currentState, disable, isolate, open, releaseHold, retryAfter } from './core/machine.js';
 import type { BreakerOptions } from './core/options.js';
 import { optionsObject, resolveBreakerOptions } from './core/options.js';
+import type { CircuitSnapshot } from './core/snapshot.js';
+import { snapshotMachine } from './core/snapshot.js';
 
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
+
+/** Options `configure` cannot change: they make a breaker what it is. */
+const FIXED_OPTIONS = ['name', 'initialState'] as const;
 
 /**
  * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
@@ -25,17 +30,19 @@ export class CircuitBreaker {
   /** The breaker's name, used in messages and errors. */
   readonly name: string;
   readonly #core: BreakerCore;
+  #options: BreakerOptions;
 
   /**
-   * @throws TypeError or RangeError naming the option when an option is invalid.
+   * @throws TypeError or RangeError naming the option when an option (or `initialState`) is invalid.
    */
   constructor(options: BreakerOptions = {}) {
-    const resolved = resolveBreakerOptions(optionsObject(options, 'an object'));
+    this.#options = { ...optionsObject(options, 'an object') };
+    const resolved = resolveBreakerOptions(this.#options);
     this.name = resolved.name ?? 'anonymous';
     this.#core = createCore(this, this.name, resolved);
   }
 
-  /** The current state. An open circuit whose recovery timeout has passed reads as `'half-open'`. */
+  /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
   get state(): CircuitState {
     return currentState(this.#core.machine, this.#core.now);
   }
@@ -45,12 +52,12 @@ export class CircuitBreaker {
     return this.#core.machine.failures;
   }
 
-  /** Milliseconds until a call may be admitted; 0 when one would be admitted now. */
+  /** Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while isolated. */
   get retryAfter(): number {
     return retryAfter(this.#core.machine, this.#core.now());
   }
 
-  /** The most recent counted failure, or `undefined` if none was seen. */
+  /** The most recent counted failure (an error, or a value `isFailure` judged), or `undefined`. */
   get lastFailure(): unknown {
     return this.#core.lastFailure;
   }
@@ -60,9 +67,73 @@ export class CircuitBreaker {
     open(this.#core.machine, this.#core.now());
   }
 
-  /** Closes the circuit and resets its failure count. */
+  /** Closes the circuit and resets its counts, its policy's window and its backoff. */
   close(): void {
     close(this.#core.machine);
+  }
+
+  /** Back to a new breaker's state: the same as {@link CircuitBreaker.close}, under the name other libraries use. */
+  reset(): void {
+    close(this.#core.machine);
+  }
+
+  /**
+   * Holds the circuit open until released, even across its recovery time: calls are refused
+   * with {@link CircuitIsolatedError}, and no trial calls run. Holds add up; when the last is
+   * released the circuit turns half-open, so trial calls decide what comes next. `close()` and
+   * `reset()` drop every hold at once.
+   *
+   * @returns a function that releases this hold; calling it again does nothing.
+   */
+  isolate(): () => void {
+    const machine = this.#core.machine;
+    isolate(machine);
+    const phase = machine.phase;
+    let held = true;
+    return () => {
+      // A hold ends once, and only the isolation it was taken in.
+      if (held && machine.phase === phase) releaseHold(machine);
+      held = false;
+    };
+  }
+
+  /** Lets every call through and never changes state by itself, until `enable()`. */
+  disable(): void {
+    disable(this.#core.machine);
+  }
+
+  /** Ends `disable()`: the circuit is closed with fresh counts. Does nothing unless disabled. */
+  enable(): void {
+    if (this.#core.machine.phase.state === 'disabled') close(this.#core.machine);
+  }
+
+  /**
+   * The breaker's state as plain JSON, to pass back as the `initialState` option later (for
+   * example across a restart). Trial calls in flight are not part of it.
+   */
+  toJSON(): CircuitSnapshot {
+    return snapshotMachine(this.#core.machine, this.name);
+  }
+
+  /**
+   * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
+   * first and applied together, or none is: an invalid value throws as the constructor would, and
+   * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
+   * an empty window. `name` and `initialState` cannot change.
+   *
+   * @throws TypeError or RangeError naming the option when an option is invalid.
+   */
+  configure(options: Omit<BreakerOptions, (typeof FIXED_OPTIONS)[number]>): void {
+    const changes = optionsObject(options, 'an object');
+    const fixed = FIXED_OPTIONS.find((key) => Object.hasOwn(changes, key));
+    if (fixed !== undefined) throw new TypeError(`${fixed} cannot be changed by configure`);
+    const next = { ...this.#options, ...changes };
+    const resolved = resolveBreakerOptions(next);
+    const core = this.#core;
+    const settings = machineSettings(core, resolved, { factory: core.options.policy, policy: core.machine.settings.policy });
+    this.#options = next;
+    core.options = resolved;
+    core.machine.settings = settings;
   }
 
   static {

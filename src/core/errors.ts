@@ -1,5 +1,8 @@
 import type { CircuitState } from './machine.js';
 
+/** The states in which a breaker refuses calls. */
+export type RejectingState = Exclude<CircuitState, 'closed' | 'disabled'>;
+
 // A registered symbol, not a class identity, so two copies of the library recognise each other's errors.
 const BRAND = Symbol.for('circuitry.CircuitOpenError');
 
@@ -22,18 +25,18 @@ export class CircuitOpenError extends Error {
   /** Milliseconds until the breaker may admit a trial call; 0 if it may already. */
   readonly retryAfter: number;
   /** The state the breaker was in when it rejected the call. */
-  readonly state: Exclude<CircuitState, 'closed'>;
+  readonly state: RejectingState;
 
   /**
    * @param breakerName - the rejecting breaker's name
    * @param retryAfter - milliseconds until a trial call may be admitted
-   * @param state - `'open'`, or `'half-open'` when every trial slot was taken
+   * @param state - `'open'`, `'half-open'` when every trial slot was taken, or `'isolated'`
    * @param cause - the failure that opened the circuit, when known
    */
   constructor(
     breakerName: string,
     retryAfter: number,
-    state: Exclude<CircuitState, 'closed'> = 'open',
+    state: RejectingState = 'open',
     cause?: unknown,
   ) {
     // An open circuit rejects every call, and a stack trace costs about 2.5 µs apiece while
@@ -66,7 +69,8 @@ function setStackTraceLimit(limit: number): boolean {
   }
 }
 
-function describe(name: string, retryAfter: number, state: Exclude<CircuitState, 'closed'>): string {
+function describe(name: string, retryAfter: number, state: RejectingState): string {
+  if (state === 'isolated') return `Circuit "${name}" is isolated; calls are refused until it is released`;
   const wait = Math.ceil(retryAfter);
   if (state === 'half-open') {
     return `Circuit "${name}" is half-open and its trial calls are all in flight; a slot frees up when one settles, or in ${wait} ms at the latest`;
@@ -75,6 +79,22 @@ function describe(name: string, retryAfter: number, state: Exclude<CircuitState,
     ? `Circuit "${name}" is open; a trial call will be allowed in ${wait} ms`
     : `Circuit "${name}" is open; a trial call is allowed now`;
 }
+
+/**
+ * The error a call gets while the circuit is isolated by `breaker.isolate()`: held open by hand,
+ * with no trial calls, until every hold is released. `retryAfter` is `Infinity`.
+ */
+export class CircuitIsolatedError extends CircuitOpenError {
+  /**
+   * @param breakerName - the rejecting breaker's name
+   * @param cause - the failure that last opened the circuit, when known
+   */
+  constructor(breakerName: string, cause?: unknown) {
+    super(breakerName, Infinity, 'isolated', cause);
+  }
+}
+
+Object.defineProperty(CircuitIsolatedError.prototype, 'name', { value: 'CircuitIsolatedError', writable: true, configurable: true });
 
 /**
  * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry

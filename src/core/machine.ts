@@ -7,16 +7,23 @@
  * is dropped, so a late result can never flip a state it was not admitted under (gobreaker's
  * generation idea).
  */
+import type { TripPolicy } from '../policies/trip-policy.js';
 
-/** The three states a circuit can be in. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
+/**
+ * The states a circuit can be in. `'isolated'` is held open by hand until released;
+ * `'disabled'` lets every call through and never changes state by itself.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
 
 /** The numbers that drive the state machine, already validated. */
 export interface MachineSettings {
   readonly failureThreshold: number;
-  readonly recoveryTimeout: number;
+  /** How long the circuit stays open, given how many times in a row it has opened (1, 2, ...). */
+  readonly openDuration: (openings: number) => number;
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  /** Undefined for the default policy: `failureThreshold` consecutive failures, counted inline. */
+  readonly policy: TripPolicy | undefined;
 }
 
 interface Trial {
@@ -27,14 +34,18 @@ interface Trial {
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; readonly openedAt: number }
-  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number };
+  | { readonly state: 'open'; readonly openedAt: number; readonly openFor: number }
+  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
+  | { readonly state: 'isolated'; holds: number }
+  | { readonly state: 'disabled'; readonly token: number };
 
 export interface Machine {
-  readonly settings: MachineSettings;
+  settings: MachineSettings;
   phase: Phase;
   /** Consecutive counted failures; a success or a close resets it. */
   failures: number;
+  /** Openings since the circuit was last closed: 1 for a first trip, 2 after a failed trial, ... */
+  openings: number;
   /** Tokens only ever grow, so one that was handed out is never handed out again. */
   lastToken: number;
   /** Called after every real change of state, with the phase already in place. */
@@ -46,14 +57,11 @@ export const REJECTED = -1;
 
 export type Now = () => number;
 
-export function createMachine(
-  settings: MachineSettings,
-  onTransition: (from: CircuitState, to: CircuitState) => void,
-): Machine {
-  return { settings, phase: { state: 'closed', token: 0 }, failures: 0, lastToken: 0, onTransition };
+export function createMachine(settings: MachineSettings, onTransition: (from: CircuitState, to: CircuitState) => void): Machine {
+  return { settings, phase: { state: 'closed', token: 0 }, failures: 0, openings: 0, lastToken: 0, onTransition };
 }
 
-/** The state as of `now()`: an open circuit whose recovery timeout has passed becomes half-open. */
+/** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
 export function currentState(m: Machine, now: Now): CircuitState {
   if (m.phase.state === 'open') refresh(m, now());
   return m.phase.state;
@@ -63,26 +71,30 @@ export function currentState(m: Machine, now: Now): CircuitState {
 export function admit(m: Machine, now: Now): number {
   const phase = m.phase;
   if (phase.state === 'closed') return phase.token;
-  return admitWhileNotClosed(m, now());
+  return admitWhileNotClosed(m, now);
 }
 
-function admitWhileNotClosed(m: Machine, t: number): number {
+function admitWhileNotClosed(m: Machine, now: Now): number {
+  if (m.phase.state === 'disabled') return m.phase.token;
+  if (m.phase.state === 'isolated') return REJECTED;
+  const t = now();
   refresh(m, t);
   const phase = m.phase;
-  if (phase.state === 'closed') return phase.token;
-  if (phase.state === 'open') return REJECTED;
-  dropLapsedTrials(phase.trials, t - m.settings.recoveryTimeout);
+  if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
+  dropLapsedTrials(phase.trials, t - phase.lapseAfter);
   if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
   const token = ++m.lastToken;
   phase.trials.push({ token, admittedAt: t });
   return token;
 }
 
-/** Records a success of the call admitted with `token`. */
-export function recordSuccess(m: Machine, token: number): void {
+/** Records a success of the call admitted with `token`; `slow` when it took `slowCallDuration`. */
+export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now): void {
   const phase = m.phase;
   if (phase.state === 'closed') {
-    if (token === phase.token) m.failures = 0;
+    if (token !== phase.token) return;
+    m.failures = 0;
+    if (m.settings.policy?.onSuccess(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
@@ -93,12 +105,13 @@ export function recordSuccess(m: Machine, token: number): void {
 }
 
 /** Records a counted failure of the call admitted with `token`. */
-export function recordFailure(m: Machine, token: number, now: Now): void {
+export function recordFailure(m: Machine, token: number, slow: boolean, now: Now): void {
   const phase = m.phase;
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
     m.failures += 1;
-    if (m.failures >= m.settings.failureThreshold) open(m, now());
+    const policy = m.settings.policy;
+    if (policy === undefined ? m.failures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
@@ -113,42 +126,70 @@ export function release(m: Machine, token: number): void {
   if (phase.state === 'half-open') removeTrial(phase.trials, token);
 }
 
-/** Opens the circuit now, whatever its state; the recovery timeout starts again. */
+/** Opens the circuit now, whatever its state; the open time starts again. */
 export function open(m: Machine, t: number): void {
   const from = m.phase.state;
-  m.phase = { state: 'open', openedAt: t };
+  m.openings += 1;
+  m.phase = { state: 'open', openedAt: t, openFor: m.settings.openDuration(m.openings) };
   if (from !== 'open') m.onTransition(from, 'open');
 }
 
-/** Closes the circuit and resets its count. */
+/** Closes the circuit and resets its counts, its policy and its backoff. */
 export function close(m: Machine): void {
+  enter(m, { state: 'closed', token: ++m.lastToken });
+}
+
+/** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
+export function isolate(m: Machine): void {
+  if (m.phase.state === 'isolated') m.phase.holds += 1;
+  else enter(m, { state: 'isolated', holds: 1 }, false);
+}
+
+/** Drops one hold; the last one lets trial calls decide, as after an open period. */
+export function releaseHold(m: Machine): void {
+  const phase = m.phase;
+  if (phase.state !== 'isolated') return;
+  phase.holds -= 1;
+  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: m.settings.openDuration(1) }, false);
+}
+
+/** Lets every call through and counts nothing toward a state change, until {@link close}. */
+export function disable(m: Machine): void {
+  if (m.phase.state !== 'disabled') enter(m, { state: 'disabled', token: ++m.lastToken });
+}
+
+function enter(m: Machine, phase: Phase, fresh = true): void {
   const from = m.phase.state;
-  m.failures = 0;
-  if (from === 'closed') return;
-  m.phase = { state: 'closed', token: ++m.lastToken };
-  m.onTransition(from, 'closed');
+  if (fresh) {
+    m.failures = 0;
+    m.openings = 0;
+    m.settings.policy?.reset();
+  }
+  if (from === phase.state && from === 'closed') return;
+  m.phase = phase;
+  if (from !== phase.state) m.onTransition(from, phase.state);
 }
 
 /**
- * Milliseconds until a call may be admitted again: 0 when one would be admitted now. While
- * half-open with every slot taken, it is the time until the oldest trial's slot lapses, the latest
- * a slot can become free.
+ * Milliseconds until a call may be admitted: 0 when one would be admitted now, Infinity while
+ * isolated. While half-open with every slot taken, it is the time until the oldest trial's slot
+ * lapses, the latest a slot can become free.
  */
 export function retryAfter(m: Machine, t: number): number {
   refresh(m, t);
   const phase = m.phase;
-  const timeout = m.settings.recoveryTimeout;
-  if (phase.state === 'open') return Math.max(0, phase.openedAt + timeout - t);
-  if (phase.state === 'closed' || phase.trials.length < m.settings.halfOpenMaxCalls) return 0;
+  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openFor - t);
+  if (phase.state === 'isolated') return Infinity;
+  if (phase.state !== 'half-open' || phase.trials.length < m.settings.halfOpenMaxCalls) return 0;
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
-  return Math.max(0, oldest + timeout - t);
+  return Math.max(0, oldest + phase.lapseAfter - t);
 }
 
 function refresh(m: Machine, t: number): void {
   const phase = m.phase;
-  if (phase.state !== 'open' || t - phase.openedAt < m.settings.recoveryTimeout) return;
-  m.phase = { state: 'half-open', trials: [], successes: 0 };
+  if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
+  m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
   m.onTransition('open', 'half-open');
 }
 

@@ -7,13 +7,37 @@ import { compileErrorFilter } from './error-filter.js';
 import type { CircuitState } from './machine.js';
 import type { ErrorReporter } from './report.js';
 import { warnProcess } from './report.js';
+import type { PolicyFactory } from '../policies/trip-policy.js';
+import type { CircuitSnapshot } from './snapshot.js';
 
 /** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
 export interface BreakerOptions {
-  /** Consecutive counted failures that open the circuit. Default 5. */
+  /** Consecutive counted failures that open the circuit, under the default policy. Default 5. */
   failureThreshold?: number;
-  /** Milliseconds the circuit stays open before it admits a trial call. Default 30,000. */
-  recoveryTimeout?: number;
+  /**
+   * Milliseconds the circuit stays open before it admits a trial call. Default 30,000. A function
+   * gets the number of openings in a row (1 for a trip from closed, 2 after a failed trial, ...)
+   * and returns the time for this one; see `exponentialBackoff`. It starts over when the circuit
+   * closes.
+   */
+  recoveryTimeout?: number | ((openings: number) => number);
+  /**
+   * When a closed circuit opens, instead of `failureThreshold` failures in a row:
+   * `countWindow(...)`, `timeWindow(...)`, or your own {@link PolicyFactory}.
+   */
+  policy?: PolicyFactory;
+  /**
+   * Milliseconds at or above which a call counts as slow, for the `slowCallRate` of a window
+   * policy. The call itself still succeeds or fails as it would. Needs a window `policy`.
+   */
+  slowCallDuration?: number;
+  /**
+   * Judges a returned value: true counts the call as a failure (the caller still gets the value,
+   * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
+   */
+  isFailure?: (result: any) => boolean;
+  /** A snapshot from `breaker.toJSON()` to start from, e.g. at process start. */
+  initialState?: CircuitSnapshot;
   /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
   halfOpenMaxCalls?: number;
   /** Trial successes in a row that close the circuit again. Default 1. */
@@ -45,9 +69,13 @@ export interface BreakerOptions {
 /** Options with defaults applied, checked, and frozen in shape. */
 export interface ResolvedBreakerOptions {
   readonly failureThreshold: number;
-  readonly recoveryTimeout: number;
+  readonly recoveryTimeout: number | ((openings: number) => number);
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  readonly policy: PolicyFactory | undefined;
+  readonly slowCallDuration: number | undefined;
+  readonly isFailure: ((result: unknown) => boolean) | undefined;
+  readonly initialState: unknown;
   /** Undefined when every error counts, so the hot path can skip the call. */
   readonly isExpected: ((error: unknown) => boolean) | undefined;
   readonly onOpen: ((breaker: CircuitBreaker) => void) | undefined;
@@ -62,6 +90,10 @@ export interface ResolvedBreakerOptions {
 const BREAKER_KEYS = [
   'failureThreshold',
   'recoveryTimeout',
+  'policy',
+  'slowCallDuration',
+  'isFailure',
+  'initialState',
   'halfOpenMaxCalls',
   'successThreshold',
   'expectedError',
@@ -89,9 +121,21 @@ export function resolveBreakerOptions(options: BreakerOptions): ResolvedBreakerO
   if (typeof (clock as Clock | null)?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
   const name = o.name;
   if (name !== undefined && (typeof name !== 'string' || name === '')) invalid(TypeError, 'name', 'a non-empty string', name);
+  const policy = optionalFunction<PolicyFactory>(o, 'policy');
+  if (policy !== undefined && o.failureThreshold !== undefined) {
+    throw new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy');
+  }
+  const slowCallDuration = o.slowCallDuration === undefined ? undefined : positiveDuration(o, 'slowCallDuration', 0);
+  if (slowCallDuration !== undefined && policy === undefined) {
+    throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against');
+  }
   return {
     failureThreshold: positiveInteger(o, 'failureThreshold', 5),
-    recoveryTimeout: positiveDuration(o, 'recoveryTimeout', 30_000),
+    recoveryTimeout: typeof o.recoveryTimeout === 'function' ? (o.recoveryTimeout as (n: number) => number) : positiveDuration(o, 'recoveryTimeout', 30_000),
+    policy,
+    slowCallDuration,
+    isFailure: optionalFunction(o, 'isFailure'),
+    initialState: o.initialState,
     halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', 1),
     successThreshold: positiveInteger(o, 'successThreshold', 1),
     isExpected: compileErrorFilter(o.expectedError as ExpectedError | undefined),

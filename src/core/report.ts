@@ -1,5 +1,14 @@
 /** Where an error that circuitry contained came from. */
-export type ErrorSource = 'onOpen' | 'onClose' | 'onHalfOpen' | 'onStateChange' | 'clock' | 'expectedError';
+export type ErrorSource =
+  | 'onOpen'
+  | 'onClose'
+  | 'onHalfOpen'
+  | 'onStateChange'
+  | 'clock'
+  | 'expectedError'
+  | 'isFailure'
+  | 'recoveryTimeout'
+  | 'policy';
 
 /**
  * Receives errors that circuitry contains so that they cannot change a caller's result: a

@@ -1,6 +1,6 @@
 import type { BreakerCore } from '../breaker-core.js';
-import { recordError, rejection } from '../breaker-core.js';
-import { admit, recordSuccess, REJECTED } from '../core/machine.js';
+import { callStart, recordError, recordValue, rejection } from '../breaker-core.js';
+import { admit, REJECTED } from '../core/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
@@ -24,54 +24,57 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): Async
   let onError: (error: unknown) => void = () => {};
   const observe = (token: number): void => {
     observedToken = token;
-    onValue = () => recordSuccess(machine, token);
+    onValue = (value) => recordValue(core, token, value, Number.NaN);
     onError = (error) => {
-      recordError(core, token, error);
+      recordError(core, token, error, Number.NaN);
     };
   };
   return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
     if (token === REJECTED) return rejectSoon(rejection(core));
+    const start = callStart(core);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      recordError(core, token, error);
+      recordError(core, token, error, start);
       return rejectSoon(error);
     }
-    if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args);
+    if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args, start);
     // The caller gets the function's own promise; the breaker watches it from the side, and its
     // reaction runs before the caller's because it was attached first.
-    if (token !== observedToken) observe(token);
-    result.then(onValue, onError);
+    if (start === start) {
+      // Timed calls need their own start, so their observers are made per call.
+      result.then(
+        (value) => recordValue(core, token, value, start),
+        (error: unknown) => recordError(core, token, error, start),
+      );
+    } else {
+      if (token !== observedToken) observe(token);
+      result.then(onValue, onError);
+    }
     return result;
   };
 }
 
 function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerCore, fallback: Fallback): AsyncGuarded {
   const machine = core.machine;
+  // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
   return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
     if (token === REJECTED) return settleWithFallback(fallback, this, rejection(core), args);
+    const start = callStart(core);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      return failed(core, token, error, fallback, this, args);
+      return failed(core, token, error, fallback, this, args, start);
     }
-    if (!(result instanceof Promise)) return settleOther(core, token, result, fallback, this, args);
-    const self = this;
-    return result.then(
-      (value) => {
-        recordSuccess(machine, token);
-        return value;
-      },
-      (error: unknown) => failed(core, token, error, fallback, self, args),
-    );
+    return settleOther(core, token, result, fallback, this, args, start);
   };
 }
 
-/** A result that is not a native promise: a plain value, or another thenable to adopt. */
+/** Settles a call by chaining onto its result: a promise, another thenable, or a plain value. */
 function settleOther(
   core: BreakerCore,
   token: number,
@@ -79,17 +82,18 @@ function settleOther(
   fallback: Fallback | undefined,
   self: unknown,
   args: unknown[],
+  start: number,
 ): Promise<unknown> {
   if (!isThenable(result)) {
-    recordSuccess(core.machine, token);
+    recordValue(core, token, result, start);
     return Promise.resolve(result);
   }
   return Promise.resolve(result).then(
     (value) => {
-      recordSuccess(core.machine, token);
+      recordValue(core, token, value, start);
       return value;
     },
-    (error: unknown) => failed(core, token, error, fallback, self, args),
+    (error: unknown) => failed(core, token, error, fallback, self, args, start),
   );
 }
 
@@ -100,8 +104,9 @@ function failed(
   fallback: Fallback | undefined,
   self: unknown,
   args: unknown[],
+  start: number,
 ): Promise<unknown> {
-  const counted = recordError(core, token, error);
+  const counted = recordError(core, token, error, start);
   return counted && fallback !== undefined ? settleWithFallback(fallback, self, error, args) : rejectSoon(error);
 }
 

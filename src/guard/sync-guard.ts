@@ -1,6 +1,6 @@
 import type { BreakerCore } from '../breaker-core.js';
-import { recordError, rejection } from '../breaker-core.js';
-import { admit, recordSuccess, REJECTED } from '../core/machine.js';
+import { callStart, recordError, recordValue, rejection } from '../breaker-core.js';
+import { admit, REJECTED } from '../core/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
@@ -21,14 +21,15 @@ export function guardSync(
       if (fallback === undefined) throw error;
       return runFallback(fallback, this, error, args);
     }
+    const start = callStart(core);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      if (recordError(core, token, error) && fallback !== undefined) return runFallback(fallback, this, error, args);
+      if (recordError(core, token, error, start) && fallback !== undefined) return runFallback(fallback, this, error, args);
       throw error;
     }
-    recordSuccess(machine, token);
+    recordValue(core, token, result, start);
     return result;
   };
 }

@@ -13,7 +13,13 @@ import {
   retryAfter,
 } from '../../src/core/machine.js';
 
-const settings: MachineSettings = { failureThreshold: 3, recoveryTimeout: 1000, halfOpenMaxCalls: 1, successThreshold: 1 };
+const settings: MachineSettings = {
+  failureThreshold: 3,
+  openDuration: () => 1000,
+  halfOpenMaxCalls: 1,
+  successThreshold: 1,
+  policy: undefined,
+};
 
 function setup(overrides: Partial<MachineSettings> = {}) {
   let t = 0;
@@ -40,7 +46,7 @@ function setup(overrides: Partial<MachineSettings> = {}) {
 }
 
 function trip(s: ReturnType<typeof setup>): void {
-  for (let i = 0; i < s.m.settings.failureThreshold; i++) recordFailure(s.m, admit(s.m, s.now), s.now);
+  for (let i = 0; i < s.m.settings.failureThreshold; i++) recordFailure(s.m, admit(s.m, s.now), false, s.now);
 }
 
 describe('state machine', () => {
@@ -50,16 +56,16 @@ describe('state machine', () => {
     const b = admit(s.m, s.now);
     expect(a).not.toBe(REJECTED);
     expect(b).toBe(a);
-    recordSuccess(s.m, a);
+    recordSuccess(s.m, a, false, s.now);
     expect(s.reads).toBe(0);
   });
 
   it('counts consecutive failures, resets on success, opens at the threshold', () => {
     const s = setup();
-    recordFailure(s.m, admit(s.m, s.now), s.now);
-    recordFailure(s.m, admit(s.m, s.now), s.now);
+    recordFailure(s.m, admit(s.m, s.now), false, s.now);
+    recordFailure(s.m, admit(s.m, s.now), false, s.now);
     expect(s.m.failures).toBe(2);
-    recordSuccess(s.m, admit(s.m, s.now));
+    recordSuccess(s.m, admit(s.m, s.now), false, s.now);
     expect(s.m.failures).toBe(0);
     trip(s);
     expect(s.m.phase.state).toBe('open');
@@ -86,9 +92,9 @@ describe('state machine', () => {
     expect([t1, t2]).not.toContain(REJECTED);
     expect(t1).not.toBe(t2);
     expect(admit(s.m, s.now)).toBe(REJECTED);
-    recordSuccess(s.m, t1);
+    recordSuccess(s.m, t1, false, s.now);
     expect(s.m.phase.state).toBe('half-open');
-    recordSuccess(s.m, t2);
+    recordSuccess(s.m, t2, false, s.now);
     expect(s.m.phase.state).toBe('closed');
     expect(s.m.failures).toBe(0);
   });
@@ -99,8 +105,8 @@ describe('state machine', () => {
     s.advance(1000);
     const trial = admit(s.m, s.now);
     s.advance(200);
-    recordFailure(s.m, trial, s.now);
-    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200 });
+    recordFailure(s.m, trial, false, s.now);
+    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200, openFor: 1000 });
     expect(retryAfter(s.m, s.now())).toBe(1000);
   });
 
@@ -126,9 +132,9 @@ describe('state machine', () => {
     s.advance(1);
     const fresh = admit(s.m, s.now);
     expect(fresh).not.toBe(REJECTED);
-    recordFailure(s.m, hung, s.now);
+    recordFailure(s.m, hung, false, s.now);
     expect(s.m.phase.state).toBe('half-open');
-    recordSuccess(s.m, fresh);
+    recordSuccess(s.m, fresh, false, s.now);
     expect(s.m.phase.state).toBe('closed');
   });
 
@@ -137,12 +143,12 @@ describe('state machine', () => {
     const early = admit(s.m, s.now);
     trip(s);
     s.advance(1000);
-    recordSuccess(s.m, early);
+    recordSuccess(s.m, early, false, s.now);
     expect(currentState(s.m, s.now)).toBe('half-open');
-    recordSuccess(s.m, admit(s.m, s.now));
+    recordSuccess(s.m, admit(s.m, s.now), false, s.now);
     expect(s.m.phase.state).toBe('closed');
     // A failure from the closed period before the trip does not count in the new closed period.
-    recordFailure(s.m, early, s.now);
+    recordFailure(s.m, early, false, s.now);
     expect(s.m.failures).toBe(0);
   });
 

@@ -1,0 +1,102 @@
+import { describeValue } from './invalid-option.js';
+import type { CircuitState, Machine, Phase } from './machine.js';
+
+/**
+ * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it back as the `initialState`
+ * option to carry a circuit across a restart. Times are readings of the breaker's clock (with
+ * the default clock, `Date.now()`), so an open circuit keeps its remaining open time.
+ */
+export type CircuitSnapshot =
+  | (SnapshotBase & { state: 'closed' | 'disabled' })
+  | (SnapshotBase & { state: 'open'; openedAt: number; openFor: number })
+  | (SnapshotBase & { state: 'half-open'; successes: number; lapseAfter: number })
+  | (SnapshotBase & { state: 'isolated'; holds: number });
+
+interface SnapshotBase {
+  version: 1;
+  name: string;
+  failures: number;
+  openings: number;
+  /** What the trip policy saved, or null for the default policy. */
+  policy: unknown;
+}
+
+const STATE_KEYS: Record<CircuitState, readonly string[]> = {
+  closed: [],
+  disabled: [],
+  open: ['openedAt', 'openFor'],
+  'half-open': ['successes', 'lapseAfter'],
+  isolated: ['holds'],
+};
+const BASE_KEYS = ['version', 'name', 'state', 'failures', 'openings', 'policy'];
+
+export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
+  const base = { version: 1 as const, name, failures: m.failures, openings: m.openings, policy: m.settings.policy?.snapshot?.() ?? null };
+  const phase = m.phase;
+  switch (phase.state) {
+    case 'open':
+      return { ...base, state: 'open', openedAt: phase.openedAt, openFor: phase.openFor };
+    case 'half-open':
+      // Trials in flight belong to this process; a restored circuit admits fresh ones.
+      return { ...base, state: 'half-open', successes: phase.successes, lapseAfter: phase.lapseAfter };
+    case 'isolated':
+      return { ...base, state: 'isolated', holds: phase.holds };
+    default:
+      return { ...base, state: phase.state };
+  }
+}
+
+/**
+ * Puts the machine in the state `snapshot` describes, or throws a `TypeError` or `RangeError`
+ * and changes nothing. Every field is checked before anything is applied.
+ */
+export function restoreMachine(m: Machine, snapshot: unknown): void {
+  if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
+    throw new TypeError(`initialState must be a snapshot object from breaker.toJSON(), got ${describeValue(snapshot)}`);
+  }
+  const s = snapshot as Record<string, unknown>;
+  const state = Object.hasOwn(s, 'state') ? s.state : undefined;
+  if (typeof state !== 'string' || !Object.hasOwn(STATE_KEYS, state)) {
+    throw new TypeError(`initialState.state must be one of ${Object.keys(STATE_KEYS).join(', ')}, got ${describeValue(state)}`);
+  }
+  const expected = [...BASE_KEYS, ...STATE_KEYS[state as CircuitState]];
+  const own = Object.keys(s);
+  const stranger = own.find((key) => !expected.includes(key));
+  if (stranger !== undefined) throw new TypeError(`initialState has an unknown key "${stranger}"`);
+  const missing = expected.find((key) => !own.includes(key));
+  if (missing !== undefined) throw new TypeError(`initialState lacks "${missing}"`);
+  if (s.version !== 1) throw new RangeError(`initialState.version must be 1, got ${describeValue(s.version)}`);
+  if (typeof s.name !== 'string') throw new TypeError(`initialState.name must be a string, got ${describeValue(s.name)}`);
+  const count = (key: string, min = 0): number => {
+    const v = s[key];
+    if (!Number.isSafeInteger(v) || (v as number) < min) {
+      throw new RangeError(`initialState.${key} must be an integer of at least ${min}, got ${describeValue(v)}`);
+    }
+    return v as number;
+  };
+  const time = (key: string, positive: boolean): number => {
+    const v = s[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) {
+      throw new RangeError(`initialState.${key} must be a ${positive ? 'positive ' : ''}finite number, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+  const failures = count('failures');
+  const openings = count('openings');
+  let phase: Phase;
+  if (state === 'open') phase = { state, openedAt: time('openedAt', false), openFor: time('openFor', true) };
+  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: time('lapseAfter', true) };
+  else if (state === 'isolated') phase = { state, holds: count('holds', 1) };
+  else phase = { state: state as 'closed' | 'disabled', token: ++m.lastToken };
+
+  const policy = m.settings.policy;
+  if (s.policy !== null) {
+    if (policy?.restore === undefined) throw new TypeError('initialState.policy holds window counts, but this breaker\'s policy cannot restore them');
+    policy.restore(s.policy);
+  } else {
+    policy?.reset();
+  }
+  m.failures = failures;
+  m.openings = openings;
+  m.phase = phase;
+}

@@ -1,0 +1,127 @@
+import { invalid } from '../core/invalid-option.js';
+import { checkOptionsObject, restoreFields } from './policy-input.js';
+import type { RateOptions } from './rate.js';
+import { rateRule, tripped } from './rate.js';
+import type { PolicyFactory } from './trip-policy.js';
+
+/** Options of {@link timeWindow}. */
+export interface TimeWindowOptions extends RateOptions {
+  /** Milliseconds of history the window holds. */
+  duration: number;
+  /** Slices the window is cut into; the oldest slice expires whole. Default 10. */
+  buckets?: number;
+}
+
+interface Bucket {
+  index: number;
+  total: number;
+  failures: number;
+  slow: number;
+}
+
+/**
+ * A failure-rate policy over the last `duration` ms (resilience4j's TIME_BASED window), cut into
+ * `buckets` slices: the circuit opens when the failure rate, or the slow-call rate, reaches its
+ * threshold once at least `minimumCalls` calls were seen in the window.
+ *
+ * Only slices that saw calls are kept, in time order, and each is dropped exactly once when it
+ * falls out of the window. So the cost per call is O(1) (amortised) whatever the window's size,
+ * and any idle gap, an hour or a year, leaves no stale counts behind.
+ *
+ * @example
+ * ```ts
+ * circuit(fn, { policy: timeWindow({ duration: 60_000, failureRate: 0.5, minimumCalls: 20 }) });
+ * ```
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function timeWindow(options: TimeWindowOptions): PolicyFactory {
+  checkOptionsObject(options, 'timeWindow', ['duration', 'buckets', 'failureRate', 'slowCallRate', 'minimumCalls']);
+  const { duration, buckets = 10 } = options;
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
+    invalid(typeof duration === 'number' ? RangeError : TypeError, 'duration', 'a positive finite number of milliseconds', duration);
+  }
+  if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 10_000) invalid(RangeError, 'buckets', 'an integer from 1 to 10,000', buckets);
+  const rule = rateRule(options, Number.MAX_SAFE_INTEGER);
+  const width = duration / buckets;
+  return () => {
+    // A ring of the slices that saw calls, oldest at `head`; slots are reused, never reallocated.
+    const ring: Bucket[] = Array.from({ length: buckets }, () => ({ index: 0, total: 0, failures: 0, slow: 0 }));
+    let head = 0;
+    let length = 0;
+    let total = 0;
+    let failures = 0;
+    let slow = 0;
+    const expire = (index: number): void => {
+      while (length > 0 && ring[head]!.index <= index - buckets) {
+        const old = ring[head]!;
+        total -= old.total;
+        failures -= old.failures;
+        slow -= old.slow;
+        head = head + 1 === buckets ? 0 : head + 1;
+        length -= 1;
+      }
+    };
+    const push = (failed: number, isSlow: boolean, now: () => number): boolean => {
+      const index = Math.floor(now() / width);
+      expire(index);
+      let bucket = length > 0 ? ring[(head + length - 1) % buckets]! : undefined;
+      // A clock that stepped back lands in the newest slice rather than reordering the ring.
+      if (bucket === undefined || bucket.index < index) {
+        bucket = ring[(head + length) % buckets]!;
+        bucket.index = index;
+        bucket.total = bucket.failures = bucket.slow = 0;
+        length += 1;
+      }
+      const s = isSlow ? 1 : 0;
+      bucket.total += 1;
+      bucket.failures += failed;
+      bucket.slow += s;
+      total += 1;
+      failures += failed;
+      slow += s;
+      return tripped(rule, total, failures, slow);
+    };
+    return {
+      onSuccess: (isSlow, now) => push(0, isSlow, now),
+      onFailure: (isSlow, now) => push(1, isSlow, now),
+      reset: () => {
+        head = length = total = failures = slow = 0;
+      },
+      snapshot: () => ({
+        buckets: Array.from({ length }, (_, i) => {
+          const b = ring[(head + i) % buckets]!;
+          return [b.index, b.total, b.failures, b.slow];
+        }),
+      }),
+      restore: (state) => {
+        const { buckets: list } = restoreFields(state, 'timeWindow', ['buckets']);
+        const valid =
+          Array.isArray(list) &&
+          list.length <= buckets &&
+          list.every(
+            (b, i) =>
+              Array.isArray(b) &&
+              b.length === 4 &&
+              b.every((n) => Number.isSafeInteger(n)) &&
+              b[1] >= 1 &&
+              b[2] >= 0 &&
+              b[3] >= 0 &&
+              b[2] <= b[1] &&
+              b[3] <= b[1] &&
+              (i === 0 || b[0] > (list[i - 1] as number[])[0]!),
+          );
+        if (!valid) {
+          invalid(TypeError, 'timeWindow snapshot buckets', `at most ${buckets} [index, total, failures, slow] integer rows in time order`, list);
+        }
+        head = length = total = failures = slow = 0;
+        for (const [index, t, f, s] of list as number[][]) {
+          Object.assign(ring[length]!, { index, total: t, failures: f, slow: s });
+          length += 1;
+          total += t!;
+          failures += f!;
+          slow += s!;
+        }
+      },
+    };
+  };
+}
