@@ -6,7 +6,6 @@ import { createMachine, recordFailure, recordSuccess, release, retryAfter } from
 import type { ResolvedBreakerOptions } from './core/options.js';
 import type { ErrorSource } from './core/report.js';
 import { safeReport } from './core/report.js';
-import { restoreMachine } from './core/snapshot.js';
 import type { PolicyFactory, TripPolicy } from './policies/trip-policy.js';
 
 /** The open time used when a `recoveryTimeout` function throws or returns nonsense. */
@@ -67,7 +66,6 @@ export function createCore(breaker: CircuitBreaker, name: string, options: Resol
     }
   };
   (core as { machine: Machine }).machine = createMachine(machineSettings(core, options, undefined), onTransition);
-  if (options.initialState !== undefined) restoreMachine(core.machine, options.initialState);
   return core;
 }
 

@@ -10,7 +10,7 @@ import { snapshotMachine } from './core/snapshot.js';
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
 
 /** Options `configure` cannot change: they make a breaker what it is. */
-const FIXED_OPTIONS = ['name', 'initialState'] as const;
+const FIXED_OPTIONS = ['name'] as const;
 
 /**
  * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
@@ -33,7 +33,7 @@ export class CircuitBreaker {
   #options: BreakerOptions;
 
   /**
-   * @throws TypeError or RangeError naming the option when an option (or `initialState`) is invalid.
+   * @throws TypeError or RangeError naming the option when an option is invalid.
    */
   constructor(options: BreakerOptions = {}) {
     this.#options = { ...optionsObject(options, 'an object') };
@@ -108,8 +108,8 @@ export class CircuitBreaker {
   }
 
   /**
-   * The breaker's state as plain JSON, to pass back as the `initialState` option later (for
-   * example across a restart). Trial calls in flight are not part of it.
+   * The breaker's state as plain JSON, for `restoreBreaker` to start from later (for example
+   * across a restart). Trial calls in flight are not part of it.
    */
   toJSON(): CircuitSnapshot {
     return snapshotMachine(this.#core.machine, this.name);
@@ -119,7 +119,7 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name` and `initialState` cannot change.
+   * an empty window. `name` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */

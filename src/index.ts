@@ -16,6 +16,7 @@ export type { RateOptions } from './policies/rate.js';
 export { timeWindow } from './policies/time-window.js';
 export type { TimeWindowOptions } from './policies/time-window.js';
 export type { PolicyFactory, TripPolicy } from './policies/trip-policy.js';
+export { restoreBreaker } from './restore-breaker.js';
 export { breakerOf } from './wrap/breaker-of.js';
 export type { AsyncMethodDecorator, CircuitGuarded } from './wrap/circuit.js';
 export { circuit } from './wrap/circuit.js';

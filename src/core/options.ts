@@ -8,7 +8,6 @@ import type { CircuitState } from './machine.js';
 import type { ErrorReporter } from './report.js';
 import { warnProcess } from './report.js';
 import type { PolicyFactory } from '../policies/trip-policy.js';
-import type { CircuitSnapshot } from './snapshot.js';
 
 /** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
 export interface BreakerOptions {
@@ -36,8 +35,7 @@ export interface BreakerOptions {
    * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
    */
   isFailure?: (result: any) => boolean;
-  /** A snapshot from `breaker.toJSON()` to start from, e.g. at process start. */
-  initialState?: CircuitSnapshot;
+
   /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
   halfOpenMaxCalls?: number;
   /** Trial successes in a row that close the circuit again. Default 1. */
@@ -75,7 +73,6 @@ export interface ResolvedBreakerOptions {
   readonly policy: PolicyFactory | undefined;
   readonly slowCallDuration: number | undefined;
   readonly isFailure: ((result: unknown) => boolean) | undefined;
-  readonly initialState: unknown;
   /** Undefined when every error counts, so the hot path can skip the call. */
   readonly isExpected: ((error: unknown) => boolean) | undefined;
   readonly onOpen: ((breaker: CircuitBreaker) => void) | undefined;
@@ -93,7 +90,6 @@ const BREAKER_KEYS = [
   'policy',
   'slowCallDuration',
   'isFailure',
-  'initialState',
   'halfOpenMaxCalls',
   'successThreshold',
   'expectedError',
@@ -135,7 +131,6 @@ export function resolveBreakerOptions(options: BreakerOptions): ResolvedBreakerO
     policy,
     slowCallDuration,
     isFailure: optionalFunction(o, 'isFailure'),
-    initialState: o.initialState,
     halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', 1),
     successThreshold: positiveInteger(o, 'successThreshold', 1),
     isExpected: compileErrorFilter(o.expectedError as ExpectedError | undefined),

@@ -2,8 +2,8 @@ import { describeValue } from './invalid-option.js';
 import type { CircuitState, Machine, Phase } from './machine.js';
 
 /**
- * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it back as the `initialState`
- * option to carry a circuit across a restart. Times are readings of the breaker's clock (with
+ * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
+ * a circuit across a restart. Times are readings of the breaker's clock (with
  * the default clock, `Date.now()`), so an open circuit keeps its remaining open time.
  */
 export type CircuitSnapshot =
@@ -52,32 +52,32 @@ export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
  */
 export function restoreMachine(m: Machine, snapshot: unknown): void {
   if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
-    throw new TypeError(`initialState must be a snapshot object from breaker.toJSON(), got ${describeValue(snapshot)}`);
+    throw new TypeError(`snapshot must be an object from breaker.toJSON(), got ${describeValue(snapshot)}`);
   }
   const s = snapshot as Record<string, unknown>;
   const state = Object.hasOwn(s, 'state') ? s.state : undefined;
   if (typeof state !== 'string' || !Object.hasOwn(STATE_KEYS, state)) {
-    throw new TypeError(`initialState.state must be one of ${Object.keys(STATE_KEYS).join(', ')}, got ${describeValue(state)}`);
+    throw new TypeError(`snapshot.state must be one of ${Object.keys(STATE_KEYS).join(', ')}, got ${describeValue(state)}`);
   }
   const expected = [...BASE_KEYS, ...STATE_KEYS[state as CircuitState]];
   const own = Object.keys(s);
   const stranger = own.find((key) => !expected.includes(key));
-  if (stranger !== undefined) throw new TypeError(`initialState has an unknown key "${stranger}"`);
+  if (stranger !== undefined) throw new TypeError(`snapshot has an unknown key "${stranger}"`);
   const missing = expected.find((key) => !own.includes(key));
-  if (missing !== undefined) throw new TypeError(`initialState lacks "${missing}"`);
-  if (s.version !== 1) throw new RangeError(`initialState.version must be 1, got ${describeValue(s.version)}`);
-  if (typeof s.name !== 'string') throw new TypeError(`initialState.name must be a string, got ${describeValue(s.name)}`);
+  if (missing !== undefined) throw new TypeError(`snapshot lacks "${missing}"`);
+  if (s.version !== 1) throw new RangeError(`snapshot.version must be 1, got ${describeValue(s.version)}`);
+  if (typeof s.name !== 'string') throw new TypeError(`snapshot.name must be a string, got ${describeValue(s.name)}`);
   const count = (key: string, min = 0): number => {
     const v = s[key];
     if (!Number.isSafeInteger(v) || (v as number) < min) {
-      throw new RangeError(`initialState.${key} must be an integer of at least ${min}, got ${describeValue(v)}`);
+      throw new RangeError(`snapshot.${key} must be an integer of at least ${min}, got ${describeValue(v)}`);
     }
     return v as number;
   };
   const time = (key: string, positive: boolean): number => {
     const v = s[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) {
-      throw new RangeError(`initialState.${key} must be a ${positive ? 'positive ' : ''}finite number, got ${describeValue(v)}`);
+      throw new RangeError(`snapshot.${key} must be a ${positive ? 'positive ' : ''}finite number, got ${describeValue(v)}`);
     }
     return v;
   };
@@ -91,7 +91,7 @@ export function restoreMachine(m: Machine, snapshot: unknown): void {
 
   const policy = m.settings.policy;
   if (s.policy !== null) {
-    if (policy?.restore === undefined) throw new TypeError('initialState.policy holds window counts, but this breaker\'s policy cannot restore them');
+    if (policy?.restore === undefined) throw new TypeError('snapshot.policy holds window counts, but this breaker\'s policy cannot restore them');
     policy.restore(s.policy);
   } else {
     policy?.reset();

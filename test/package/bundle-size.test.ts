@@ -6,12 +6,14 @@ import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-// The benchmark issue's target is 2,000 B. circuitry 0.1 ships 4,272 B (opossum: 4,575 B,
-// cockatiel's breaker alone: 2,762 B): option validation with messages that name the option and
-// value, both decorator standards, and reflect-metadata carry-over cost more than the target
-// allows. This ceiling keeps what we have from growing while that gap is open; lower it, never
-// raise it without saying why in the change.
-const CEILING = 4_350;
+// The benchmark issue's target is 2,000 B, and it is not met. The foundation alone came to
+// 4,272 B (opossum: 4,575 B, cockatiel's breaker alone: 2,762 B): option validation with messages
+// that name the option and value, both decorator standards, and reflect-metadata carry-over.
+// Policies and runtime control (isolate, disable, configure, toJSON, backoff) brought it to
+// 5,499 B; window policies, backoff helpers and restoreBreaker tree-shake away when unused.
+// This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
+// raise it only with a reason in the change.
+const CEILING = 5_600;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);

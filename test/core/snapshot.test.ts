@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, circuit, countWindow, restoreBreaker, timeWindow } from 'circuitry';
+import type { BreakerOptions } from 'circuitry';
+import { manualClock } from '../helpers/manual-clock.js';
+
+function breakerAt(t: number, options: BreakerOptions & { initialState?: unknown } = {}) {
+  const clock = manualClock(t);
+  const { initialState, ...rest } = options;
+  const settings = { clock, recoveryTimeout: 1000, ...(options.policy ? {} : { failureThreshold: 2 }), ...rest };
+  const breaker = initialState === undefined ? new CircuitBreaker(settings) : restoreBreaker(initialState as never, settings);
+  const call = circuit(async (ok: boolean) => {
+    if (!ok) throw new Error('failed');
+    return 'ok';
+  }, breaker);
+  const run = async (...oks: boolean[]) => {
+    for (const ok of oks) await call(ok).catch(() => undefined);
+  };
+  return { clock, breaker, call, run };
+}
+
+/** Through JSON, as a snapshot travels. */
+const roundTrip = (b: CircuitBreaker) => JSON.parse(JSON.stringify(b));
+
+describe('snapshots', () => {
+  it('restores a closed circuit with its count', async () => {
+    const a = breakerAt(0);
+    await a.run(false);
+    const b = breakerAt(0, { initialState: roundTrip(a.breaker) });
+    expect(b.breaker.failures).toBe(1);
+    await b.run(false);
+    expect(b.breaker.state).toBe('open');
+  });
+
+  it('restores an open circuit with its remaining open time, measured from when it opened', async () => {
+    const a = breakerAt(10_000);
+    await a.run(false, false);
+    a.clock.advance(300);
+    const snapshot = roundTrip(a.breaker);
+    expect(snapshot).toMatchObject({ version: 1, state: 'open', openedAt: 10_000, openFor: 1000, openings: 1 });
+    const b = breakerAt(10_300, { initialState: snapshot });
+    expect(b.breaker.state).toBe('open');
+    expect(b.breaker.retryAfter).toBe(700);
+    b.clock.advance(700);
+    expect(b.breaker.state).toBe('half-open');
+  });
+
+  it('restores half-open, isolated and disabled circuits', async () => {
+    const a = breakerAt(0);
+    await a.run(false, false);
+    a.clock.advance(1000);
+    expect(a.breaker.state).toBe('half-open');
+    const half = breakerAt(1000, { initialState: roundTrip(a.breaker) });
+    expect(half.breaker.state).toBe('half-open');
+    await half.run(true);
+    expect(half.breaker.state).toBe('closed');
+
+    a.breaker.isolate();
+    const isolated = breakerAt(0, { initialState: roundTrip(a.breaker) });
+    expect(isolated.breaker.state).toBe('isolated');
+    isolated.breaker.reset();
+    expect(isolated.breaker.state).toBe('closed');
+
+    a.breaker.disable();
+    expect(breakerAt(0, { initialState: roundTrip(a.breaker) }).breaker.state).toBe('disabled');
+  });
+
+  it('carries window counts of both window policies', async () => {
+    const count = { policy: countWindow({ size: 4, failureRate: 0.5, minimumCalls: 4 }) } as const;
+    const a = breakerAt(0, count);
+    await a.run(false, true, true);
+    const b = breakerAt(0, { ...count, initialState: roundTrip(a.breaker) });
+    await b.run(false);
+    expect(b.breaker.state).toBe('open');
+
+    const time = { policy: timeWindow({ duration: 1000, failureRate: 0.5, minimumCalls: 3 }) } as const;
+    const c = breakerAt(50_000, time);
+    await c.run(false, true);
+    const d = breakerAt(50_000, { ...time, initialState: roundTrip(c.breaker) });
+    await d.run(true);
+    expect(d.breaker.state).toBe('closed');
+    const e = breakerAt(50_000, { ...time, initialState: roundTrip(c.breaker) });
+    await e.run(false);
+    expect(e.breaker.state).toBe('open');
+  });
+
+  const valid = { version: 1, name: 'x', state: 'open', failures: 2, openings: 1, policy: null, openedAt: 5, openFor: 100 };
+  it.each([
+    ['not an object', 'open', TypeError, 'snapshot must be an object from breaker.toJSON(), got "open" (a string)'],
+    ['an unknown state', { ...valid, state: 'ajar' }, TypeError, 'snapshot.state must be one of closed, disabled, open, half-open, isolated, got "ajar" (a string)'],
+    ['a missing field', { ...valid, openFor: undefined }, TypeError, 'snapshot lacks "openFor"'],
+    ['an extra field', { ...valid, extra: 1 }, TypeError, 'snapshot has an unknown key "extra"'],
+    ['a field of another state', { ...valid, state: 'closed' }, TypeError, 'snapshot has an unknown key "openedAt"'],
+    ['a __proto__ key', JSON.parse('{"__proto__": {"state": "closed"}, "version": 1}'), TypeError, 'snapshot.state must be one of closed, disabled, open, half-open, isolated, got undefined'],
+    ['another version', { ...valid, version: 2 }, RangeError, 'snapshot.version must be 1, got 2'],
+    ['a negative count', { ...valid, failures: -1 }, RangeError, 'snapshot.failures must be an integer of at least 0, got -1'],
+    ['a fractional count', { ...valid, openings: 1.5 }, RangeError, 'snapshot.openings must be an integer of at least 0, got 1.5'],
+    ['a time that is not a number', { ...valid, openedAt: Infinity }, RangeError, 'snapshot.openedAt must be a finite number, got null'],
+    ['a zero open time', { ...valid, openFor: 0 }, RangeError, 'snapshot.openFor must be a positive finite number, got 0'],
+    ['isolated without holds', { ...valid, state: 'isolated', openedAt: undefined, openFor: undefined, holds: 0 }, RangeError, 'snapshot.holds must be an integer of at least 1, got 0'],
+    ['window counts for the default policy', { ...valid, policy: { outcomes: [1] } }, TypeError, "snapshot.policy holds window counts, but this breaker's policy cannot restore them"],
+  ])('refuses %s', (_what, snapshot, type, message) => {
+    const clean = typeof snapshot === 'object' ? JSON.parse(JSON.stringify(snapshot)) : snapshot;
+    const make = () => restoreBreaker(clean);
+    expect(make).toThrow(type);
+    expect(make).toThrow(message);
+  });
+
+  it('names the breaker after the snapshot unless told otherwise', async () => {
+    const a = breakerAt(0);
+    await a.run(false);
+    expect(restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }).name).toBe('payments');
+    expect(restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }, { name: 'refunds' }).name).toBe('refunds');
+    expect(a.breaker.failures).toBe(1);
+  });
+
+  it('refuses window counts that do not fit the policy', () => {
+    const policy = countWindow({ size: 2 });
+    const bad = { version: 1, name: 'x', state: 'closed', failures: 0, openings: 0, policy: { outcomes: [1, 0, 1] } };
+    expect(() => restoreBreaker(bad as never, { policy })).toThrow(
+      'countWindow snapshot outcomes must be an array of at most 2 values 0 to 3, got an array',
+    );
+    const slices = { ...bad, policy: { buckets: [[5, 1, 2, 0]] } };
+    expect(() => restoreBreaker(slices as never, { policy: timeWindow({ duration: 100 }) })).toThrow(TypeError);
+    const proto = { ...bad, policy: JSON.parse('{"outcomes": [], "__proto__": []}') };
+    expect(() => restoreBreaker(proto as never, { policy })).toThrow('countWindow snapshot has an unknown key "__proto__"');
+  });
+});

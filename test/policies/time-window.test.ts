@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { timeWindow } from 'circuitry';
+import { driven } from '../helpers/drive.js';
+
+const HOUR = 3_600_000;
+
+describe('timeWindow', () => {
+  it('opens on the failure rate over the last duration ms', async () => {
+    const d = driven({ policy: timeWindow({ duration: 1000, failureRate: 0.5, minimumCalls: 4 }) });
+    await d.run('fail', 'ok', 'fail');
+    expect(d.breaker.state).toBe('closed');
+    await d.run('ok');
+    expect(d.breaker.state).toBe('open');
+  });
+
+  it('leaves no stale counts after an hour of silence', async () => {
+    // The sequence that opens a peer library's sampling breaker, whose window advances one slice per call.
+    const d = driven({ policy: timeWindow({ duration: 10_000, failureRate: 0.5, minimumCalls: 4 }) });
+    await d.run('fail', 'fail', 'fail');
+    d.clock.advance(HOUR);
+    await d.run('ok', 'ok', 'ok', 'fail');
+    expect(d.breaker.state).toBe('closed');
+  });
+
+  it('expires a slice exactly when it falls out of the window', async () => {
+    // 10 slices of 100 ms. Failures at t0, then successes; the failures' slice leaves at t0 + 1000.
+    const d = driven({ policy: timeWindow({ duration: 1000, buckets: 10, failureRate: 0.5, minimumCalls: 2 }) });
+    d.clock.set(5_000);
+    await d.run('fail');
+    d.clock.set(5_999);
+    await d.run('ok');
+    expect(d.breaker.state).toBe('open'); // 1 of 2 failed, both in the window
+
+    const e = driven({ policy: timeWindow({ duration: 1000, buckets: 10, failureRate: 0.5, minimumCalls: 2 }) });
+    e.clock.set(5_000);
+    await e.run('fail');
+    e.clock.set(6_000);
+    await e.run('ok', 'ok');
+    expect(e.breaker.state).toBe('closed'); // the failure's slice has left: 0 of 2
+  });
+
+  it('keeps counting across gaps shorter than the window', async () => {
+    const d = driven({ policy: timeWindow({ duration: 1000, buckets: 4, failureRate: 0.75, minimumCalls: 4 }) });
+    for (let i = 0; i < 3; i++) {
+      await d.run('fail');
+      d.clock.advance(240);
+    }
+    await d.run('ok');
+    expect(d.breaker.state).toBe('open'); // 3 of 4 within 1000 ms
+  });
+
+  it('does not open before minimumCalls', async () => {
+    const d = driven({ policy: timeWindow({ duration: 60_000, failureRate: 0.1, minimumCalls: 20 }) });
+    await d.run(...Array.from({ length: 19 }, () => 'fail' as const));
+    expect(d.breaker.state).toBe('closed');
+  });
+
+  it('treats a clock that steps back as the newest slice', async () => {
+    const d = driven({ policy: timeWindow({ duration: 1000, failureRate: 1, minimumCalls: 2 }) });
+    d.clock.set(10_000);
+    await d.run('fail');
+    d.clock.set(9_000);
+    await d.run('fail');
+    expect(d.breaker.state).toBe('open');
+  });
+
+  it('counts slow calls toward slowCallRate', async () => {
+    const d = driven({ policy: timeWindow({ duration: 10_000, slowCallRate: 0.5, minimumCalls: 2 }), slowCallDuration: 200 });
+    await d.guarded('ok', 10);
+    await d.guarded('ok', 500);
+    expect(d.breaker.state).toBe('open');
+  });
+
+  it('refuses bad options with the option and the value', () => {
+    expect(() => timeWindow({ duration: 0 })).toThrow(new RangeError('duration must be a positive finite number of milliseconds, got 0'));
+    expect(() => timeWindow({ duration: Infinity })).toThrow(RangeError);
+    expect(() => timeWindow({ duration: '1m' as never })).toThrow(TypeError);
+    expect(() => timeWindow({ duration: 1000, buckets: 0 })).toThrow(new RangeError('buckets must be an integer from 1 to 10,000, got 0'));
+    expect(() => timeWindow({ duration: 1000, minimumCalls: 0 })).toThrow(RangeError);
+  });
+});
