@@ -169,6 +169,9 @@ export const cases = {
     },
   },
 
+  // closed success under each trip policy, windows of 10 and 10,000 side by side
+  ...policyCases(),
+
   // synchronous
   'sync/bare': {
     group: 'sync',
@@ -188,3 +191,21 @@ export const cases = {
     },
   },
 };
+
+function policyCases() {
+  const windowed = (label, makePolicy) => ({
+    group: 'policy',
+    label,
+    setup: async () => {
+      const lib = await circuitry();
+      const guarded = lib.circuit(ok, { policy: makePolicy(lib) });
+      return () => guarded();
+    },
+  });
+  return {
+    'policy/count-10': windowed('countWindow, size 10', (lib) => lib.countWindow({ size: 10 })),
+    'policy/count-10000': windowed('countWindow, size 10,000', (lib) => lib.countWindow({ size: 10_000 })),
+    'policy/time-10': windowed('timeWindow, 10 buckets', (lib) => lib.timeWindow({ duration: 60_000, buckets: 10 })),
+    'policy/time-10000': windowed('timeWindow, 10,000 buckets', (lib) => lib.timeWindow({ duration: 60_000, buckets: 10_000 })),
+  };
+}

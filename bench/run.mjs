@@ -17,7 +17,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 await build({ entryPoints: [`${here}decorated.ts`], outfile: `${here}.build/decorated.mjs`, format: 'esm', target: 'node20', logLevel: 'silent' });
 
 const node = (args) => JSON.parse(execFileSync(process.execPath, args, { cwd: here, encoding: 'utf8' }).trim().split('\n').at(-1));
-const names = Object.keys(cases).filter((n) => !only || n.startsWith(only));
+const names = Object.keys(cases).filter((n) => !only || only.split(',').some((prefix) => n.startsWith(prefix)));
 const times = Object.fromEntries(names.map((n) => [n, []]));
 const memory = { circuitry: [], opossum: [], cockatiel: [] };
 for (let round = 1; round <= rounds; round++) {

@@ -12,6 +12,8 @@ export interface TimeWindowOptions extends RateOptions {
   buckets?: number;
 }
 
+const SMALL_INTEGER_LIMIT = 2 ** 30;
+
 interface Bucket {
   index: number;
   total: number;
@@ -46,6 +48,9 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
   return () => {
     // A ring of the slices that saw calls, oldest at `head`; slots are reused, never reallocated.
     const ring: Bucket[] = Array.from({ length: buckets }, () => ({ index: 0, total: 0, failures: 0, slow: 0 }));
+    // Slice numbers count from `origin`, the first time seen, so they stay small integers: counted
+    // from the epoch they would leave V8's small-integer range and cost several times as much.
+    let origin = Number.NaN;
     let head = 0;
     let length = 0;
     let total = 0;
@@ -61,8 +66,23 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
         length -= 1;
       }
     };
+    const sliceOf = (t: number): number => {
+      if (origin !== origin) origin = t;
+      let index = Math.floor((t - origin) / width);
+      if (index >= SMALL_INTEGER_LIMIT) {
+        rebase(index);
+        index = Math.floor((t - origin) / width);
+      }
+      return index;
+    };
+    // Once in a long while (2^30 slices), renumber the live slices from the current one.
+    const rebase = (index: number): void => {
+      const shift = index - buckets;
+      origin += shift * width;
+      for (let i = 0; i < length; i++) ring[(head + i) % buckets]!.index -= shift;
+    };
     const push = (failed: number, isSlow: boolean, now: () => number): boolean => {
-      const index = Math.floor(now() / width);
+      const index = sliceOf(now());
       expire(index);
       let bucket = length > 0 ? ring[(head + length - 1) % buckets]! : undefined;
       // A clock that stepped back lands in the newest slice rather than reordering the ring.
@@ -87,10 +107,12 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
       reset: () => {
         head = length = total = failures = slow = 0;
       },
+      // Slices are saved by their start time on the breaker's clock, so they mean the same in
+      // another process.
       snapshot: () => ({
         buckets: Array.from({ length }, (_, i) => {
           const b = ring[(head + i) % buckets]!;
-          return [b.index, b.total, b.failures, b.slow];
+          return [origin + b.index * width, b.total, b.failures, b.slow];
         }),
       }),
       restore: (state) => {
@@ -102,7 +124,8 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
             (b, i) =>
               Array.isArray(b) &&
               b.length === 4 &&
-              b.every((n) => Number.isSafeInteger(n)) &&
+              Number.isFinite(b[0]) &&
+              b.slice(1).every((n) => Number.isSafeInteger(n)) &&
               b[1] >= 1 &&
               b[2] >= 0 &&
               b[3] >= 0 &&
@@ -111,11 +134,13 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
               (i === 0 || b[0] > (list[i - 1] as number[])[0]!),
           );
         if (!valid) {
-          invalid(TypeError, 'timeWindow snapshot buckets', `at most ${buckets} [index, total, failures, slow] integer rows in time order`, list);
+          invalid(TypeError, 'timeWindow snapshot buckets', `at most ${buckets} [start, total, failures, slow] rows in time order`, list);
         }
+        const rows = list as number[][];
         head = length = total = failures = slow = 0;
-        for (const [index, t, f, s] of list as number[][]) {
-          Object.assign(ring[length]!, { index, total: t, failures: f, slow: s });
+        origin = rows.length > 0 ? rows[0]![0]! : Number.NaN;
+        for (const [start, t, f, s] of rows) {
+          Object.assign(ring[length]!, { index: Math.round((start! - origin) / width), total: t, failures: f, slow: s });
           length += 1;
           total += t!;
           failures += f!;

@@ -64,6 +64,25 @@ describe('timeWindow', () => {
     expect(d.breaker.state).toBe('open');
   });
 
+  it('keeps live slices across the renumbering that keeps slice numbers small', async () => {
+    // 100 ms slices; slice numbers are renumbered once they reach 2^30.
+    const d = driven({ policy: timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 2 }) });
+    const width = 100;
+    const t0 = d.clock.now();
+    await d.run('ok');
+    d.clock.set(t0 + (2 ** 30 - 3) * width);
+    await d.run('fail');
+    d.clock.set(t0 + 2 ** 30 * width);
+    await d.run('fail');
+    expect(d.breaker.state).toBe('open'); // both failures still in the window; the old success is gone
+    expect(d.breaker.toJSON().policy).toEqual({
+      buckets: [
+        [t0 + (2 ** 30 - 3) * width, 1, 1, 0],
+        [t0 + 2 ** 30 * width, 1, 1, 0],
+      ],
+    });
+  });
+
   it('counts slow calls toward slowCallRate', async () => {
     const d = driven({ policy: timeWindow({ duration: 10_000, slowCallRate: 0.5, minimumCalls: 2 }), slowCallDuration: 200 });
     await d.guarded('ok', 10);
