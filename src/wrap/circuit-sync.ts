@@ -45,7 +45,7 @@ export function circuitSync<M extends (...args: any[]) => unknown>(
  */
 export function circuitSync<T, A extends unknown[], R, F = never>(
   fn: (this: T, ...args: A) => R,
-  options?: CircuitOptions<A, F> | CircuitBreaker,
+  options?: CircuitOptions<A, F, R> | CircuitBreaker,
 ): CircuitSyncGuarded<T, A, R | F>;
 /** A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or `@circuitSync(breaker)`. */
 export function circuitSync(options?: CircuitDecoratorOptions | CircuitBreaker): SyncMethodDecorator;

@@ -57,7 +57,7 @@ export function circuit<M extends (...args: any[]) => PromiseLike<unknown>>(
  */
 export function circuit<T, A extends unknown[], R, F = never>(
   fn: (this: T, ...args: A) => R,
-  options?: CircuitOptions<A, F> | CircuitBreaker,
+  options?: CircuitOptions<A, F, Awaited<R>> | CircuitBreaker,
 ): CircuitGuarded<T, A, Awaited<R> | Awaited<F>>;
 /**
  * A decorator for async methods: `@circuit()`, `@circuit(options)` or `@circuit(breaker)`.

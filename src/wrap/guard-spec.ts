@@ -10,8 +10,14 @@ import type { Fallback } from '../guard/fallback.js';
  *
  * @typeParam A - the guarded function's parameters
  * @typeParam F - what the fallback returns
+ * @typeParam R - what the guarded function resolves to, as `isFailure` sees it
  */
-export interface CircuitOptions<A extends unknown[] = any[], F = unknown> extends BreakerOptions {
+export interface CircuitOptions<A extends unknown[] = any[], F = unknown, R = any> extends BreakerOptions {
+  /**
+   * Judges a returned value: true counts the call as a failure (the caller still gets the value,
+   * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
+   */
+  isFailure?: (result: R) => boolean;
   /**
    * The result of a call that failed with a counted failure (`error` is the original) or was
    * rejected by the breaker (`error` is the {@link CircuitOpenError}). It gets the call's

@@ -1,5 +1,6 @@
 // Type tests, checked by `tsc` under standard decorators; never run.
-import { CircuitBreaker, breakerOf, circuit, circuitSync, isCircuitOpenError } from 'circuitry';
+import { CircuitBreaker, breakerOf, circuit, circuitSync, countWindow, exponentialBackoff, isCircuitOpenError, restoreBreaker } from 'circuitry';
+import type { TripPolicy } from 'circuitry';
 import type { CircuitState } from 'circuitry';
 import { expectType } from './expect-type.js';
 import type { Equal } from './expect-type.js';
@@ -85,3 +86,23 @@ expectType<Equal<ReturnType<typeof client.parse>, number>>();
 breakerOf(client, 'get');
 // @ts-expect-error: breakerOf names a member of the instance
 breakerOf(client, 'missing');
+
+// isFailure sees the resolved value's type.
+circuit(fetchUser, {
+  isFailure: (user) => {
+    expectType<Equal<typeof user, User>>();
+    return user.id === '';
+  },
+  policy: countWindow({ size: 10 }),
+  recoveryTimeout: exponentialBackoff({ initial: 100, max: 1000 }),
+});
+// @ts-expect-error: the window size is required
+countWindow({ failureRate: 0.5 });
+const mine = (): TripPolicy => ({ onSuccess: () => false, onFailure: () => true, reset: () => {} });
+circuit(fetchUser, { policy: mine, slowCallDuration: 100 });
+const restored = restoreBreaker(shared.toJSON());
+expectType<Equal<typeof restored, CircuitBreaker>>();
+// @ts-expect-error: configure cannot rename a breaker
+shared.configure({ name: 'other' });
+const release: () => void = shared.isolate();
+release();
