@@ -1,12 +1,15 @@
 import type { CircuitBreaker } from './breaker.js';
 import { CircuitIsolatedError, CircuitOpenError } from './core/errors.js';
 import { describeValue } from './core/invalid-option.js';
-import type { CircuitState, Machine, MachineSettings, Now } from './core/machine.js';
+import type { CircuitState, Machine, MachineConfig, Now } from './core/machine.js';
 import { createMachine, recordFailure, recordSuccess, release, retryAfter } from './core/machine.js';
 import type { ResolvedBreakerOptions } from './core/options.js';
 import type { ErrorSource } from './core/report.js';
 import { safeReport } from './core/report.js';
 import type { PolicyFactory, TripPolicy } from './policies/trip-policy.js';
+import type { CircuitEvent, CircuitEvents, ListenerTable } from './observe/events.js';
+import type { CallCounts } from './observe/stats.js';
+import { emptyCounts } from './observe/stats.js';
 
 /** The open time used when a `recoveryTimeout` function throws or returns nonsense. */
 const FALLBACK_OPEN_TIME = 30_000;
@@ -15,7 +18,7 @@ const FALLBACK_OPEN_TIME = 30_000;
  * What the guards need from a breaker on every call, behind the public {@link CircuitBreaker}:
  * the machine, a clock reader that cannot throw, and the contained listeners.
  */
-export interface BreakerCore {
+export interface BreakerCore extends CallCounts {
   readonly machine: Machine;
   /** Replaced whole by `configure`, never mutated. */
   options: ResolvedBreakerOptions;
@@ -24,6 +27,13 @@ export interface BreakerCore {
   readonly now: Now;
   /** The most recent counted failure, kept so rejections can say what opened the circuit. */
   lastFailure: unknown;
+  /** `breaker.on` listeners by event; undefined until the first one. */
+  listeners: ListenerTable | undefined;
+  /** True while anything needs call durations: slow-call detection, or a duration listener. */
+  timed: boolean;
+  /** Clock reading of the last change of state; undefined while there was none. */
+  since: number | undefined;
+  readonly breaker: CircuitBreaker;
 }
 
 export function createCore(breaker: CircuitBreaker, name: string, options: ResolvedBreakerOptions): BreakerCore {
@@ -45,45 +55,59 @@ export function createCore(breaker: CircuitBreaker, name: string, options: Resol
       return lastReading;
     },
     lastFailure: undefined,
+    listeners: undefined,
+    timed: options.slowCallDuration !== undefined,
+    ...emptyCounts(),
+    since: undefined,
+    breaker,
   };
-  const onTransition = (from: CircuitState, to: CircuitState): void => {
-    const o = core.options;
-    const specific = to === 'open' ? 'onOpen' : to === 'closed' ? 'onClose' : to === 'half-open' ? 'onHalfOpen' : undefined;
-    const listener = specific && o[specific];
-    if (listener !== undefined) {
-      try {
-        listener(breaker);
-      } catch (error) {
-        report(core, error, specific!);
-      }
-    }
-    if (o.onStateChange !== undefined) {
-      try {
-        o.onStateChange(from, to, breaker);
-      } catch (error) {
-        report(core, error, 'onStateChange');
-      }
-    }
-  };
-  (core as { machine: Machine }).machine = createMachine(machineSettings(core, options, undefined), onTransition);
+  (core as { machine: Machine }).machine = createMachine(machineConfig(core, options, undefined), onTransition, core);
   return core;
 }
 
+function onTransition(core: BreakerCore, from: CircuitState, to: CircuitState): void {
+  core.since = core.now();
+  const o = core.options;
+  const breaker = core.breaker;
+  const specific = to === 'open' ? 'onOpen' : to === 'closed' ? 'onClose' : to === 'half-open' ? 'onHalfOpen' : undefined;
+  const listener = specific && o[specific];
+  if (listener !== undefined) {
+    try {
+      listener(breaker);
+    } catch (error) {
+      report(core, error, specific!);
+    }
+  }
+  if (to === 'open') emit(core, 'open', () => ({ from, cause: core.lastFailure }));
+  else if (to === 'closed') emit(core, 'close', () => ({ from }));
+  else if (to === 'half-open') emit(core, 'halfOpen', () => ({ from }));
+  if (o.onStateChange !== undefined) {
+    try {
+      o.onStateChange(from, to, breaker);
+    } catch (error) {
+      report(core, error, 'onStateChange');
+    }
+  }
+  emit(core, 'stateChange', () => ({ from, to }));
+}
+
 /**
- * The machine's settings for `options`. The trip policy carries its counts over when the `policy`
+ * The machine's configuration for `options`. The trip policy carries its counts over when the `policy`
  * option is the same factory as before (`previous`), and starts afresh when it changed.
  */
-export function machineSettings(core: BreakerCore, options: ResolvedBreakerOptions, previous: { factory: PolicyFactory | undefined; policy: TripPolicy | undefined } | undefined): MachineSettings {
+export function machineConfig(
+  core: BreakerCore,
+  options: ResolvedBreakerOptions,
+  previous: { factory: PolicyFactory | undefined; policy: TripPolicy | undefined } | undefined,
+): MachineConfig {
   const recovery = options.recoveryTimeout;
   const policy = previous !== undefined && previous.factory === options.policy ? previous.policy : makePolicy(core, options.policy);
   return {
-    failureThreshold: options.failureThreshold,
-    halfOpenMaxCalls: options.halfOpenMaxCalls,
-    successThreshold: options.successThreshold,
+    settings: options,
     policy,
     openDuration:
       typeof recovery === 'number'
-        ? () => recovery
+        ? recovery
         : (openings) => {
             try {
               const ms = recovery(openings);
@@ -125,6 +149,7 @@ function makePolicy(core: BreakerCore, factory: PolicyFactory | undefined): Trip
         report(core, error, 'policy');
       }
     },
+    ...(policy.stats && { stats: (now: Now) => policy.stats!(now) }),
     ...(policy.snapshot && { snapshot: () => policy.snapshot!() }),
     ...(policy.restore && { restore: (state: unknown) => policy.restore!(state) }),
   };
@@ -134,25 +159,70 @@ function report(core: BreakerCore, error: unknown, source: ErrorSource): void {
   safeReport(core.options.reportError, error, source, core.name);
 }
 
-/** The start time of a call, read only when slow calls are being measured (NaN otherwise). */
-export function callStart(core: BreakerCore): number {
-  return core.options.slowCallDuration === undefined ? Number.NaN : core.now();
+/**
+ * Calls the listeners of `event`, if any; the payload is only built when someone listens. What a
+ * listener throws is reported under the event's name, and the others still run.
+ */
+export function emit<E extends CircuitEvent>(core: BreakerCore, event: E, payload: () => CircuitEvents[E]): void {
+  const listeners = core.listeners?.[event];
+  if (listeners === undefined) return;
+  const value = payload();
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (error) {
+      report(core, error, event);
+    }
+  }
 }
 
-function isSlow(core: BreakerCore, start: number): boolean {
+/** Whether anything needs call durations; kept current as listeners and options change. */
+export function needsDurations(core: BreakerCore): boolean {
+  const l = core.listeners;
+  return core.options.slowCallDuration !== undefined || (l !== undefined && (l.success !== undefined || l.failure !== undefined || l.ignored !== undefined));
+}
+
+/** The start time of a call, read only while durations are needed (NaN otherwise). */
+export function callStart(core: BreakerCore): number {
+  return core.timed ? core.now() : Number.NaN;
+}
+
+function isSlow(core: BreakerCore, duration: number): boolean {
   const threshold = core.options.slowCallDuration;
-  return threshold !== undefined && core.now() - start >= threshold;
+  return threshold !== undefined && duration >= threshold;
 }
 
 /** Records a returned value: a success, unless `isFailure` judges it a failure. */
 export function recordValue(core: BreakerCore, token: number, value: unknown, start: number): void {
-  const slow = start === start && isSlow(core, start);
+  if (start !== start && core.options.isFailure === undefined) {
+    // Untimed means no success listener and no slow-call rule: only the count and the machine.
+    core.successes += 1;
+    recordSuccess(core.machine, token, false, core.now);
+    return;
+  }
+  const duration = start === start ? core.now() - start : Number.NaN;
+  const slow = isSlow(core, duration);
   if (core.options.isFailure !== undefined && judgedFailure(core, value)) {
-    core.lastFailure = value;
+    countFailure(core, value, duration);
     recordFailure(core.machine, token, slow, core.now);
   } else {
+    core.successes += 1;
+    emit(core, 'success', () => ({ duration }));
     recordSuccess(core.machine, token, slow, core.now);
   }
+}
+
+function countFailure(core: BreakerCore, error: unknown, duration: number): void {
+  core.lastFailure = error;
+  core.failures += 1;
+  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') core.timeouts += 1;
+  emit(core, 'failure', () => ({ error, duration }));
+}
+
+/** Counts a call a fallback served, and tells the listeners. */
+export function noteFallback(core: BreakerCore, error: unknown): void {
+  core.fallbacks += 1;
+  emit(core, 'fallback', () => ({ error }));
 }
 
 function judgedFailure(core: BreakerCore, value: unknown): boolean {
@@ -170,12 +240,15 @@ function judgedFailure(core: BreakerCore, value: unknown): boolean {
  * failure; one that does not match `expectedError` only frees the call's half-open slot.
  */
 export function recordError(core: BreakerCore, token: number, error: unknown, start: number): boolean {
+  const duration = start === start ? core.now() - start : Number.NaN;
   if (!counts(core, error)) {
+    core.ignored += 1;
+    emit(core, 'ignored', () => ({ error, duration }));
     release(core.machine, token);
     return false;
   }
-  core.lastFailure = error;
-  recordFailure(core.machine, token, start === start && isSlow(core, start), core.now);
+  countFailure(core, error, duration);
+  recordFailure(core.machine, token, isSlow(core, duration), core.now);
   return true;
 }
 
@@ -194,7 +267,11 @@ function counts(core: BreakerCore, error: unknown): boolean {
 /** The error for a call the breaker does not admit. */
 export function rejection(core: BreakerCore): CircuitOpenError {
   const state = core.machine.phase.state;
-  if (state === 'isolated') return new CircuitIsolatedError(core.name, core.lastFailure);
-  const wait = retryAfter(core.machine, core.now());
-  return new CircuitOpenError(core.name, wait, state === 'half-open' ? 'half-open' : 'open', core.lastFailure);
+  const error =
+    state === 'isolated'
+      ? new CircuitIsolatedError(core.name, core.lastFailure)
+      : new CircuitOpenError(core.name, retryAfter(core.machine, core.now()), state === 'half-open' ? 'half-open' : 'open', core.lastFailure);
+  core.rejections += 1;
+  emit(core, 'rejected', () => ({ error }));
+  return error;
 }

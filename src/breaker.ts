@@ -1,7 +1,11 @@
 import type { BreakerCore } from './breaker-core.js';
-import { createCore, machineSettings } from './breaker-core.js';
+import { createCore, machineConfig, needsDurations } from './breaker-core.js';
+import { invalid } from './core/invalid-option.js';
+import type { CircuitEvent, CircuitEvents, Listener } from './observe/events.js';
+import { EVENTS } from './observe/events.js';
+import type { CircuitStats } from './observe/stats.js';
 import type { CircuitState } from './core/machine.js';
-import { close, currentState, disable, isolate, open, releaseHold, retryAfter } from './core/machine.js';
+import { close, currentState, disable, isolate, open, reconfigure, releaseHold, retryAfter } from './core/machine.js';
 import type { BreakerOptions } from './core/options.js';
 import { optionsObject, resolveBreakerOptions } from './core/options.js';
 import type { CircuitSnapshot } from './core/snapshot.js';
@@ -10,7 +14,7 @@ import { snapshotMachine } from './core/snapshot.js';
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
 
 /** Options `configure` cannot change: they make a breaker what it is. */
-const FIXED_OPTIONS = ['name'] as const;
+const FIXED_OPTIONS = ['name', 'registry'] as const;
 
 /**
  * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
@@ -40,6 +44,7 @@ export class CircuitBreaker {
     const resolved = resolveBreakerOptions(this.#options);
     this.name = resolved.name ?? 'anonymous';
     this.#core = createCore(this, this.name, resolved);
+    resolved.registry?.register(this);
   }
 
   /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
@@ -119,7 +124,7 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name` cannot change.
+   * an empty window. `name` and `registry` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
@@ -130,10 +135,61 @@ export class CircuitBreaker {
     const next = { ...this.#options, ...changes };
     const resolved = resolveBreakerOptions(next);
     const core = this.#core;
-    const settings = machineSettings(core, resolved, { factory: core.options.policy, policy: core.machine.settings.policy });
+    const config = machineConfig(core, resolved, { factory: core.options.policy, policy: core.machine.policy });
     this.#options = next;
     core.options = resolved;
-    core.machine.settings = settings;
+    reconfigure(core.machine, config);
+    core.timed = needsDurations(core);
+  }
+
+  /**
+   * Calls `listener` on every `event` until the returned function is called. Payloads are typed
+   * per event; call durations are measured only while a `success`, `failure` or `ignored`
+   * listener is attached. What a listener throws is reported (`source` is the event's name) and
+   * never reaches a caller.
+   *
+   * @example
+   * ```ts
+   * const off = breaker.on('stateChange', ({ from, to }) => log.warn(`${breaker.name}: ${from} -> ${to}`));
+   * ```
+   * @returns a function that removes the listener; calling it again does nothing.
+   */
+  on<E extends CircuitEvent>(event: E, listener: (payload: CircuitEvents[E]) => void): () => void {
+    if (!EVENTS.includes(event)) invalid(TypeError, 'event', `one of ${EVENTS.join(', ')}`, event);
+    if (typeof listener !== 'function') invalid(TypeError, 'listener', 'a function', listener);
+    const core = this.#core;
+    const table = (core.listeners ??= {}) as Record<CircuitEvent, Listener<E>[] | undefined>;
+    // Arrays are replaced, never changed in place, so an emit in progress sees a stable list.
+    table[event] = [...(table[event] ?? []), listener];
+    core.timed = needsDurations(core);
+    let attached = true;
+    return () => {
+      if (!attached) return;
+      attached = false;
+      const rest = (table[event] ?? []).filter((l) => l !== listener);
+      table[event] = rest.length > 0 ? rest : undefined;
+      core.timed = needsDurations(core);
+    };
+  }
+
+  /** A plain snapshot for dashboards and health checks: state, since when, cumulative counts. */
+  stats(): CircuitStats {
+    const core = this.#core;
+    const state = this.state;
+    return {
+      name: this.name,
+      state,
+      since: core.since,
+      successes: core.successes,
+      failures: core.failures,
+      timeouts: core.timeouts,
+      rejections: core.rejections,
+      fallbacks: core.fallbacks,
+      ignored: core.ignored,
+      consecutiveFailures: core.machine.failures,
+      window: core.machine.policy?.stats?.(core.now),
+      retryAfter: retryAfter(core.machine, core.now()),
+    };
   }
 
   static {

@@ -1,5 +1,7 @@
 import { CircuitBreaker, coreOf } from './breaker.js';
+import { invalid } from './core/invalid-option.js';
 import type { BreakerOptions } from './core/options.js';
+import { CircuitRegistry, defaultRegistry } from './observe/registry.js';
 import type { CircuitSnapshot } from './core/snapshot.js';
 import { restoreMachine } from './core/snapshot.js';
 
@@ -21,7 +23,11 @@ import { restoreMachine } from './core/snapshot.js';
 export function restoreBreaker(snapshot: CircuitSnapshot, options: BreakerOptions = {}): CircuitBreaker {
   const savedName = (snapshot as { name?: unknown } | null)?.name;
   const name = options.name ?? (typeof savedName === 'string' && savedName !== '' ? savedName : undefined);
-  const breaker = new CircuitBreaker(name === undefined ? options : { ...options, name });
+  const { registry = name === undefined ? false : defaultRegistry } = options;
+  if (registry !== false && !(registry instanceof CircuitRegistry)) invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
+  // Registered only once restored: a snapshot that is refused leaves no breaker behind anywhere.
+  const breaker = new CircuitBreaker({ ...options, ...(name !== undefined && { name }), registry: false });
   restoreMachine(coreOf(breaker).machine, snapshot);
+  if (registry !== false) registry.register(breaker);
   return breaker;
 }

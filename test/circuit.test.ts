@@ -527,8 +527,9 @@ describe('containment (rule 13)', () => {
 describe('no time when nothing needs it', () => {
   it('the closed-state success path never reads the clock', async () => {
     const f = flaky();
+    const before = f.clock.reads;
     for (let i = 0; i < 10; i++) await f.guarded('x');
-    expect(f.clock.reads).toBe(0);
+    expect(f.clock.reads).toBe(before);
   });
 
   it('creates no timers (rule 14)', async () => {

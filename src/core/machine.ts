@@ -15,15 +15,20 @@ import type { TripPolicy } from '../policies/trip-policy.js';
  */
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
 
-/** The numbers that drive the state machine, already validated. */
+/** The numbers that drive the state machine, already validated (the breaker's resolved options). */
 export interface MachineSettings {
   readonly failureThreshold: number;
-  /** How long the circuit stays open, given how many times in a row it has opened (1, 2, ...). */
-  readonly openDuration: (openings: number) => number;
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+}
+
+/** What the machine is configured with; `configure` swaps all three together. */
+export interface MachineConfig {
+  readonly settings: MachineSettings;
   /** Undefined for the default policy: `failureThreshold` consecutive failures, counted inline. */
   readonly policy: TripPolicy | undefined;
+  /** How long the circuit stays open: fixed, or given how many times in a row it has opened (1, 2, ...). */
+  readonly openDuration: number | ((openings: number) => number);
 }
 
 interface Trial {
@@ -39,8 +44,7 @@ export type Phase =
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
 
-export interface Machine {
-  settings: MachineSettings;
+export interface Machine extends MachineConfig {
   phase: Phase;
   /** Consecutive counted failures; a success or a close resets it. */
   failures: number;
@@ -48,23 +52,53 @@ export interface Machine {
   openings: number;
   /** Tokens only ever grow, so one that was handed out is never handed out again. */
   lastToken: number;
-  /** Called after every real change of state, with the phase already in place. */
-  readonly onTransition: (from: CircuitState, to: CircuitState) => void;
+  /**
+   * Called after every real change of state, with the phase already in place, and given
+   * `observer`: one shared function serves every machine, so a machine costs no closure.
+   */
+  readonly onTransition: <O>(observer: O, from: CircuitState, to: CircuitState) => void;
+  readonly observer: unknown;
 }
+
+// Phases are never changed in place once made (half-open's trial list aside), so every new
+// machine can start from this one.
+const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
 export const REJECTED = -1;
 
 export type Now = () => number;
 
-export function createMachine(settings: MachineSettings, onTransition: (from: CircuitState, to: CircuitState) => void): Machine {
-  return { settings, phase: { state: 'closed', token: 0 }, failures: 0, openings: 0, lastToken: 0, onTransition };
+export function createMachine<O>(
+  config: MachineConfig,
+  onTransition: (observer: O, from: CircuitState, to: CircuitState) => void,
+  observer: O,
+): Machine {
+  return {
+    settings: config.settings,
+    policy: config.policy,
+    openDuration: config.openDuration,
+    phase: FIRST_PHASE,
+    failures: 0,
+    openings: 0,
+    lastToken: 0,
+    onTransition: onTransition as Machine['onTransition'],
+    observer,
+  };
 }
 
 /** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
 export function currentState(m: Machine, now: Now): CircuitState {
   if (m.phase.state === 'open') refresh(m, now());
   return m.phase.state;
+}
+
+/** Replaces settings, policy and open time at once. */
+export function reconfigure(m: Machine, config: MachineConfig): void {
+  const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
+  target.settings = config.settings;
+  target.policy = config.policy;
+  target.openDuration = config.openDuration;
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
@@ -94,7 +128,7 @@ export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
     m.failures = 0;
-    if (m.settings.policy?.onSuccess(slow, now)) open(m, now());
+    if (m.policy?.onSuccess(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
@@ -110,7 +144,7 @@ export function recordFailure(m: Machine, token: number, slow: boolean, now: Now
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
     m.failures += 1;
-    const policy = m.settings.policy;
+    const policy = m.policy;
     if (policy === undefined ? m.failures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
     return;
   }
@@ -130,8 +164,8 @@ export function release(m: Machine, token: number): void {
 export function open(m: Machine, t: number): void {
   const from = m.phase.state;
   m.openings += 1;
-  m.phase = { state: 'open', openedAt: t, openFor: m.settings.openDuration(m.openings) };
-  if (from !== 'open') m.onTransition(from, 'open');
+  m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
+  if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
 /** Closes the circuit and resets its counts, its policy and its backoff. */
@@ -150,7 +184,12 @@ export function releaseHold(m: Machine): void {
   const phase = m.phase;
   if (phase.state !== 'isolated') return;
   phase.holds -= 1;
-  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: m.settings.openDuration(1) }, false);
+  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: openDuration(m, 1) }, false);
+}
+
+function openDuration(m: Machine, openings: number): number {
+  const d = m.openDuration;
+  return typeof d === 'number' ? d : d(openings);
 }
 
 /** Lets every call through and counts nothing toward a state change, until {@link close}. */
@@ -163,11 +202,11 @@ function enter(m: Machine, phase: Phase, fresh = true): void {
   if (fresh) {
     m.failures = 0;
     m.openings = 0;
-    m.settings.policy?.reset();
+    m.policy?.reset();
   }
   if (from === phase.state && from === 'closed') return;
   m.phase = phase;
-  if (from !== phase.state) m.onTransition(from, phase.state);
+  if (from !== phase.state) m.onTransition(m.observer, from, phase.state);
 }
 
 /**
@@ -190,7 +229,7 @@ function refresh(m: Machine, t: number): void {
   const phase = m.phase;
   if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
   m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
-  m.onTransition('open', 'half-open');
+  m.onTransition(m.observer, 'open', 'half-open');
 }
 
 function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {

@@ -8,6 +8,7 @@ import type { CircuitState } from './machine.js';
 import type { ErrorReporter } from './report.js';
 import { warnProcess } from './report.js';
 import type { PolicyFactory } from '../policies/trip-policy.js';
+import { CircuitRegistry, defaultRegistry } from '../observe/registry.js';
 
 /** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
 export interface BreakerOptions {
@@ -55,6 +56,11 @@ export interface BreakerOptions {
   onStateChange?: (from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void;
   /** A name for messages, errors and metrics. Default: the guarded function's name, or `Class.method`. */
   name?: string;
+  /**
+   * Where the breaker registers itself: a {@link CircuitRegistry}, or `false` for nowhere.
+   * Default: `defaultRegistry` when `name` is given, nowhere otherwise.
+   */
+  registry?: CircuitRegistry | false;
   /** The time source, in milliseconds. Default: `Date.now()`. */
   clock?: Clock;
   /**
@@ -80,6 +86,7 @@ export interface ResolvedBreakerOptions {
   readonly onHalfOpen: ((breaker: CircuitBreaker) => void) | undefined;
   readonly onStateChange: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;
   readonly name: string | undefined;
+  readonly registry: CircuitRegistry | undefined;
   readonly clock: Clock;
   readonly reportError: ErrorReporter;
 }
@@ -98,6 +105,7 @@ const BREAKER_KEYS = [
   'onHalfOpen',
   'onStateChange',
   'name',
+  'registry',
   'clock',
   'reportError',
 ] as const satisfies readonly (keyof BreakerOptions)[];
@@ -139,6 +147,7 @@ export function resolveBreakerOptions(options: BreakerOptions): ResolvedBreakerO
     onHalfOpen: optionalFunction(o, 'onHalfOpen'),
     onStateChange: optionalFunction(o, 'onStateChange'),
     name,
+    registry: registryOf(o, name),
     clock: clock as Clock,
     reportError: optionalFunction(o, 'reportError') ?? warnProcess,
   };
@@ -174,4 +183,12 @@ export function optionalFunction<F>(o: Record<string, unknown>, key: string): F 
   const value = o[key];
   if (value !== undefined && typeof value !== 'function') invalid(TypeError, key, 'a function', value);
   return value as F | undefined;
+}
+
+function registryOf(o: Record<string, unknown>, name: unknown): CircuitRegistry | undefined {
+  const registry = o.registry;
+  if (registry === false) return undefined;
+  if (registry === undefined) return name === undefined ? undefined : defaultRegistry;
+  if (!(registry instanceof CircuitRegistry)) invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
+  return registry;
 }

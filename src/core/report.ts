@@ -1,4 +1,6 @@
-/** Where an error that circuitry contained came from. */
+import type { CircuitEvent } from '../observe/events.js';
+
+/** Where an error that circuitry contained came from: an option's name, or the event whose listener threw. */
 export type ErrorSource =
   | 'onOpen'
   | 'onClose'
@@ -8,7 +10,8 @@ export type ErrorSource =
   | 'expectedError'
   | 'isFailure'
   | 'recoveryTimeout'
-  | 'policy';
+  | 'policy'
+  | CircuitEvent;
 
 /**
  * Receives errors that circuitry contains so that they cannot change a caller's result: a

@@ -31,7 +31,7 @@ const STATE_KEYS: Record<CircuitState, readonly string[]> = {
 const BASE_KEYS = ['version', 'name', 'state', 'failures', 'openings', 'policy'];
 
 export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
-  const base = { version: 1 as const, name, failures: m.failures, openings: m.openings, policy: m.settings.policy?.snapshot?.() ?? null };
+  const base = { version: 1 as const, name, failures: m.failures, openings: m.openings, policy: m.policy?.snapshot?.() ?? null };
   const phase = m.phase;
   switch (phase.state) {
     case 'open':
@@ -89,7 +89,7 @@ export function restoreMachine(m: Machine, snapshot: unknown): void {
   else if (state === 'isolated') phase = { state, holds: count('holds', 1) };
   else phase = { state: state as 'closed' | 'disabled', token: ++m.lastToken };
 
-  const policy = m.settings.policy;
+  const policy = m.policy;
   if (s.policy !== null) {
     if (policy?.restore === undefined) throw new TypeError('snapshot.policy holds window counts, but this breaker\'s policy cannot restore them');
     policy.restore(s.policy);

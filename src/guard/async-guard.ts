@@ -1,5 +1,5 @@
 import type { BreakerCore } from '../breaker-core.js';
-import { callStart, recordError, recordValue, rejection } from '../breaker-core.js';
+import { callStart, noteFallback, recordError, recordValue, rejection } from '../breaker-core.js';
 import { admit, REJECTED } from '../core/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -62,7 +62,7 @@ function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerCore, fa
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
   return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
-    if (token === REJECTED) return settleWithFallback(fallback, this, rejection(core), args);
+    if (token === REJECTED) return settleWithFallback(core, fallback, this, rejection(core), args);
     const start = callStart(core);
     let result: unknown;
     try {
@@ -107,10 +107,11 @@ function failed(
   start: number,
 ): Promise<unknown> {
   const counted = recordError(core, token, error, start);
-  return counted && fallback !== undefined ? settleWithFallback(fallback, self, error, args) : rejectSoon(error);
+  return counted && fallback !== undefined ? settleWithFallback(core, fallback, self, error, args) : rejectSoon(error);
 }
 
-function settleWithFallback(fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
+function settleWithFallback(core: BreakerCore, fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
+  noteFallback(core, error);
   try {
     return Promise.resolve(runFallback(fallback, self, error, args));
   } catch (fallbackError) {

@@ -1,5 +1,5 @@
 import type { BreakerCore } from '../breaker-core.js';
-import { callStart, recordError, recordValue, rejection } from '../breaker-core.js';
+import { callStart, noteFallback, recordError, recordValue, rejection } from '../breaker-core.js';
 import { admit, REJECTED } from '../core/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -19,6 +19,7 @@ export function guardSync(
     if (token === REJECTED) {
       const error = rejection(core);
       if (fallback === undefined) throw error;
+      noteFallback(core, error);
       return runFallback(fallback, this, error, args);
     }
     const start = callStart(core);
@@ -26,7 +27,10 @@ export function guardSync(
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      if (recordError(core, token, error, start) && fallback !== undefined) return runFallback(fallback, this, error, args);
+      if (recordError(core, token, error, start) && fallback !== undefined) {
+        noteFallback(core, error);
+        return runFallback(fallback, this, error, args);
+      }
       throw error;
     }
     recordValue(core, token, result, start);

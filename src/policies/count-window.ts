@@ -57,6 +57,7 @@ export function countWindow(options: CountWindowOptions): PolicyFactory {
         outcomes = new Uint8Array(size);
         next = total = failures = slow = 0;
       },
+      stats: () => ({ calls: total, failures, slowCalls: slow }),
       // Oldest first, so a restore does not depend on where the ring happened to start.
       snapshot: () => ({ outcomes: Array.from({ length: total }, (_, i) => outcomes[(next - total + i + size) % size]!) }),
       restore: (state) => {

@@ -107,6 +107,10 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
       reset: () => {
         head = length = total = failures = slow = 0;
       },
+      stats: (now) => {
+        if (length > 0) expire(sliceOf(now()));
+        return { calls: total, failures, slowCalls: slow };
+      },
       // Slices are saved by their start time on the breaker's clock, so they mean the same in
       // another process.
       snapshot: () => ({

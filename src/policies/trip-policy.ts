@@ -1,3 +1,5 @@
+import type { WindowStats } from '../observe/stats.js';
+
 /**
  * Decides when a closed circuit opens. A breaker asks its policy after every counted outcome
  * while closed; the policy keeps whatever counts it needs. Write your own by implementing this
@@ -40,6 +42,8 @@ export interface TripPolicy {
   snapshot?(): unknown;
   /** Takes back what `snapshot` gave; throws a `TypeError` or `RangeError` for anything else. */
   restore?(state: unknown): void;
+  /** What the window holds as of `now()`, for `breaker.stats()`. */
+  stats?(now: () => number): WindowStats;
 }
 
 /** Makes a fresh policy for each breaker: the value of the `policy` option. */

@@ -62,7 +62,18 @@ export function parseGuardSpec(spec: unknown, forDecorator: boolean): GuardSpec 
   return { breaker, breakerOptions, fallback: fallback as Fallback | undefined, scope };
 }
 
-/** The breaker a spec describes, made with `defaultName` unless the options name one. */
-export function breakerFromSpec(spec: GuardSpec, defaultName: string): CircuitBreaker {
-  return spec.breaker ?? new CircuitBreaker({ ...spec.breakerOptions, name: spec.breakerOptions.name ?? defaultName });
+/**
+ * The breaker a spec describes, made with `defaultName` unless the options name one. Only a
+ * breaker the user named joins the default registry: derived names (a function's, `Class.method`)
+ * can clash between modules, and a clash must not break a call. `perInstance` breakers share a
+ * name, so they join no registry at all.
+ */
+export function breakerFromSpec(spec: GuardSpec, defaultName: string, perInstance = false): CircuitBreaker {
+  if (spec.breaker !== undefined) return spec.breaker;
+  const { name, registry } = spec.breakerOptions;
+  return new CircuitBreaker({
+    ...spec.breakerOptions,
+    name: name ?? defaultName,
+    registry: perInstance ? false : (registry ?? (name === undefined ? false : undefined)),
+  });
 }

@@ -109,7 +109,7 @@ function guardMethod(
   const label = typeof key === 'symbol' ? (key.description ?? 'symbol') : key;
   const guardFor = (self: unknown): Guarded => {
     const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
-    const breaker = breakerFromSpec(spec, `${owner}.${label}`);
+    const breaker = breakerFromSpec(spec, `${owner}.${label}`, spec.scope === 'instance');
     return { breaker, call: kind.guard(original, coreOf(breaker), spec.fallback) };
   };
   let lookup: (self: unknown) => Guarded;

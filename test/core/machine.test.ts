@@ -13,20 +13,18 @@ import {
   retryAfter,
 } from '../../src/core/machine.js';
 
-const settings: MachineSettings = {
-  failureThreshold: 3,
-  openDuration: () => 1000,
-  halfOpenMaxCalls: 1,
-  successThreshold: 1,
-  policy: undefined,
-};
+const settings: MachineSettings = { failureThreshold: 3, halfOpenMaxCalls: 1, successThreshold: 1 };
 
 function setup(overrides: Partial<MachineSettings> = {}) {
   let t = 0;
   const transitions: string[] = [];
-  const m = createMachine({ ...settings, ...overrides }, (from: CircuitState, to: CircuitState) => {
-    transitions.push(`${from}->${to}`);
-  });
+  const m = createMachine(
+    { settings: { ...settings, ...overrides }, policy: undefined, openDuration: 1000 },
+    (_observer: undefined, from: CircuitState, to: CircuitState) => {
+      transitions.push(`${from}->${to}`);
+    },
+    undefined,
+  );
   let reads = 0;
   const now = () => {
     reads += 1;

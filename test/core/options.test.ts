@@ -59,11 +59,11 @@ describe('invalid options fail at construction (rule 15)', () => {
   });
 
   it('does not mutate the options object it is given', () => {
-    const options = Object.freeze({ failureThreshold: 2, name: 'frozen' });
+    const options = Object.freeze({ failureThreshold: 2, name: 'frozen', registry: false as const });
     const a = circuit(async () => 1, options);
     const b = circuit(async () => 2, options);
     expect(a.breaker).not.toBe(b.breaker);
-    expect(options).toEqual({ failureThreshold: 2, name: 'frozen' });
+    expect(options).toEqual({ failureThreshold: 2, name: 'frozen', registry: false });
   });
 
   it('applies the documented defaults', async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, circuit, countWindow, restoreBreaker, timeWindow } from 'circuitry';
+import { CircuitBreaker, CircuitRegistry, circuit, countWindow, restoreBreaker, timeWindow } from 'circuitry';
 import type { BreakerOptions } from 'circuitry';
 import { manualClock } from '../helpers/manual-clock.js';
 
 function breakerAt(t: number, options: BreakerOptions & { initialState?: unknown } = {}) {
   const clock = manualClock(t);
   const { initialState, ...rest } = options;
-  const settings = { clock, recoveryTimeout: 1000, ...(options.policy ? {} : { failureThreshold: 2 }), ...rest };
+  const settings = { clock, recoveryTimeout: 1000, registry: false as const, ...(options.policy ? {} : { failureThreshold: 2 }), ...rest };
   const breaker = initialState === undefined ? new CircuitBreaker(settings) : restoreBreaker(initialState as never, settings);
   const call = circuit(async (ok: boolean) => {
     if (!ok) throw new Error('failed');
@@ -100,7 +100,7 @@ describe('snapshots', () => {
     ['window counts for the default policy', { ...valid, policy: { outcomes: [1] } }, TypeError, "snapshot.policy holds window counts, but this breaker's policy cannot restore them"],
   ])('refuses %s', (_what, snapshot, type, message) => {
     const clean = typeof snapshot === 'object' ? JSON.parse(JSON.stringify(snapshot)) : snapshot;
-    const make = () => restoreBreaker(clean);
+    const make = () => restoreBreaker(clean, { registry: false });
     expect(make).toThrow(type);
     expect(make).toThrow(message);
   });
@@ -108,20 +108,26 @@ describe('snapshots', () => {
   it('names the breaker after the snapshot unless told otherwise', async () => {
     const a = breakerAt(0);
     await a.run(false);
-    expect(restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }).name).toBe('payments');
-    expect(restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }, { name: 'refunds' }).name).toBe('refunds');
+    const registry = new CircuitRegistry();
+    const payments = restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }, { registry });
+    expect(payments.name).toBe('payments');
+    expect(registry.get('payments')).toBe(payments);
+    expect(restoreBreaker({ ...roundTrip(a.breaker), name: 'payments' }, { name: 'refunds', registry }).name).toBe('refunds');
+    // A refused snapshot leaves nothing registered.
+    expect(() => restoreBreaker({ ...roundTrip(a.breaker), name: 'broken', failures: -1 }, { registry })).toThrow(RangeError);
+    expect(registry.get('broken')).toBeUndefined();
     expect(a.breaker.failures).toBe(1);
   });
 
   it('refuses window counts that do not fit the policy', () => {
     const policy = countWindow({ size: 2 });
     const bad = { version: 1, name: 'x', state: 'closed', failures: 0, openings: 0, policy: { outcomes: [1, 0, 1] } };
-    expect(() => restoreBreaker(bad as never, { policy })).toThrow(
+    expect(() => restoreBreaker(bad as never, { policy, registry: false })).toThrow(
       'countWindow snapshot outcomes must be an array of at most 2 values 0 to 3, got an array',
     );
     const slices = { ...bad, policy: { buckets: [[5, 1, 2, 0]] } };
-    expect(() => restoreBreaker(slices as never, { policy: timeWindow({ duration: 100 }) })).toThrow(TypeError);
+    expect(() => restoreBreaker(slices as never, { policy: timeWindow({ duration: 100 }), registry: false })).toThrow(TypeError);
     const proto = { ...bad, policy: JSON.parse('{"outcomes": [], "__proto__": []}') };
-    expect(() => restoreBreaker(proto as never, { policy })).toThrow('countWindow snapshot has an unknown key "__proto__"');
+    expect(() => restoreBreaker(proto as never, { policy, registry: false })).toThrow('countWindow snapshot has an unknown key "__proto__"');
   });
 });
