@@ -13,7 +13,7 @@ const run = (cmd, args, cwd = scratch) => execFileSync(cmd, args, { cwd, encodin
 try {
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path).sort();
-  const unexpected = files.filter((f) => !/^(dist\/index\.(c?js|d\.c?ts)|package\.json|README\.md|LICENSE)$/.test(f));
+  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|package\.json|prometheus\/package\.json|README\.md|LICENSE)$/.test(f));
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
 
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
@@ -28,12 +28,15 @@ const first = await guarded(1).catch((e) => e.message);
 const second = await guarded(2).catch((e) => isCircuitOpenError(e) && e.breakerName);
 if (first !== 'down' || second !== 'scratch' || calls.length !== 1) throw new Error('unexpected: ' + first + ' ' + second);
 if (!(breakerOf(guarded) instanceof CircuitBreaker) || typeof circuitSync !== 'function') throw new Error('exports missing');
+// circuitry/prometheus must see the breakers of the main entry point's default registry.
+new CircuitBreaker({ name: 'shared-registry' });
+if (!toPrometheus().includes('circuit="shared-registry",state="closed"} 1')) throw new Error('circuitry/prometheus sees another registry');
 console.log('ok');
 `;
-  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';"));
+  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';"));
   writeFileSync(
     join(scratch, 'cjs.cjs'),
-    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');")}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     const out = run('node', [file]).trim();
@@ -42,6 +45,8 @@ console.log('ok');
   }
 
   const consumer = `import { circuit, circuitSync, CircuitOpenError } from 'circuitry';
+import { toPrometheus } from 'circuitry/prometheus';
+export const text: string = toPrometheus();
 const get = circuit(async (id: string) => ({ id }), { fallback: () => null });
 export const user: Promise<{ id: string } | null> = get('1');
 export const len: number = circuitSync((s: string) => s.length)('abc');

@@ -1,0 +1,84 @@
+import client from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, CircuitRegistry, circuit } from 'circuitry';
+import { escapeLabelValue, registerPromClientMetrics, toPrometheus } from 'circuitry/prometheus';
+import { parseExposition } from '../helpers/exposition.js';
+
+async function populated() {
+  const registry = new CircuitRegistry();
+  const tricky = 'say "hi"\\now\nplease';
+  const a = new CircuitBreaker({ name: 'users-api', registry, failureThreshold: 1 });
+  const b = new CircuitBreaker({ name: tricky, registry });
+  const ok = circuit(async () => 1, a);
+  const bad = circuit(async () => {
+    throw new Error('down');
+  }, { breaker: a, fallback: () => 0 });
+  await ok();
+  await bad(); // opens users-api, served by the fallback
+  await ok().catch(() => undefined); // rejected
+  return { registry, a, b, tricky };
+}
+
+describe('toPrometheus', () => {
+  it('renders state gauges and outcome counters that parse, with label values escaped', async () => {
+    const { registry, tricky } = await populated();
+    const text = toPrometheus({ registry });
+    expect(text).toContain('circuitry_state{circuit="say \\"hi\\"\\\\now\\nplease",state="closed"} 1');
+    const { types, samples } = parseExposition(text);
+    expect(types).toEqual({
+      circuitry_state: 'gauge',
+      circuitry_calls_total: 'counter',
+      circuitry_timeouts_total: 'counter',
+      circuitry_fallbacks_total: 'counter',
+      circuitry_consecutive_failures: 'gauge',
+    });
+    const value = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(value('circuitry_state', { circuit: 'users-api', state: 'open' })).toBe(1);
+    expect(value('circuitry_state', { circuit: 'users-api', state: 'closed' })).toBe(0);
+    expect(value('circuitry_state', { circuit: tricky, state: 'closed' })).toBe(1);
+    expect(value('circuitry_calls_total', { circuit: 'users-api', outcome: 'success' })).toBe(1);
+    expect(value('circuitry_calls_total', { circuit: 'users-api', outcome: 'failure' })).toBe(1);
+    expect(value('circuitry_calls_total', { circuit: 'users-api', outcome: 'rejected' })).toBe(1);
+    expect(value('circuitry_fallbacks_total', { circuit: 'users-api' })).toBe(1);
+    expect(samples.filter((s) => s.name === 'circuitry_state')).toHaveLength(10);
+  });
+
+  it('escapes exactly backslash, double quote and newline', () => {
+    expect(escapeLabelValue('a\\b"c\nd\te')).toBe('a\\\\b\\"c\\nd\te');
+  });
+
+  it('takes a prefix, and refuses one that is not a metric name', () => {
+    const registry = new CircuitRegistry();
+    new CircuitBreaker({ name: 'x', registry });
+    expect(toPrometheus({ registry, prefix: 'svc_cb_' })).toContain('svc_cb_state{circuit="x",state="closed"} 1');
+    expect(() => toPrometheus({ registry, prefix: '9bad' })).toThrow(TypeError);
+  });
+
+  it('renders an empty registry as families without samples', () => {
+    const { samples } = parseExposition(toPrometheus({ registry: new CircuitRegistry() }));
+    expect(samples).toEqual([]);
+  });
+});
+
+describe('registerPromClientMetrics (against the real prom-client)', () => {
+  it('exposes the same figures through a prom-client registry, read at each scrape', async () => {
+    const { registry, a } = await populated();
+    const promRegistry = new client.Registry();
+    registerPromClientMetrics(client, promRegistry, { registry });
+    const first = parseExposition(await promRegistry.metrics());
+    const calls = (s: ReturnType<typeof parseExposition>) =>
+      s.samples.find((x) => x.name === 'circuitry_calls_total' && x.labels.circuit === 'users-api' && x.labels.outcome === 'rejected')?.value;
+    expect(first.types.circuitry_calls_total).toBe('counter');
+    expect(first.types.circuitry_state).toBe('gauge');
+    expect(calls(first)).toBe(1);
+    await circuit(async () => 1, a)().catch(() => undefined); // one more rejection
+    expect(calls(parseExposition(await promRegistry.metrics()))).toBe(2);
+    const state = first.samples.find((x) => x.name === 'circuitry_state' && x.labels.circuit === 'users-api' && x.labels.state === 'open');
+    expect(state?.value).toBe(1);
+  });
+
+  it('refuses something that is not prom-client', () => {
+    expect(() => registerPromClientMetrics({} as never, new client.Registry())).toThrow(new TypeError('promClient must be the prom-client module, got an object'));
+  });
+});
