@@ -3,7 +3,8 @@
 export const ratioSpecs = [
   { id: 'success', label: 'closed success: circuitry `circuit(f)` / bare `await f()`', numerator: 'success/circuitry', denominator: 'success/bare', chart: 'circuitry / bare' },
   { id: 'success-decorator', label: 'closed success: `@circuit` method / bare', numerator: 'success/circuitry-decorator', denominator: 'success/bare', chart: '@circuit / bare' },
-  { id: 'success-listeners', label: 'closed success: circuitry with listeners / bare', numerator: 'success/circuitry-listeners', denominator: 'success/bare' },
+  { id: 'success-listeners', label: 'closed success: circuitry with a `success` listener / bare', numerator: 'success/circuitry-listeners', denominator: 'success/bare' },
+  { id: 'listener-cost', label: 'closed success: with a `success` listener / without', numerator: 'success/circuitry-listeners', denominator: 'success/circuitry' },
   { id: 'opossum-success', label: 'closed success: opossum defaults / circuitry', numerator: 'success/opossum', denominator: 'success/circuitry', chart: 'opossum / circuitry' },
   { id: 'opossum-success-no-timeout', label: 'closed success: opossum `timeout: false` / circuitry', numerator: 'success/opossum-no-timeout', denominator: 'success/circuitry', chart: 'opossum (no timeout) / circuitry' },
   { id: 'cockatiel-success', label: 'closed success: cockatiel / circuitry', numerator: 'success/cockatiel', denominator: 'success/circuitry', chart: 'cockatiel / circuitry' },
