@@ -9,7 +9,6 @@ import { safeReport } from './core/report.js';
 import type { PolicyFactory, TripPolicy } from './policies/trip-policy.js';
 import type { CircuitEvent, CircuitEvents, ListenerTable } from './observe/events.js';
 import type { CallCounts } from './observe/stats.js';
-import { emptyCounts } from './observe/stats.js';
 
 /** The open time used when a `recoveryTimeout` function throws or returns nonsense. */
 const FALLBACK_OPEN_TIME = 30_000;
@@ -57,7 +56,12 @@ export function createCore(breaker: CircuitBreaker, name: string, options: Resol
     lastFailure: undefined,
     listeners: undefined,
     timed: options.slowCallDuration !== undefined,
-    ...emptyCounts(),
+    successes: 0,
+    failures: 0,
+    timeouts: 0,
+    rejections: 0,
+    fallbacks: 0,
+    ignored: 0,
     since: undefined,
     breaker,
   };

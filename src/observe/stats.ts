@@ -31,7 +31,3 @@ export interface WindowStats {
   readonly failures: number;
   readonly slowCalls: number;
 }
-
-export function emptyCounts(): CallCounts {
-  return { successes: 0, failures: 0, timeouts: 0, rejections: 0, fallbacks: 0, ignored: 0 };
-}
