@@ -1,0 +1,177 @@
+// Random command sequences run against the real breaker and the reference model (model.ts);
+// any divergence fails with a shrunk counterexample. `npm run test:deep` runs 100 times more.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, circuit, countWindow, timeWindow } from 'circuitry';
+import { deferred, flush, manualClock } from '../helpers/manual-clock.js';
+import type { ManualClock } from '../helpers/manual-clock.js';
+import { Model } from './model.js';
+import type { ModelCall, ModelSettings, Outcome } from './model.js';
+
+const RUNS = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 150);
+class Ignored extends Error {}
+
+interface Real {
+  clock: ManualClock;
+  breaker: CircuitBreaker;
+  start: () => { admitted: boolean; settle: (outcome: Outcome) => Promise<void> };
+  pending: { model: ModelCall; settle: (outcome: Outcome) => Promise<void> }[];
+  releases: { model: number; release: () => void }[];
+}
+
+type Command = fc.AsyncCommand<Model, Real>;
+
+function compare(model: Model, real: Real): void {
+  const now = real.clock.now();
+  expect(real.breaker.retryAfter).toBe(model.retryAfter(now));
+  expect(real.breaker.state).toBe(model.state);
+  expect(real.breaker.failures).toBe(model.failures);
+}
+
+const call = (outcome: Outcome | 'hang'): Command => ({
+  check: () => true,
+  run: async (model, real) => {
+    const now = real.clock.now();
+    const m = model.admit(now);
+    const r = real.start();
+    expect(r.admitted).toBe(m.admitted);
+    if (outcome === 'hang') {
+      if (m.admitted) real.pending.push({ model: m, settle: r.settle });
+    } else {
+      model.settle(m, outcome, now);
+      if (m.admitted) await r.settle(outcome);
+      else await flush();
+    }
+    compare(model, real);
+  },
+  toString: () => `call(${outcome})`,
+});
+
+const settle = (index: number, outcome: Outcome): Command => ({
+  check: (model) => model !== undefined,
+  run: async (model, real) => {
+    const p = real.pending.splice(index % Math.max(1, real.pending.length), 1)[0];
+    if (p !== undefined) {
+      model.settle(p.model, outcome, real.clock.now());
+      await p.settle(outcome);
+    }
+    compare(model, real);
+  },
+  toString: () => `settle(${index}, ${outcome})`,
+});
+
+const advance = (ms: number): Command => ({
+  check: () => true,
+  run: async (model, real) => {
+    real.clock.advance(ms);
+    compare(model, real);
+  },
+  toString: () => `advance(${ms})`,
+});
+
+const manual = (action: 'open' | 'close' | 'isolate' | 'release', index = 0): Command => ({
+  check: () => true,
+  run: async (model, real) => {
+    const now = real.clock.now();
+    if (action === 'open') {
+      model.observe(now);
+      model.open(now);
+      real.breaker.open();
+    } else if (action === 'close') {
+      model.close();
+      real.breaker.close();
+    } else if (action === 'isolate') {
+      real.releases.push({ model: model.isolate(), release: real.breaker.isolate() });
+    } else {
+      const r = real.releases.splice(index % Math.max(1, real.releases.length), 1)[0];
+      if (r !== undefined) {
+        model.release(r.model);
+        r.release();
+      }
+    }
+    compare(model, real);
+  },
+  toString: () => `${action}(${index})`,
+});
+
+const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
+  failureThreshold: fc.integer({ min: 1, max: 4 }),
+  recoveryTimeout: fc.integer({ min: 1, max: 40 }),
+  halfOpenMaxCalls: fc.integer({ min: 1, max: 3 }),
+  successThreshold: fc.integer({ min: 1, max: 3 }),
+  window: fc.option(
+    fc.oneof(
+      fc.record({ kind: fc.constant('count' as const), size: fc.integer({ min: 1, max: 6 }), failureRate: fc.constantFrom(0.25, 0.5, 1), minimumCalls: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant('time' as const), duration: fc.integer({ min: 1, max: 30 }), failureRate: fc.constantFrom(0.25, 0.5, 1), minimumCalls: fc.integer({ min: 1, max: 6 }) }),
+    ),
+    { nil: undefined },
+  ),
+});
+
+const commandsArb = fc.commands(
+  [
+    fc.constantFrom<Outcome | 'hang'>('ok', 'fail', 'ignored', 'hang').map(call),
+    fc.tuple(fc.nat(5), fc.constantFrom<Outcome>('ok', 'fail', 'ignored')).map(([i, o]) => settle(i, o)),
+    fc.integer({ min: 0, max: 60 }).map(advance),
+    fc.constantFrom('open', 'close', 'isolate').map((a) => manual(a as 'open' | 'close' | 'isolate')),
+    fc.nat(3).map((i) => manual('release', i)),
+  ],
+  { maxCommands: 60 },
+);
+
+function realFor(settings: ModelSettings): Real {
+  const clock = manualClock(0);
+  const w = settings.window;
+  const policy =
+    w === undefined
+      ? undefined
+      : w.kind === 'count'
+        ? countWindow({ size: w.size, failureRate: w.failureRate, minimumCalls: Math.min(w.minimumCalls, w.size) })
+        : timeWindow({ duration: w.duration, buckets: w.duration, failureRate: w.failureRate, minimumCalls: w.minimumCalls });
+  const breaker = new CircuitBreaker({
+    clock,
+    registry: false,
+    recoveryTimeout: settings.recoveryTimeout,
+    halfOpenMaxCalls: settings.halfOpenMaxCalls,
+    successThreshold: settings.successThreshold,
+    expectedError: (e) => !(e instanceof Ignored),
+    ...(policy ? { policy } : { failureThreshold: settings.failureThreshold }),
+  });
+  let next: ReturnType<typeof deferred<string>> | undefined;
+  const guarded = circuit(() => {
+    next = deferred<string>();
+    return next.promise;
+  }, breaker);
+  return {
+    clock,
+    breaker,
+    pending: [],
+    releases: [],
+    start: () => {
+      next = undefined;
+      const promise = guarded().catch(() => undefined);
+      const gate = next as ReturnType<typeof deferred<string>> | undefined;
+      return {
+        admitted: gate !== undefined,
+        settle: async (outcome) => {
+          if (outcome === 'ok') gate?.resolve('ok');
+          else gate?.reject(outcome === 'fail' ? new Error('failed') : new Ignored('ignored'));
+          await promise;
+          await flush();
+        },
+      };
+    },
+  };
+}
+
+describe('model-based: the breaker behaves as the reference model', () => {
+  it(`agrees on ${RUNS} random command sequences, every policy and half-open setting`, async () => {
+    await fc.assert(
+      fc.asyncProperty(settingsArb, commandsArb, async (settings, commands) => {
+        if (settings.window?.kind === 'count') settings.window.minimumCalls = Math.min(settings.window.minimumCalls, settings.window.size);
+        await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
+      }),
+      { numRuns: RUNS, seed: Number(process.env.CIRCUITRY_MODEL_SEED ?? 20261125) },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,142 @@
+// A reference model of the documented semantics, written as plainly as the README states them,
+// with no tokens, no phase objects and nothing shared with src/: each call remembers the "era"
+// (a number bumped on every change of state) it was admitted in.
+
+export type Outcome = 'ok' | 'fail' | 'ignored';
+
+export interface ModelSettings {
+  failureThreshold: number;
+  recoveryTimeout: number;
+  halfOpenMaxCalls: number;
+  successThreshold: number;
+  /** How a closed circuit trips; undefined: failureThreshold failures in a row. */
+  window?: { kind: 'count'; size: number; failureRate: number; minimumCalls: number } | { kind: 'time'; duration: number; failureRate: number; minimumCalls: number };
+}
+
+export interface ModelCall {
+  admitted: boolean;
+  era: number;
+  trial: boolean;
+  admittedAt: number;
+  settled: boolean;
+}
+
+export class Model {
+  state: 'closed' | 'open' | 'half-open' | 'isolated' = 'closed';
+  failures = 0;
+  era = 0;
+  openedAt = 0;
+  trials: ModelCall[] = [];
+  successes = 0;
+  holds = 0;
+  isolation = 0;
+  /** Closed-state outcomes since the circuit last closed: [time, failed]. */
+  outcomes: [number, boolean][] = [];
+
+  constructor(readonly settings: ModelSettings) {}
+
+  private change(state: Model['state']): void {
+    this.state = state;
+    this.era += 1;
+  }
+
+  observe(now: number): void {
+    if (this.state === 'open' && now - this.openedAt >= this.settings.recoveryTimeout) {
+      this.change('half-open');
+      this.trials = [];
+      this.successes = 0;
+    }
+  }
+
+  admit(now: number): ModelCall {
+    this.observe(now);
+    const call: ModelCall = { admitted: false, era: this.era, trial: false, admittedAt: now, settled: false };
+    if (this.state === 'closed') call.admitted = true;
+    if (this.state === 'half-open') {
+      this.trials = this.trials.filter((t) => now - t.admittedAt < this.settings.recoveryTimeout);
+      if (this.trials.length < this.settings.halfOpenMaxCalls) {
+        call.admitted = true;
+        call.trial = true;
+        this.trials.push(call);
+      }
+    }
+    return call;
+  }
+
+  settle(call: ModelCall, outcome: Outcome, now: number): void {
+    call.settled = true;
+    if (!call.admitted) return;
+    const isTrial = this.state === 'half-open' && this.trials.includes(call);
+    if (outcome === 'ignored') {
+      if (isTrial) this.trials = this.trials.filter((t) => t !== call);
+      return;
+    }
+    if (this.state === 'closed' && call.era === this.era && !call.trial) {
+      if (outcome === 'ok') this.failures = 0;
+      else this.failures += 1;
+      if (this.trips(now, outcome === 'fail')) this.open(now);
+      return;
+    }
+    if (!isTrial) return;
+    this.trials = this.trials.filter((t) => t !== call);
+    if (outcome === 'fail') {
+      this.failures += 1;
+      this.open(now);
+      return;
+    }
+    this.failures = 0;
+    this.successes += 1;
+    if (this.successes >= this.settings.successThreshold) this.close();
+  }
+
+  private trips(now: number, failed: boolean): boolean {
+    const w = this.settings.window;
+    if (w === undefined) return failed && this.failures >= this.settings.failureThreshold;
+    this.outcomes.push([now, failed]);
+    const inWindow = w.kind === 'count' ? this.outcomes.slice(-w.size) : this.outcomes.filter(([t]) => t > now - w.duration);
+    const bad = inWindow.filter(([, f]) => f).length;
+    return inWindow.length >= w.minimumCalls && bad / inWindow.length >= w.failureRate;
+  }
+
+  open(now: number): void {
+    this.change('open');
+    this.openedAt = now;
+  }
+
+  close(): void {
+    this.failures = 0;
+    this.outcomes = [];
+    if (this.state !== 'closed') this.change('closed');
+  }
+
+  isolate(): number {
+    if (this.state === 'isolated') this.holds += 1;
+    else {
+      this.change('isolated');
+      this.holds = 1;
+      this.isolation += 1;
+    }
+    return this.isolation;
+  }
+
+  release(isolation: number): void {
+    if (this.state !== 'isolated' || isolation !== this.isolation) return;
+    this.holds -= 1;
+    if (this.holds === 0) {
+      this.change('half-open');
+      this.trials = [];
+      this.successes = 0;
+    }
+  }
+
+  retryAfter(now: number): number {
+    this.observe(now);
+    const r = this.settings.recoveryTimeout;
+    if (this.state === 'open') return Math.max(0, this.openedAt + r - now);
+    if (this.state === 'isolated') return Infinity;
+    if (this.state !== 'half-open') return 0;
+    const live = this.trials.filter((t) => now - t.admittedAt < r);
+    if (live.length < this.settings.halfOpenMaxCalls) return 0;
+    return Math.max(0, Math.min(...live.map((t) => t.admittedAt)) + r - now);
+  }
+}
