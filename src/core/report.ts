@@ -11,6 +11,9 @@ export type ErrorSource =
   | 'isFailure'
   | 'recoveryTimeout'
   | 'policy'
+  | 'onRetry'
+  | 'wait'
+  | 'retryOn'
   | CircuitEvent;
 
 /**

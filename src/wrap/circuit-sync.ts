@@ -43,14 +43,14 @@ export function circuitSync<M extends (...args: any[]) => unknown>(
  * ```
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-export function circuitSync<T, A extends unknown[], R, F = never>(
-  fn: (this: T, ...args: A) => R,
-  options?: CircuitOptions<A, F, R> | CircuitBreaker,
-): CircuitSyncGuarded<T, A, R | F>;
+export function circuitSync<Fn extends (...args: any[]) => unknown, F = never>(
+  fn: Fn,
+  options?: CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>> | CircuitBreaker,
+): CircuitSyncGuarded<ThisParameterType<Fn>, Parameters<Fn>, ReturnType<Fn> | F>;
 /** A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or `@circuitSync(breaker)`. */
 export function circuitSync(options?: CircuitDecoratorOptions | CircuitBreaker): SyncMethodDecorator;
 export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = guardEntry({ api: 'circuitSync', guard: guardSync, isAsync: false });
+const entry = /* @__PURE__ */ guardEntry({ api: 'circuitSync', guard: guardSync, isAsync: false });

@@ -55,10 +55,10 @@ export function circuit<M extends (...args: any[]) => PromiseLike<unknown>>(
  * ```
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-export function circuit<T, A extends unknown[], R, F = never>(
-  fn: (this: T, ...args: A) => R,
-  options?: CircuitOptions<A, F, Awaited<R>> | CircuitBreaker,
-): CircuitGuarded<T, A, Awaited<R> | Awaited<F>>;
+export function circuit<Fn extends (...args: any[]) => unknown, F = never>(
+  fn: Fn,
+  options?: CircuitOptions<Parameters<Fn>, F, Awaited<ReturnType<Fn>>> | CircuitBreaker,
+): CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>> | Awaited<F>>;
 /**
  * A decorator for async methods: `@circuit()`, `@circuit(options)` or `@circuit(breaker)`.
  *
@@ -75,4 +75,4 @@ export function circuit(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = guardEntry({ api: 'circuit', guard: guardAsync as Guard, isAsync: true });
+const entry = /* @__PURE__ */ guardEntry({ api: 'circuit', guard: guardAsync as Guard, isAsync: true });

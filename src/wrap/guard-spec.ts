@@ -3,6 +3,7 @@ import type { BreakerOptions } from '../core/options.js';
 import { invalid } from '../core/invalid-option.js';
 import { optionalFunction, optionsObject, resolveBreakerOptions } from '../core/options.js';
 import type { Fallback } from '../guard/fallback.js';
+import { checkTimeout } from '../resilience/with-timeout.js';
 
 /**
  * Options of `circuit(fn, options)`: a breaker's options, or a shared `breaker`, plus what belongs
@@ -26,6 +27,12 @@ export interface CircuitOptions<A extends unknown[] = any[], F = unknown, R = an
   fallback?: (error: unknown, ...args: A) => F;
   /** A breaker to share with other guarded functions, instead of a new one; no breaker options with it. */
   breaker?: CircuitBreaker;
+  /**
+   * Milliseconds a call may take: a slower one rejects with `TimeoutError`, which the breaker
+   * counts as a failure (and a timeout). The function can read its own `AbortSignal` with
+   * `callSignal()` to stop the work.
+   */
+  timeout?: number;
 }
 
 /** Options of the `@circuit(...)` and `@circuitSync(...)` decorators. */
@@ -43,13 +50,14 @@ export interface GuardSpec {
   readonly breakerOptions: BreakerOptions;
   readonly fallback: Fallback | undefined;
   readonly scope: 'class' | 'instance';
+  readonly timeout: number | undefined;
 }
 
 /** Checks `circuit`'s second argument (or a decorator factory's only one). */
 export function parseGuardSpec(spec: unknown, forDecorator: boolean): GuardSpec {
-  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class' };
+  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined };
   const o = optionsObject(spec, 'an object or a CircuitBreaker');
-  const { fallback, breaker, scope = 'class', ...breakerOptions } = o as CircuitDecoratorOptions;
+  const { fallback, breaker, scope = 'class', timeout, ...breakerOptions } = o as CircuitDecoratorOptions;
   if (!forDecorator && 'scope' in o) throw new TypeError('unknown circuit option "scope"');
   resolveBreakerOptions(breakerOptions);
   optionalFunction(o, 'fallback');
@@ -59,7 +67,7 @@ export function parseGuardSpec(spec: unknown, forDecorator: boolean): GuardSpec 
     const clash = Object.keys(breakerOptions)[0] ?? (scope === 'instance' ? 'scope "instance"' : undefined);
     if (clash !== undefined) throw new TypeError(`${clash} cannot be combined with breaker: a shared breaker keeps its own options`);
   }
-  return { breaker, breakerOptions, fallback: fallback as Fallback | undefined, scope };
+  return { breaker, breakerOptions, fallback: fallback as Fallback | undefined, scope, timeout: timeout === undefined ? undefined : checkTimeout(timeout) };
 }
 
 /**

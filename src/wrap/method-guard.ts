@@ -5,7 +5,8 @@ import { describeValue } from '../core/invalid-option.js';
 import type { Fallback } from '../guard/fallback.js';
 import type { GuardSpec } from './guard-spec.js';
 import { breakerFromSpec, parseGuardSpec } from './guard-spec.js';
-import { keepIdentity } from './keep-identity.js';
+import { BREAKER_OF, keepIdentity } from './keep-identity.js';
+import { withTimeout } from '../resilience/with-timeout.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -20,7 +21,6 @@ export interface GuardKind {
   readonly isAsync: boolean;
 }
 
-const BREAKER_OF = Symbol('circuitry.breakerOf');
 type BreakerLookup = (self: unknown) => CircuitBreaker;
 
 /** The breaker behind a guarded function or method, given the instance a method is called on. */
@@ -52,14 +52,19 @@ export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
 function guardFunction(kind: GuardKind, fn: AnyFunction, options: unknown): AnyFunction {
   const spec = parseGuardSpec(options, false);
   const breaker = breakerFromSpec(spec, fn.name || 'anonymous');
-  const guarded = kind.guard(fn, coreOf(breaker), spec.fallback);
+  const guarded = kind.guard(timed(spec, fn, fn.name ? `"${fn.name}"` : 'an anonymous function'), coreOf(breaker), spec.fallback);
   keepIdentity(guarded, fn);
   Object.defineProperty(guarded, 'breaker', { value: breaker, enumerable: true });
-  Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker });
+  Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
   return guarded;
 }
 
-function isDecoratorContext(value: unknown): value is DecoratorContext {
+// The `timeout` option runs inside the breaker, so a timed-out call counts as a failure.
+function timed(spec: GuardSpec, fn: AnyFunction, name: string): AnyFunction {
+  return spec.timeout === undefined ? fn : (withTimeout(fn, spec.timeout, name) as AnyFunction);
+}
+
+export function isDecoratorContext(value: unknown): value is DecoratorContext {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -68,7 +73,7 @@ function isDecoratorContext(value: unknown): value is DecoratorContext {
   );
 }
 
-function isLegacyDecoratorCall(target: unknown, key: unknown): key is string | symbol {
+export function isLegacyDecoratorCall(target: unknown, key: unknown): key is string | symbol {
   return (
     (typeof target === 'object' || typeof target === 'function') &&
     target !== null &&
@@ -110,7 +115,7 @@ function guardMethod(
   const guardFor = (self: unknown): Guarded => {
     const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
     const breaker = breakerFromSpec(spec, `${owner}.${label}`, spec.scope === 'instance');
-    return { breaker, call: kind.guard(original, coreOf(breaker), spec.fallback) };
+    return { breaker, call: kind.guard(timed(spec, original, `"${owner}.${label}"`), coreOf(breaker), spec.fallback) };
   };
   let lookup: (self: unknown) => Guarded;
   if (spec.scope === 'instance') {
@@ -139,7 +144,7 @@ function guardMethod(
     return guarded.call.apply(this, args);
   }
   keepIdentity(method, original);
-  Object.defineProperty(method, BREAKER_OF, { value: (self: unknown) => lookup(self).breaker });
+  Object.defineProperty(method, BREAKER_OF, { value: (self: unknown) => lookup(self).breaker, configurable: true });
   return method;
 }
 
@@ -156,6 +161,6 @@ function findOwnerName(self: unknown, method: Function, key: string | symbol): s
   return typeof self === 'function' ? self.name : (self.constructor as Function | undefined)?.name;
 }
 
-function describeKey(key: string | symbol): string {
+export function describeKey(key: string | symbol): string {
   return typeof key === 'symbol' ? key.toString() : `"${key}"`;
 }

@@ -109,3 +109,25 @@ describe('experimentalDecorators', () => {
     expect(() => decorate({}, 'limit', { value: 5 })).toThrow('not the property "limit"');
   });
 });
+
+describe('experimentalDecorators: retry and timeout', () => {
+  it('stack with @circuit in either order, and breakerOf sees through them', async () => {
+    const { retry, timeout } = await import('circuitry');
+    class Client {
+      calls = 0;
+      @retry({ attempts: 2, wait: 0 })
+      @circuit({ failureThreshold: 5 })
+      @timeout(1_000)
+      async get(): Promise<string> {
+        this.calls += 1;
+        if (this.calls === 1) throw new Error('blip');
+        return 'ok';
+      }
+    }
+    const client = new Client();
+    await expect(client.get()).resolves.toBe('ok');
+    expect(client.calls).toBe(2);
+    expect(breakerOf(client, 'get').stats()).toMatchObject({ failures: 1, successes: 1 });
+    expect(Client.prototype.get.name).toBe('get');
+  });
+});

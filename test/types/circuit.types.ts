@@ -106,3 +106,35 @@ expectType<Equal<typeof restored, CircuitBreaker>>();
 shared.configure({ name: 'other' });
 const release: () => void = shared.isolate();
 release();
+
+// retry, timeout and pipe keep parameters and results.
+import { callSignal, pipe, retry, timeout } from 'circuitry';
+const retried = retry(fetchUser, { attempts: 3, retryOnResult: (u) => u.id === '', signal: (_id, fresh) => (fresh ? undefined : AbortSignal.timeout(10)) });
+expectType<Equal<Parameters<typeof retried>, [id: string, fresh?: boolean]>>();
+expectType<Equal<ReturnType<typeof retried>, Promise<User>>>();
+const timed = timeout(async (id: string) => {
+  const signal: AbortSignal = callSignal();
+  return signal.aborted ? null : id;
+}, 100);
+expectType<Equal<ReturnType<typeof timed>, Promise<string | null>>>();
+const piped = pipe(
+  fetchUser,
+  (f) => retry(f),
+  (f) => circuit(f, { fallback: () => undefined }),
+);
+expectType<Equal<Awaited<ReturnType<typeof piped>>, User | undefined>>();
+// @ts-expect-error: retry options have their types
+retry(fetchUser, { attempts: '3' });
+class Decorated {
+  @retry({ attempts: 2 }) @timeout(100) async get(id: string): Promise<User> {
+    return fetchUser(id);
+  }
+  // @ts-expect-error: retry makes a method asynchronous; a synchronous one cannot keep its type
+  @retry() now(): number {
+    return 1;
+  }
+}
+void Decorated;
+// A fallback's parameters do not narrow the guarded function's.
+const withFallbackArgs = circuit(fetchUser, { fallback: (_e, id, fresh) => ({ id, fresh }) });
+expectType<Equal<Parameters<typeof withFallbackArgs>, [id: string, fresh?: boolean]>>();

@@ -1,0 +1,50 @@
+/**
+ * The signal of the call being made right now, set by `timeout` and `retry` for the synchronous
+ * start of each call they make. No AsyncLocalStorage: it would slow every promise in the
+ * process; the price is that the signal must be read before the function's first `await`.
+ */
+let current: AbortSignal | undefined;
+
+/**
+ * The `AbortSignal` of the call under way, for functions guarded by `timeout` or `retry` (or
+ * `circuit` with its `timeout` option): it aborts when the time is up, or when the caller's
+ * signal does. Read it at the start of the function, before any `await`, and hand it on.
+ *
+ * @example
+ * ```ts
+ * const getUser = timeout(async (id: string) => {
+ *   const signal = callSignal();
+ *   return (await fetch(`https://users.internal/${id}`, { signal })).json();
+ * }, 2_000);
+ * ```
+ * @throws TypeError when called outside such a call, or after an `await` in it.
+ */
+export function callSignal(): AbortSignal {
+  if (current === undefined) {
+    throw new TypeError('callSignal() must be called at the start of a function guarded by timeout or retry, before its first await');
+  }
+  return current;
+}
+
+/** The signal of an enclosing call, if a wrapper outside this one set one. */
+export function outerSignal(): AbortSignal | undefined {
+  return current;
+}
+
+/** Calls `fn` with `signal` as the current call's signal during its synchronous part. */
+export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
+  const previous = current;
+  current = signal;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}
+
+/** A signal that aborts when any of `signals` does; undefined when there is none. */
+export function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}

@@ -1,0 +1,221 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { ExpectedError } from '../core/error-filter.js';
+import { compileErrorFilter } from '../core/error-filter.js';
+import { isCircuitOpenError } from '../core/errors.js';
+import { invalid } from '../core/invalid-option.js';
+import { optionalFunction } from '../core/options.js';
+import type { ErrorReporter } from '../core/report.js';
+import { safeReport, warnProcess } from '../core/report.js';
+import { exponentialBackoff } from '../policies/backoff.js';
+import { checkOptionsObject } from '../policies/policy-input.js';
+import type { AsyncMethodDecorator } from '../wrap/circuit.js';
+import { wrapperEntry } from '../wrap/wrapper-entry.js';
+import { anySignal, callWithSignal, outerSignal } from './call-signal.js';
+
+/** What `onRetry` hears before each wait. */
+export interface RetryInfo<R = unknown> {
+  /** The attempt that just failed: 1 for the first call. */
+  readonly attempt: number;
+  /** Its error, or undefined when `retryOnResult` rejected its result. */
+  readonly error: unknown;
+  /** Its result when `retryOnResult` rejected it. */
+  readonly result: R | undefined;
+  /** Milliseconds until the next attempt. */
+  readonly delay: number;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions<A extends unknown[] = any[], R = any> {
+  /** Tries in all, the first included. Default 3. */
+  attempts?: number;
+  /** Milliseconds from the first try after which no new attempt starts. No limit by default. */
+  maxElapsed?: number;
+  /**
+   * Milliseconds before retry number `n` (1 for the first retry): a number for a fixed wait, or a
+   * function of `n`, e.g. `exponentialBackoff(...)`. Default: exponential from 100 ms, doubling,
+   * capped at 10 s, with full jitter.
+   */
+  wait?: number | ((retry: number) => number);
+  /** Which errors are worth another try: an `Error` class, a list, or a predicate. Default: all. */
+  retryOn?: ExpectedError;
+  /** A result that is worth another try, e.g. `(response) => response.status === 503`. */
+  retryOnResult?: (result: R) => boolean;
+  /** Called before each wait, for logging. */
+  onRetry?: (info: RetryInfo<R>) => void;
+  /**
+   * Cancels waiting at once, rejecting with the signal's reason: a signal, or a function of the
+   * call's arguments that picks one (for per-call cancellation). The attempts see it through
+   * `callSignal()`.
+   */
+  signal?: AbortSignal | ((...args: A) => AbortSignal | undefined);
+  /** The time source for `maxElapsed`. Default `Date.now()`. */
+  clock?: Clock;
+  /** Where a throwing `onRetry` or `wait` is reported. Default: a process warning. */
+  reportError?: ErrorReporter;
+}
+
+interface RetryPlan {
+  readonly attempts: number;
+  readonly maxElapsed: number | undefined;
+  readonly wait: (retry: number) => number;
+  readonly retryOn: ((error: unknown) => boolean) | undefined;
+  readonly retryOnResult: ((result: unknown) => boolean) | undefined;
+  readonly onRetry: ((info: RetryInfo) => void) | undefined;
+  readonly signal: AbortSignal | ((...args: unknown[]) => AbortSignal | undefined) | undefined;
+  readonly clock: Clock;
+  readonly reportError: ErrorReporter;
+}
+
+const KEYS = ['attempts', 'maxElapsed', 'wait', 'retryOn', 'retryOnResult', 'onRetry', 'signal', 'clock', 'reportError'];
+
+function plan(options: unknown): RetryPlan {
+  const o = (options ?? {}) as Record<string, unknown>;
+  checkOptionsObject(o, 'retry', KEYS);
+  const attempts = o.attempts ?? 3;
+  if (!Number.isSafeInteger(attempts) || (attempts as number) < 1) {
+    invalid(typeof attempts === 'number' ? RangeError : TypeError, 'attempts', 'a positive integer', attempts);
+  }
+  const maxElapsed = o.maxElapsed;
+  if (maxElapsed !== undefined && (typeof maxElapsed !== 'number' || !(maxElapsed > 0) || maxElapsed === Infinity)) {
+    invalid(RangeError, 'maxElapsed', 'a positive finite number of milliseconds', maxElapsed);
+  }
+  const wait = o.wait ?? exponentialBackoff({ initial: 100, max: 10_000, jitter: 'full' });
+  if (typeof wait === 'number' ? !(wait >= 0 && Number.isFinite(wait)) : typeof wait !== 'function') {
+    invalid(typeof wait === 'number' ? RangeError : TypeError, 'wait', 'a finite number of milliseconds (0 or more) or a function', wait);
+  }
+  const signal = o.signal;
+  if (signal !== undefined && typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
+    invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', signal);
+  }
+  const clock = (o.clock ?? systemClock) as Clock;
+  if (typeof clock?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
+  return {
+    attempts: attempts as number,
+    maxElapsed: maxElapsed as number | undefined,
+    wait: typeof wait === 'number' ? () => wait : (wait as (n: number) => number),
+    retryOn: compileErrorFilter(o.retryOn as ExpectedError | undefined),
+    retryOnResult: optionalFunction(o, 'retryOnResult'),
+    onRetry: optionalFunction(o, 'onRetry'),
+    signal: signal as RetryPlan['signal'],
+    clock,
+    reportError: optionalFunction<ErrorReporter>(o, 'reportError') ?? warnProcess,
+  };
+}
+
+/** Waits `ms`, or rejects with the signal's reason the moment it aborts; no timer outlives it. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function withAttempts(error: unknown, attempts: number): unknown {
+  if (typeof error === 'object' && error !== null && Object.isExtensible(error)) {
+    Object.defineProperty(error, 'attempts', { value: attempts, writable: true, configurable: true });
+  }
+  return error;
+}
+
+function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: string): (...args: unknown[]) => Promise<unknown> {
+  return async function retried(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const own = typeof p.signal === 'function' ? p.signal.apply(this, args) : p.signal;
+    const signal = anySignal([outerSignal(), own]);
+    signal?.throwIfAborted();
+    const started = p.maxElapsed === undefined ? 0 : p.clock.now();
+    for (let attempt = 1; ; attempt++) {
+      let failed = false;
+      let error: unknown;
+      let result: unknown;
+      try {
+        result = await callWithSignal(signal, () => fn.apply(this, args));
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      signal?.throwIfAborted();
+      if (!failed && (p.retryOnResult === undefined || !judge(p, name, p.retryOnResult, result))) return result;
+      let delay: number;
+      if (failed && isCircuitOpenError(error)) {
+        // An open circuit says when it will let a call through: wait for that, or give up now.
+        if (p.retryOn !== undefined && !judge(p, name, p.retryOn, error)) throw withAttempts(error, attempt);
+        delay = Math.max(error.retryAfter, p.retryOn === undefined ? 0 : nextWait(p, name, attempt));
+        if (!Number.isFinite(delay)) throw withAttempts(error, attempt);
+      } else {
+        if (failed && p.retryOn !== undefined && !judge(p, name, p.retryOn, error)) throw withAttempts(error, attempt);
+        delay = nextWait(p, name, attempt);
+      }
+      const outOfTime = p.maxElapsed !== undefined && p.clock.now() - started + delay > p.maxElapsed;
+      if (attempt >= p.attempts || outOfTime) {
+        if (failed) throw withAttempts(error, attempt);
+        return result;
+      }
+      if (p.onRetry !== undefined) {
+        try {
+          p.onRetry({ attempt, error, result: failed ? undefined : result, delay });
+        } catch (listenerError) {
+          safeReport(p.reportError, listenerError, 'onRetry', name);
+        }
+      }
+      await sleep(delay, signal);
+    }
+  };
+}
+
+function nextWait(p: RetryPlan, name: string, attempt: number): number {
+  try {
+    const ms = p.wait(attempt);
+    if (typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)) return ms;
+    throw new RangeError(`wait(${attempt}) must return a finite number of milliseconds (0 or more), got ${String(ms)}`);
+  } catch (error) {
+    safeReport(p.reportError, error, 'wait', name);
+    return 1_000;
+  }
+}
+
+// A throwing predicate is the caller's bug: it is reported and read as "do not retry".
+function judge(p: RetryPlan, name: string, predicate: (value: any) => boolean, value: unknown): boolean {
+  try {
+    return predicate(value) === true;
+  } catch (error) {
+    safeReport(p.reportError, error, 'retryOn', name);
+    return false;
+  }
+}
+
+/**
+ * Wraps `fn` so that a failed call is tried again: up to `attempts` tries in all, within
+ * `maxElapsed` ms, waiting as `wait` says between them. When attempts run out the caller gets the
+ * last error itself (with an `attempts` property added), or the last result when
+ * `retryOnResult` kept rejecting it. A `CircuitOpenError` is not retried blindly: retry waits its
+ * `retryAfter` if that fits what is left of the budget, and gives up at once otherwise.
+ *
+ * @example
+ * ```ts
+ * const getUser = retry(fetchUser, { attempts: 4, wait: exponentialBackoff({ initial: 200, max: 5_000, jitter: 'full' }) });
+ * ```
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function retry<F extends (...args: any[]) => unknown>(
+  fn: F,
+  options?: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>>,
+): (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+/** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
+export function retry(options?: RetryOptions): AsyncMethodDecorator;
+export function retry(...params: unknown[]): unknown {
+  return entry(...params);
+}
+
+const entry = /* @__PURE__ */ wrapperEntry<RetryPlan>('retry', (fn, p, name) => withRetry(fn, p, name), plan);

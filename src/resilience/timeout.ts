@@ -1,0 +1,28 @@
+import type { AsyncMethodDecorator } from '../wrap/circuit.js';
+import { wrapperEntry } from '../wrap/wrapper-entry.js';
+import { checkTimeout, withTimeout } from './with-timeout.js';
+
+export { TimeoutError } from './with-timeout.js';
+
+/**
+ * A call to `fn` that takes longer than `ms` rejects with {@link TimeoutError}; the function can
+ * read its own `AbortSignal` with `callSignal()` to stop the work too. The result keeps `fn`'s
+ * parameters and `this`.
+ *
+ * @example
+ * ```ts
+ * const getUser = timeout(async (id: string) => {
+ *   const signal = callSignal(); // before the first await
+ *   return (await fetch(`https://users.internal/${id}`, { signal })).json();
+ * }, 2_000);
+ * ```
+ * @throws TypeError or RangeError when `ms` is not a positive finite number.
+ */
+export function timeout<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, ms: number): (this: T, ...args: A) => Promise<Awaited<R>>;
+/** A decorator for async methods: `@timeout(2_000)`. */
+export function timeout(ms: number): AsyncMethodDecorator;
+export function timeout(...params: unknown[]): unknown {
+  return entry(...params);
+}
+
+const entry = /* @__PURE__ */ wrapperEntry<number>('timeout', (fn, ms, name) => withTimeout(fn, ms, name), (ms) => checkTimeout(ms));
