@@ -77,6 +77,26 @@ export const cases = {
     },
   },
 
+  'success/circuitry-retry': {
+    group: 'success',
+    label: 'circuitry `retry(circuit(f))`',
+    setup: async () => {
+      const { circuit, retry } = await circuitry();
+      const guarded = retry(circuit(ok), { attempts: 3 });
+      return () => guarded();
+    },
+  },
+  'success/cockatiel-retry': {
+    group: 'success',
+    label: 'cockatiel `wrap(retry, breaker).execute()`',
+    setup: async () => {
+      const { circuitBreaker, handleAll, retry, wrap, ConsecutiveBreaker } = await cockatiel();
+      const breaker = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(5) });
+      const policy = wrap(retry(handleAll, { maxAttempts: 3 }), breaker);
+      return () => policy.execute(ok);
+    },
+  },
+
   // async, closed, failure: counted, but the circuit never opens
   'failure/bare': { group: 'failure', label: 'bare `await f()`, caught', setup: async () => () => fail().catch(ignore) },
   'failure/circuitry': {

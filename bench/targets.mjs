@@ -8,6 +8,8 @@ export const ratioSpecs = [
   { id: 'opossum-success', label: 'closed success: opossum defaults / circuitry', numerator: 'success/opossum', denominator: 'success/circuitry', chart: 'opossum / circuitry' },
   { id: 'opossum-success-no-timeout', label: 'closed success: opossum `timeout: false` / circuitry', numerator: 'success/opossum-no-timeout', denominator: 'success/circuitry', chart: 'opossum (no timeout) / circuitry' },
   { id: 'cockatiel-success', label: 'closed success: cockatiel / circuitry', numerator: 'success/cockatiel', denominator: 'success/circuitry', chart: 'cockatiel / circuitry' },
+  { id: 'retry', label: 'closed success: circuitry `retry(circuit(f))` / bare', numerator: 'success/circuitry-retry', denominator: 'success/bare' },
+  { id: 'cockatiel-retry', label: 'closed success: cockatiel `wrap(retry, breaker)` / circuitry `retry(circuit(f))`', numerator: 'success/cockatiel-retry', denominator: 'success/circuitry-retry', chart: 'retry+breaker: cockatiel / circuitry' },
   { id: 'failure', label: 'closed failure: circuitry / bare', numerator: 'failure/circuitry', denominator: 'failure/bare' },
   { id: 'opossum-failure', label: 'closed failure: opossum `timeout: false` / circuitry', numerator: 'failure/opossum-no-timeout', denominator: 'failure/circuitry' },
   { id: 'cockatiel-failure', label: 'closed failure: cockatiel / circuitry', numerator: 'failure/cockatiel', denominator: 'failure/circuitry' },

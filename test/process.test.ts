@@ -27,6 +27,25 @@ describe('in a real process', () => {
     expect(child.stdout.trim()).toBe('open true');
   });
 
+  it('a process that ran retries, timeouts and an open breaker to completion exits on its own', () => {
+    const script = `
+      import { circuit, retry, timeout } from './dist/index.js';
+      let calls = 0;
+      const flaky = async () => { calls += 1; if (calls < 3) throw new Error('blip'); return 'ok'; };
+      // Long timers: if any outlived its call, this process would stay up for an hour.
+      const guarded = circuit(retry(timeout(flaky, 3_600_000), { attempts: 5, wait: 1 }), { failureThreshold: 1, recoveryTimeout: 3_600_000 });
+      const first = await guarded();
+      const failing = circuit(timeout(async () => { throw new Error('down'); }, 3_600_000), { failureThreshold: 1, recoveryTimeout: 3_600_000 });
+      await failing().catch(() => {});
+      const rejected = await retry(failing, { attempts: 3, maxElapsed: 1000 })().catch((e) => e.name);
+      console.log(first, calls, rejected);
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal).toBeNull();
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('ok 3 CircuitOpenError');
+  });
+
   it('a rejection nobody handles is still reported as an unhandled rejection', () => {
     const script = `
       import { CircuitBreaker, circuit } from './dist/index.js';

@@ -31,10 +31,14 @@ export function outerSignal(): AbortSignal | undefined {
   return current;
 }
 
+// What a call with nothing to cancel it sees: a signal that never aborts, so functions can
+// always hand `callSignal()` on.
+const NEVER = /* @__PURE__ */ new AbortController().signal;
+
 /** Calls `fn` with `signal` as the current call's signal during its synchronous part. */
 export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
   const previous = current;
-  current = signal;
+  current = signal ?? NEVER;
   try {
     return fn();
   } finally {

@@ -227,3 +227,15 @@ describe('retry options', () => {
     expect(target.add.length).toBe(1);
   });
 });
+
+describe('retry without a signal', () => {
+  it('still gives its attempts a signal to hand on, one that never aborts', async () => {
+    let seen: AbortSignal | undefined;
+    await retry(async () => {
+      seen = callSignal();
+      return 1;
+    })();
+    expect(seen).toBeInstanceOf(AbortSignal);
+    expect(seen!.aborted).toBe(false);
+  });
+});
