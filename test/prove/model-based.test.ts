@@ -2,7 +2,8 @@
 // any divergence fails with a shrunk counterexample. `npm run test:deep` runs 100 times more.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, circuit, countWindow, timeWindow } from 'circuitry';
+import { CircuitBreaker, circuit, countWindow, restoreBreaker, timeWindow } from 'circuitry';
+import type { BreakerOptions } from 'circuitry';
 import { deferred, flush, manualClock } from '../helpers/manual-clock.js';
 import type { ManualClock } from '../helpers/manual-clock.js';
 import { Model } from './model.js';
@@ -14,7 +15,10 @@ class Ignored extends Error {}
 interface Real {
   clock: ManualClock;
   breaker: CircuitBreaker;
+  options: BreakerOptions;
   start: () => { admitted: boolean; settle: (outcome: Outcome) => Promise<void> };
+  /** Swaps in a breaker restored from the current one's snapshot. */
+  restore: () => void;
   pending: { model: ModelCall; settle: (outcome: Outcome) => Promise<void> }[];
   releases: { model: number; release: () => void }[];
 }
@@ -94,6 +98,29 @@ const manual = (action: 'open' | 'close' | 'isolate' | 'release', index = 0): Co
   toString: () => `${action}(${index})`,
 });
 
+const restore: Command = {
+  check: () => true,
+  run: async (model, real) => {
+    model.restored();
+    real.restore();
+    real.pending = [];
+    real.releases = [];
+    compare(model, real);
+  },
+  toString: () => 'snapshotAndRestore',
+};
+
+const reconfigure = (halfOpenMaxCalls: number, successThreshold: number, recoveryTimeout: number): Command => ({
+  check: () => true,
+  run: async (model, real) => {
+    Object.assign(model.settings, { halfOpenMaxCalls, successThreshold, recoveryTimeout });
+    real.breaker.configure({ halfOpenMaxCalls, successThreshold, recoveryTimeout });
+    Object.assign(real.options, { halfOpenMaxCalls, successThreshold, recoveryTimeout });
+    compare(model, real);
+  },
+  toString: () => `configure(${halfOpenMaxCalls}, ${successThreshold}, ${recoveryTimeout})`,
+});
+
 const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
   failureThreshold: fc.integer({ min: 1, max: 4 }),
   recoveryTimeout: fc.integer({ min: 1, max: 40 }),
@@ -115,6 +142,8 @@ const commandsArb = fc.commands(
     fc.integer({ min: 0, max: 60 }).map(advance),
     fc.constantFrom('open', 'close', 'isolate').map((a) => manual(a as 'open' | 'close' | 'isolate')),
     fc.nat(3).map((i) => manual('release', i)),
+    fc.constant(restore),
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 })).map(([h, s, r]) => reconfigure(h, s, r)),
   ],
   { maxCommands: 60 },
 );
@@ -128,7 +157,7 @@ function realFor(settings: ModelSettings): Real {
       : w.kind === 'count'
         ? countWindow({ size: w.size, failureRate: w.failureRate, minimumCalls: Math.min(w.minimumCalls, w.size) })
         : timeWindow({ duration: w.duration, buckets: w.duration, failureRate: w.failureRate, minimumCalls: w.minimumCalls });
-  const breaker = new CircuitBreaker({
+  const options: BreakerOptions = {
     clock,
     registry: false,
     recoveryTimeout: settings.recoveryTimeout,
@@ -136,17 +165,25 @@ function realFor(settings: ModelSettings): Real {
     successThreshold: settings.successThreshold,
     expectedError: (e) => !(e instanceof Ignored),
     ...(policy ? { policy } : { failureThreshold: settings.failureThreshold }),
-  });
+  };
   let next: ReturnType<typeof deferred<string>> | undefined;
-  const guarded = circuit(() => {
-    next = deferred<string>();
-    return next.promise;
-  }, breaker);
-  return {
+  const guard = (b: CircuitBreaker) =>
+    circuit(() => {
+      next = deferred<string>();
+      return next.promise;
+    }, b);
+  let guarded = guard(new CircuitBreaker(options));
+  const real: Real = {
     clock,
-    breaker,
+    breaker: guarded.breaker,
+    options,
     pending: [],
     releases: [],
+    restore: () => {
+      const snapshot = JSON.parse(JSON.stringify(real.breaker));
+      guarded = guard(restoreBreaker(snapshot, real.options));
+      real.breaker = guarded.breaker;
+    },
     start: () => {
       next = undefined;
       const promise = guarded().catch(() => undefined);
@@ -162,6 +199,7 @@ function realFor(settings: ModelSettings): Real {
       };
     },
   };
+  return real;
 }
 
 describe('model-based: the breaker behaves as the reference model', () => {

@@ -26,6 +26,9 @@ export class Model {
   failures = 0;
   era = 0;
   openedAt = 0;
+  /** The open time fixed when the circuit opened, and the trial lapse that follows from it. */
+  openFor = 0;
+  lapseAfter = 0;
   trials: ModelCall[] = [];
   successes = 0;
   holds = 0;
@@ -41,10 +44,11 @@ export class Model {
   }
 
   observe(now: number): void {
-    if (this.state === 'open' && now - this.openedAt >= this.settings.recoveryTimeout) {
+    if (this.state === 'open' && now - this.openedAt >= this.openFor) {
       this.change('half-open');
       this.trials = [];
       this.successes = 0;
+      this.lapseAfter = this.openFor;
     }
   }
 
@@ -53,7 +57,7 @@ export class Model {
     const call: ModelCall = { admitted: false, era: this.era, trial: false, admittedAt: now, settled: false };
     if (this.state === 'closed') call.admitted = true;
     if (this.state === 'half-open') {
-      this.trials = this.trials.filter((t) => now - t.admittedAt < this.settings.recoveryTimeout);
+      this.trials = this.trials.filter((t) => now - t.admittedAt < this.lapseAfter);
       if (this.trials.length < this.settings.halfOpenMaxCalls) {
         call.admitted = true;
         call.trial = true;
@@ -101,6 +105,7 @@ export class Model {
   open(now: number): void {
     this.change('open');
     this.openedAt = now;
+    this.openFor = this.settings.recoveryTimeout;
   }
 
   close(): void {
@@ -126,17 +131,27 @@ export class Model {
       this.change('half-open');
       this.trials = [];
       this.successes = 0;
+      this.lapseAfter = this.settings.recoveryTimeout;
     }
+  }
+
+  /**
+   * What a breaker restored from this one's snapshot would be: the same state and counts, no
+   * trials in flight, and nothing from before (calls and holds belong to the old breaker).
+   */
+  restored(): void {
+    this.era += 1;
+    this.isolation += 1;
+    this.trials = [];
   }
 
   retryAfter(now: number): number {
     this.observe(now);
-    const r = this.settings.recoveryTimeout;
-    if (this.state === 'open') return Math.max(0, this.openedAt + r - now);
+    if (this.state === 'open') return Math.max(0, this.openedAt + this.openFor - now);
     if (this.state === 'isolated') return Infinity;
     if (this.state !== 'half-open') return 0;
-    const live = this.trials.filter((t) => now - t.admittedAt < r);
+    const live = this.trials.filter((t) => now - t.admittedAt < this.lapseAfter);
     if (live.length < this.settings.halfOpenMaxCalls) return 0;
-    return Math.max(0, Math.min(...live.map((t) => t.admittedAt)) + r - now);
+    return Math.max(0, Math.min(...live.map((t) => t.admittedAt)) + this.lapseAfter - now);
   }
 }

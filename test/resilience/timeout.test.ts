@@ -107,3 +107,28 @@ describe('the circuit timeout option', () => {
     expect(get.breaker.stats()).toMatchObject({ failures: 2, timeouts: 2 });
   });
 });
+
+describe('@timeout (standard decorators)', () => {
+  it('gives a method a deadline and its own signal', async () => {
+    class Client {
+      signal: AbortSignal | undefined;
+      @timeout(100)
+      async slow(ms: number): Promise<number> {
+        this.signal = callSignal();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return ms;
+      }
+    }
+    const client = new Client();
+    const late = client.slow(500).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const error = (await late) as TimeoutError;
+    expect(error.message).toBe('call to "slow" timed out after 100 ms');
+    expect(client.signal!.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(400);
+    const quick = client.slow(10);
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(quick).resolves.toBe(10);
+    expect(Client.prototype.slow.name).toBe('slow');
+  });
+});
