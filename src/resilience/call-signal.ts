@@ -28,7 +28,7 @@ export function callSignal(): AbortSignal {
 
 /** The signal of an enclosing call, if a wrapper outside this one set one. */
 export function outerSignal(): AbortSignal | undefined {
-  return current;
+  return current === NEVER ? undefined : current;
 }
 
 // What a call with nothing to cancel it sees: a signal that never aborts, so functions can
@@ -46,9 +46,28 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
   }
 }
 
-/** A signal that aborts when any of `signals` does; undefined when there is none. */
-export function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
+/**
+ * A controller that aborts, with the parent's reason, when any of `parents` does. Call `unlink`
+ * once the call settles: a parent that lives long (a shutdown signal, a retry loop) must not
+ * keep every child alive, which is what `AbortSignal.any` does on Node 20.
+ */
+export function linkedController(parents: (AbortSignal | undefined)[]): { controller: AbortController; unlink: () => void } {
+  const controller = new AbortController();
+  const live = parents.filter((p): p is AbortSignal => p !== undefined && p !== NEVER);
+  const onAbort = function (this: AbortSignal): void {
+    controller.abort(this.reason);
+  };
+  for (const parent of live) {
+    if (parent.aborted) {
+      controller.abort(parent.reason);
+      break;
+    }
+    parent.addEventListener('abort', onAbort);
+  }
+  return {
+    controller,
+    unlink: () => {
+      for (const parent of live) parent.removeEventListener('abort', onAbort);
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { exponentialBackoff } from '../policies/backoff.js';
 import { checkOptionsObject } from '../policies/policy-input.js';
 import type { AsyncMethodDecorator } from '../wrap/circuit.js';
 import { wrapperEntry } from '../wrap/wrapper-entry.js';
-import { anySignal, callWithSignal, outerSignal } from './call-signal.js';
+import { callWithSignal, linkedController, outerSignal } from './call-signal.js';
 
 /** What `onRetry` hears before each wait. */
 export interface RetryInfo<R = unknown> {
@@ -132,7 +132,17 @@ function withAttempts(error: unknown, attempts: number): unknown {
 function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: string): (...args: unknown[]) => Promise<unknown> {
   return async function retried(this: unknown, ...args: unknown[]): Promise<unknown> {
     const own = typeof p.signal === 'function' ? p.signal.apply(this, args) : p.signal;
-    const signal = anySignal([outerSignal(), own]);
+    const outer = outerSignal();
+    if (own === undefined || outer === undefined) return attempts.call(this, args, own ?? outer);
+    const { controller, unlink } = linkedController([outer, own]);
+    try {
+      return await attempts.call(this, args, controller.signal);
+    } finally {
+      unlink();
+    }
+  };
+
+  async function attempts(this: unknown, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
     signal?.throwIfAborted();
     const started = p.maxElapsed === undefined ? 0 : p.clock.now();
     for (let attempt = 1; ; attempt++) {
@@ -171,7 +181,7 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
       }
       await sleep(delay, signal);
     }
-  };
+  }
 }
 
 function nextWait(p: RetryPlan, name: string, attempt: number): number {

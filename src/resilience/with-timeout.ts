@@ -1,5 +1,5 @@
 import { invalid } from '../core/invalid-option.js';
-import { anySignal, callWithSignal, outerSignal } from './call-signal.js';
+import { callWithSignal, linkedController, outerSignal } from './call-signal.js';
 
 /**
  * The error of a call that took longer than its `timeout`. Its name is `'TimeoutError'`, as
@@ -37,15 +37,18 @@ export function withTimeout<A extends unknown[], R>(
   name: string,
 ): (...args: A) => Promise<Awaited<R>> {
   return function timed(this: unknown, ...args: A): Promise<Awaited<R>> {
-    const controller = new AbortController();
-    const signal = anySignal([outerSignal(), controller.signal])!;
+    const { controller, unlink } = linkedController([outerSignal()]);
+    const signal = controller.signal;
     return new Promise<Awaited<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
         const error = new TimeoutError(`call to ${name}`, ms);
         controller.abort(error);
         reject(error);
       }, ms);
-      const done = () => clearTimeout(timer);
+      const done = () => {
+        clearTimeout(timer);
+        unlink();
+      };
       let result: R;
       try {
         result = callWithSignal(signal, () => fn.apply(this, args));
