@@ -58,6 +58,16 @@ describe('in a real process', () => {
     expect(child.stderr).toContain('CircuitOpenError: Circuit "ignored" is open');
   });
 
+  it('a failure of a closed circuit that nobody handles is still reported as unhandled', () => {
+    const script = `
+      import { circuit } from './dist/index.js';
+      circuit(async () => { throw new Error('nobody listens'); })();
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(child.status).toBe(1);
+    expect(child.stderr).toContain('Error: nobody listens');
+  });
+
   it('npm run demo tells the story and exits by itself', () => {
     const child = spawnSync(process.execPath, ['examples/dist/offer-service/main.js'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(child.status).toBe(0);

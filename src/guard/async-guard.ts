@@ -17,16 +17,23 @@ export function guardAsync(fn: (...args: unknown[]) => unknown, core: BreakerCor
 // The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
 function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): AsyncGuarded {
   const machine = core.machine;
-  // While closed every call shares one token, so the observers are made once per closed period,
-  // not once per call.
+  // While closed every call shares one token, so the handlers are made once per closed period,
+  // not once per call. They pass the outcome on unchanged: a rejection nobody handles is still
+  // reported as unhandled, as it would be without the breaker.
   let observedToken = REJECTED;
-  let onValue: (value: unknown) => void = () => {};
-  let onError: (error: unknown) => void = () => {};
+  let onValue: (value: unknown) => unknown = (value) => value;
+  let onError: (error: unknown) => never = (error) => {
+    throw error;
+  };
   const observe = (token: number): void => {
     observedToken = token;
-    onValue = (value) => recordValue(core, token, value, Number.NaN);
+    onValue = (value) => {
+      recordValue(core, token, value, Number.NaN);
+      return value;
+    };
     onError = (error) => {
       recordError(core, token, error, Number.NaN);
+      throw error;
     };
   };
   return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
@@ -41,19 +48,21 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): Async
       return rejectSoon(error);
     }
     if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args, start);
-    // The caller gets the function's own promise; the breaker watches it from the side, and its
-    // reaction runs before the caller's because it was attached first.
     if (start === start) {
-      // Timed calls need their own start, so their observers are made per call.
-      result.then(
-        (value) => recordValue(core, token, value, start),
-        (error: unknown) => recordError(core, token, error, start),
+      // Timed calls need their own start, so their handlers are made per call.
+      return result.then(
+        (value) => {
+          recordValue(core, token, value, start);
+          return value;
+        },
+        (error: unknown) => {
+          recordError(core, token, error, start);
+          throw error;
+        },
       );
-    } else {
-      if (token !== observedToken) observe(token);
-      result.then(onValue, onError);
     }
-    return result;
+    if (token !== observedToken) observe(token);
+    return result.then(onValue, onError);
   };
 }
 
