@@ -71,6 +71,8 @@ export function createCore(breaker: CircuitBreaker, name: string, options: Resol
 
 function onTransition(core: BreakerCore, from: CircuitState, to: CircuitState): void {
   core.since = core.now();
+  // What opened the circuit is history once it closes: a later refusal must not blame it.
+  if (to === 'closed') core.lastFailure = undefined;
   const o = core.options;
   const breaker = core.breaker;
   const specific = to === 'open' ? 'onOpen' : to === 'closed' ? 'onClose' : to === 'half-open' ? 'onHalfOpen' : undefined;
@@ -219,8 +221,17 @@ export function recordValue(core: BreakerCore, token: number, value: unknown, st
 function countFailure(core: BreakerCore, error: unknown, duration: number): void {
   core.lastFailure = error;
   core.failures += 1;
-  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') core.timeouts += 1;
+  if (isTimeout(error)) core.timeouts += 1;
   emit(core, 'failure', () => ({ error, duration }));
+}
+
+// A rejection value is anything; reading its name must not throw into the breaker.
+function isTimeout(error: unknown): boolean {
+  try {
+    return (error as { name?: unknown } | null)?.name === 'TimeoutError';
+  } catch {
+    return false;
+  }
 }
 
 /** Counts a call a fallback served, and tells the listeners. */

@@ -69,6 +69,8 @@ export class CircuitBreaker {
 
   /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
   open(): void {
+    // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
+    this.#core.lastFailure = undefined;
     open(this.#core.machine, this.#core.now());
   }
 
@@ -91,6 +93,7 @@ export class CircuitBreaker {
    * @returns a function that releases this hold; calling it again does nothing.
    */
   isolate(): () => void {
+    this.#core.lastFailure = undefined;
     const machine = this.#core.machine;
     isolate(machine);
     const phase = machine.phase;

@@ -213,3 +213,47 @@ describe('custom policies', () => {
     expect(seen.at(-1)).toBe('reset');
   });
 });
+
+describe('review fixes', () => {
+  it('a refusal after a manual open, or after the circuit closed again, blames no old failure', async () => {
+    const d = driven({ failureThreshold: 1 });
+    await d.run('fail');
+    expect(((await d.guarded('ok').catch((e: unknown) => e)) as Error).cause).toBeInstanceOf(Error);
+    d.clock.advance(1000);
+    await d.run('ok'); // closes
+    d.breaker.open();
+    const error = (await d.guarded('ok').catch((e: unknown) => e)) as Error;
+    expect(error.cause).toBeUndefined();
+    expect(d.breaker.lastFailure).toBeUndefined();
+  });
+
+  it('reset() on a closed circuit: calls admitted before it no longer count', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 2, registry: false });
+    let reject!: (e: unknown) => void;
+    const slow = circuit(() => new Promise((_, r) => (reject = r)), breaker);
+    const failing = circuit(async () => {
+      throw new Error('down');
+    }, breaker);
+    const before = slow().catch(() => undefined);
+    breaker.reset();
+    reject(new Error('late'));
+    await before;
+    expect(breaker.failures).toBe(0);
+    await failing().catch(() => undefined);
+    expect(breaker.state).toBe('closed'); // one failure since the reset, threshold 2
+  });
+
+  it('a rejection value whose name getter throws is still counted, and the caller gets it', async () => {
+    const hostile = {
+      get name(): string {
+        throw new Error('no name for you');
+      },
+    };
+    const guarded = circuit(async () => {
+      throw hostile;
+    }, { registry: false });
+    await expect(guarded()).rejects.toBe(hostile);
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 1, timeouts: 0 });
+    expect(guarded.breaker.failures).toBe(1);
+  });
+});

@@ -204,7 +204,8 @@ function enter(m: Machine, phase: Phase, fresh = true): void {
     m.openings = 0;
     m.policy?.reset();
   }
-  if (from === phase.state && from === 'closed') return;
+  // Even closed -> closed takes a new phase, and with it a new token: calls admitted before a
+  // reset must not count after it. Only a real change of state is reported.
   m.phase = phase;
   if (from !== phase.state) m.onTransition(m.observer, from, phase.state);
 }

@@ -111,7 +111,7 @@ export class Model {
   close(): void {
     this.failures = 0;
     this.outcomes = [];
-    if (this.state !== 'closed') this.change('closed');
+    this.change('closed'); // a fresh era even when already closed: earlier calls no longer count
   }
 
   isolate(): number {
