@@ -155,3 +155,32 @@ describe('scope: instance and garbage collection', () => {
     expect(breakerOf(kept, 'get').state).toBe('closed');
   });
 });
+
+describe('decorators: review fixes', () => {
+  it('makes a named breaker when the class is defined, so a clash fails there and not at a call', async () => {
+    const { CircuitRegistry } = await import('circuitry');
+    const registry = new CircuitRegistry();
+    class First {
+      @circuit({ name: 'clash', registry }) async a(): Promise<number> {
+        return 1;
+      }
+    }
+    expect(registry.get('clash')).toBeDefined();
+    expect(() => {
+      class Second {
+        @circuit({ name: 'clash', registry }) async b(): Promise<number> {
+          return 2;
+        }
+      }
+      return Second;
+    }).toThrow('a circuit named "clash" is already registered');
+    await expect(new First().a()).resolves.toBe(1);
+  });
+
+  it('refuses a timeout on circuitSync, which cannot cut a synchronous call short', () => {
+    expect(() => circuitSync(() => 1, { timeout: 10 } as never)).toThrow(
+      new TypeError('timeout cannot be used with circuitSync: a synchronous call cannot be cut short'),
+    );
+    expect(() => circuitSync({ timeout: 10 } as never)).toThrow(TypeError);
+  });
+});

@@ -86,7 +86,9 @@ export function restoreMachine(m: Machine, snapshot: unknown): void {
   let phase: Phase;
   if (state === 'open') phase = { state, openedAt: time('openedAt', false), openFor: time('openFor', true) };
   else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: time('lapseAfter', true) };
-  else if (state === 'isolated') phase = { state, holds: count('holds', 1) };
+  // The holds' release functions stayed with the old breaker: a restored isolation is held by
+  // none, and ends with close()/reset(), or when an isolate() taken on it is released.
+  else if (state === 'isolated') phase = (count('holds'), { state, holds: 0 });
   else phase = { state: state as 'closed' | 'disabled', token: ++m.lastToken };
 
   const policy = m.policy;

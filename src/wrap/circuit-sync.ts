@@ -45,10 +45,10 @@ export function circuitSync<M extends (...args: any[]) => unknown>(
  */
 export function circuitSync<Fn extends (...args: any[]) => unknown, F = never>(
   fn: Fn,
-  options?: CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>> | CircuitBreaker,
+  options?: Omit<CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>>, 'timeout'> | CircuitBreaker,
 ): CircuitSyncGuarded<ThisParameterType<Fn>, Parameters<Fn>, ReturnType<Fn> | F>;
 /** A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or `@circuitSync(breaker)`. */
-export function circuitSync(options?: CircuitDecoratorOptions | CircuitBreaker): SyncMethodDecorator;
+export function circuitSync(options?: Omit<CircuitDecoratorOptions, 'timeout'> | CircuitBreaker): SyncMethodDecorator;
 export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }

@@ -54,11 +54,13 @@ export interface GuardSpec {
 }
 
 /** Checks `circuit`'s second argument (or a decorator factory's only one). */
-export function parseGuardSpec(spec: unknown, forDecorator: boolean): GuardSpec {
+export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = true): GuardSpec {
   if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined };
   const o = optionsObject(spec, 'an object or a CircuitBreaker');
   const { fallback, breaker, scope = 'class', timeout, ...breakerOptions } = o as CircuitDecoratorOptions;
   if (!forDecorator && 'scope' in o) throw new TypeError('unknown circuit option "scope"');
+  // A synchronous call cannot be cut short: its result is there before any timer could fire.
+  if (!isAsync && 'timeout' in o) throw new TypeError('timeout cannot be used with circuitSync: a synchronous call cannot be cut short');
   resolveBreakerOptions(breakerOptions);
   optionalFunction(o, 'fallback');
   if (scope !== 'class' && scope !== 'instance') invalid(TypeError, 'scope', '"class" or "instance"', scope);

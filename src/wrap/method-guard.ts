@@ -35,12 +35,12 @@ export function lookupBreaker(fn: unknown, self: unknown): CircuitBreaker | unde
  */
 export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
   return function entry(first?: unknown, second?: unknown, third?: unknown): unknown {
-    if (isDecoratorContext(second)) return decorateStandard(kind, parseGuardSpec(undefined, true), first, second);
+    if (isDecoratorContext(second)) return decorateStandard(kind, parseGuardSpec(undefined, true, kind.isAsync), first, second);
     if (isLegacyDecoratorCall(first, second)) {
-      return decorateLegacy(kind, parseGuardSpec(undefined, true), first as object, second, third);
+      return decorateLegacy(kind, parseGuardSpec(undefined, true, kind.isAsync), first as object, second, third);
     }
     if (typeof first === 'function') return guardFunction(kind, first as AnyFunction, second);
-    const spec = parseGuardSpec(first, true);
+    const spec = parseGuardSpec(first, true, kind.isAsync);
     return function decorator(target: unknown, key: unknown, descriptor?: unknown): unknown {
       if (isDecoratorContext(key)) return decorateStandard(kind, spec, target, key);
       if (isLegacyDecoratorCall(target, key)) return decorateLegacy(kind, spec, target as object, key, descriptor);
@@ -50,7 +50,7 @@ export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
 }
 
 function guardFunction(kind: GuardKind, fn: AnyFunction, options: unknown): AnyFunction {
-  const spec = parseGuardSpec(options, false);
+  const spec = parseGuardSpec(options, false, kind.isAsync);
   const breaker = breakerFromSpec(spec, fn.name || 'anonymous');
   const guarded = kind.guard(timed(spec, fn, fn.name ? `"${fn.name}"` : 'an anonymous function'), coreOf(breaker), spec.fallback);
   keepIdentity(guarded, fn);
@@ -129,7 +129,10 @@ function guardMethod(
       return guarded;
     };
   } else {
-    let shared: Guarded | undefined;
+    // A breaker with a name of its own (or a shared one) is made now, at decoration: a name
+    // clash or a broken policy shows up when the class is defined, not as a failing call.
+    let shared: Guarded | undefined =
+      spec.breaker !== undefined || spec.breakerOptions.name !== undefined ? guardFor(undefined) : undefined;
     lookup = (self) => (shared ??= guardFor(self));
   }
 

@@ -57,8 +57,12 @@ describe('snapshots', () => {
     a.breaker.isolate();
     const isolated = breakerAt(0, { initialState: roundTrip(a.breaker) });
     expect(isolated.breaker.state).toBe('isolated');
-    isolated.breaker.reset();
-    expect(isolated.breaker.state).toBe('closed');
+    const release = isolated.breaker.isolate(); // a hold taken on the restored isolation
+    release();
+    expect(isolated.breaker.state).toBe('half-open');
+    const again = breakerAt(0, { initialState: roundTrip(a.breaker) });
+    again.breaker.reset();
+    expect(again.breaker.state).toBe('closed');
 
     a.breaker.disable();
     expect(breakerAt(0, { initialState: roundTrip(a.breaker) }).breaker.state).toBe('disabled');
@@ -96,7 +100,7 @@ describe('snapshots', () => {
     ['a fractional count', { ...valid, openings: 1.5 }, RangeError, 'snapshot.openings must be an integer of at least 0, got 1.5'],
     ['a time that is not a number', { ...valid, openedAt: Infinity }, RangeError, 'snapshot.openedAt must be a finite number, got null'],
     ['a zero open time', { ...valid, openFor: 0 }, RangeError, 'snapshot.openFor must be a positive finite number, got 0'],
-    ['isolated without holds', { ...valid, state: 'isolated', openedAt: undefined, openFor: undefined, holds: 0 }, RangeError, 'snapshot.holds must be an integer of at least 1, got 0'],
+    ['negative holds', { ...valid, state: 'isolated', openedAt: undefined, openFor: undefined, holds: -1 }, RangeError, 'snapshot.holds must be an integer of at least 0, got -1'],
     ['window counts for the default policy', { ...valid, policy: { outcomes: [1] } }, TypeError, "snapshot.policy holds window counts, but this breaker's policy cannot restore them"],
   ])('refuses %s', (_what, snapshot, type, message) => {
     const clean = typeof snapshot === 'object' ? JSON.parse(JSON.stringify(snapshot)) : snapshot;

@@ -143,6 +143,7 @@ export class Model {
     this.era += 1;
     this.isolation += 1;
     this.trials = [];
+    if (this.state === 'isolated') this.holds = 0;
   }
 
   retryAfter(now: number): number {
