@@ -520,7 +520,7 @@ describe('containment (rule 13)', () => {
     }
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.name).toBe('CircuitryWarning');
-    expect(warnings[0]!.message).toBe('onOpen of circuit "noisy" threw: Error: listener broke');
+    expect(warnings[0]!.message).toBe('onOpen of "noisy" threw: Error: listener broke');
   });
 });
 

@@ -156,15 +156,15 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
         error = e;
       }
       signal?.throwIfAborted();
-      if (!failed && (p.retryOnResult === undefined || !judge(p, name, p.retryOnResult, result))) return result;
+      if (!failed && (p.retryOnResult === undefined || !judge(p, name, 'retryOnResult', p.retryOnResult, result))) return result;
       let delay: number;
       if (failed && isCircuitOpenError(error)) {
         // An open circuit says when it will let a call through: wait for that, or give up now.
-        if (p.retryOn !== undefined && !judge(p, name, p.retryOn, error)) throw withAttempts(error, attempt);
+        if (p.retryOn !== undefined && !judge(p, name, 'retryOn', p.retryOn, error)) throw withAttempts(error, attempt);
         delay = Math.max(error.retryAfter, p.retryOn === undefined ? 0 : nextWait(p, name, attempt));
         if (!Number.isFinite(delay)) throw withAttempts(error, attempt);
       } else {
-        if (failed && p.retryOn !== undefined && !judge(p, name, p.retryOn, error)) throw withAttempts(error, attempt);
+        if (failed && p.retryOn !== undefined && !judge(p, name, 'retryOn', p.retryOn, error)) throw withAttempts(error, attempt);
         delay = nextWait(p, name, attempt);
       }
       const outOfTime = p.maxElapsed !== undefined && p.clock.now() - started + delay > p.maxElapsed;
@@ -196,11 +196,11 @@ function nextWait(p: RetryPlan, name: string, attempt: number): number {
 }
 
 // A throwing predicate is the caller's bug: it is reported and read as "do not retry".
-function judge(p: RetryPlan, name: string, predicate: (value: any) => boolean, value: unknown): boolean {
+function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', predicate: (value: any) => boolean, value: unknown): boolean {
   try {
     return predicate(value) === true;
   } catch (error) {
-    safeReport(p.reportError, error, 'retryOn', name);
+    safeReport(p.reportError, error, source, name);
     return false;
   }
 }

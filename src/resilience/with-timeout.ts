@@ -41,7 +41,7 @@ export function withTimeout<A extends unknown[], R>(
     const signal = controller.signal;
     return new Promise<Awaited<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const error = new TimeoutError(`call to ${name}`, ms);
+        const error = new TimeoutError(name ? `call to "${name}"` : 'call to an anonymous function', ms);
         controller.abort(error);
         reject(error);
       }, ms);

@@ -52,7 +52,7 @@ export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
 function guardFunction(kind: GuardKind, fn: AnyFunction, options: unknown): AnyFunction {
   const spec = parseGuardSpec(options, false, kind.isAsync);
   const breaker = breakerFromSpec(spec, fn.name || 'anonymous');
-  const guarded = kind.guard(timed(spec, fn, fn.name ? `"${fn.name}"` : 'an anonymous function'), coreOf(breaker), spec.fallback);
+  const guarded = kind.guard(timed(spec, fn, fn.name), coreOf(breaker), spec.fallback);
   keepIdentity(guarded, fn);
   Object.defineProperty(guarded, 'breaker', { value: breaker, enumerable: true });
   Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
@@ -115,7 +115,7 @@ function guardMethod(
   const guardFor = (self: unknown): Guarded => {
     const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
     const breaker = breakerFromSpec(spec, `${owner}.${label}`, spec.scope === 'instance');
-    return { breaker, call: kind.guard(timed(spec, original, `"${owner}.${label}"`), coreOf(breaker), spec.fallback) };
+    return { breaker, call: kind.guard(timed(spec, original, `${owner}.${label}`), coreOf(breaker), spec.fallback) };
   };
   let lookup: (self: unknown) => Guarded;
   if (spec.scope === 'instance') {

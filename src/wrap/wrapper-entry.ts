@@ -25,20 +25,20 @@ export function wrapperEntry<O>(
       if (key.kind !== 'method' || typeof target !== 'function') {
         throw new TypeError(`@${api} can only decorate methods, not the ${key.kind} ${describeKey(key.name ?? '(anonymous)')}`);
       }
-      return wrapped(target as AnyFunction, options, describeKey(key.name));
+      return wrapped(target as AnyFunction, options, typeof key.name === 'symbol' ? (key.name.description ?? '') : key.name);
     }
     if (isLegacyDecoratorCall(target, key)) {
       const d = descriptor as PropertyDescriptor | undefined;
       if (typeof d?.value !== 'function') throw new TypeError(`@${api} can only decorate methods, not ${describeKey(key)}`);
       const owner = typeof target === 'function' ? target.name : (target as object).constructor?.name;
-      d.value = wrapped(d.value as AnyFunction, options, `"${owner}.${String(key)}"`);
+      d.value = wrapped(d.value as AnyFunction, options, `${owner}.${typeof key === 'symbol' ? (key.description ?? '') : key}`);
       return d;
     }
     throw new TypeError(`@${api}(...) must decorate a method, got ${describeValue(target)}`);
   };
   return function entry(first?: unknown, second?: unknown, third?: unknown): unknown {
     if (isDecoratorContext(second) || isLegacyDecoratorCall(first, second)) return decorate(parse(undefined), first, second, third);
-    if (typeof first === 'function') return wrapped(first as AnyFunction, parse(second), first.name ? `"${first.name}"` : 'an anonymous function');
+    if (typeof first === 'function') return wrapped(first as AnyFunction, parse(second), first.name);
     const options = parse(first);
     return (target: unknown, key: unknown, descriptor?: unknown) => decorate(options, target, key, descriptor);
   };
