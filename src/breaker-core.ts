@@ -84,9 +84,9 @@ function onTransition(core: BreakerCore, from: CircuitState, to: CircuitState): 
       report(core, error, specific!);
     }
   }
-  if (to === 'open') emit(core, 'open', () => ({ from, cause: core.lastFailure }));
-  else if (to === 'closed') emit(core, 'close', () => ({ from }));
-  else if (to === 'half-open') emit(core, 'halfOpen', () => ({ from }));
+  if (to === 'open') emit(core, 'open', { from, cause: core.lastFailure });
+  else if (to === 'closed') emit(core, 'close', { from });
+  else if (to === 'half-open') emit(core, 'halfOpen', { from });
   if (o.onStateChange !== undefined) {
     try {
       o.onStateChange(from, to, breaker);
@@ -94,7 +94,7 @@ function onTransition(core: BreakerCore, from: CircuitState, to: CircuitState): 
       report(core, error, 'onStateChange');
     }
   }
-  emit(core, 'stateChange', () => ({ from, to }));
+  emit(core, 'stateChange', { from, to });
 }
 
 /**
@@ -165,17 +165,22 @@ function report(core: BreakerCore, error: unknown, source: ErrorSource): void {
   safeReport(core.options.reportError, error, source, core.name);
 }
 
+/** Whether anyone listens to `event`: callers build a payload only then. */
+export function listening(core: BreakerCore, event: CircuitEvent): boolean {
+  return core.listeners?.[event] !== undefined;
+}
+
 /**
- * Calls the listeners of `event`, if any; the payload is only built when someone listens. What a
- * listener throws is reported under the event's name, and the others still run.
+ * Calls the listeners of `event`, if any. What a listener throws is reported under the event's
+ * name, and the others still run. On call paths, check {@link listening} before building the
+ * payload, so that nobody listening costs no allocation.
  */
-export function emit<E extends CircuitEvent>(core: BreakerCore, event: E, payload: () => CircuitEvents[E]): void {
+export function emit<E extends CircuitEvent>(core: BreakerCore, event: E, payload: CircuitEvents[E]): void {
   const listeners = core.listeners?.[event];
   if (listeners === undefined) return;
-  const value = payload();
   for (const listener of listeners) {
     try {
-      listener(value);
+      listener(payload);
     } catch (error) {
       report(core, error, event);
     }
@@ -193,6 +198,11 @@ export function callStart(core: BreakerCore): number {
   return core.timed ? core.now() : Number.NaN;
 }
 
+/** Milliseconds since `start`, or NaN for a call that was not timed. */
+function elapsed(core: BreakerCore, start: number): number {
+  return Number.isNaN(start) ? Number.NaN : core.now() - start;
+}
+
 function isSlow(core: BreakerCore, duration: number): boolean {
   const threshold = core.options.slowCallDuration;
   return threshold !== undefined && duration >= threshold;
@@ -200,20 +210,20 @@ function isSlow(core: BreakerCore, duration: number): boolean {
 
 /** Records a returned value: a success, unless `isFailure` judges it a failure. */
 export function recordValue(core: BreakerCore, token: number, value: unknown, start: number): void {
-  if (start !== start && core.options.isFailure === undefined) {
+  if (Number.isNaN(start) && core.options.isFailure === undefined) {
     // Untimed means no success listener and no slow-call rule: only the count and the machine.
     core.successes += 1;
     recordSuccess(core.machine, token, false, core.now);
     return;
   }
-  const duration = start === start ? core.now() - start : Number.NaN;
+  const duration = elapsed(core, start);
   const slow = isSlow(core, duration);
   if (core.options.isFailure !== undefined && judgedFailure(core, value)) {
     countFailure(core, value, duration);
     recordFailure(core.machine, token, slow, core.now);
   } else {
     core.successes += 1;
-    emit(core, 'success', () => ({ duration }));
+    if (listening(core, 'success')) emit(core, 'success', { duration });
     recordSuccess(core.machine, token, slow, core.now);
   }
 }
@@ -222,7 +232,7 @@ function countFailure(core: BreakerCore, error: unknown, duration: number): void
   core.lastFailure = error;
   core.failures += 1;
   if (isTimeout(error)) core.timeouts += 1;
-  emit(core, 'failure', () => ({ error, duration }));
+  if (listening(core, 'failure')) emit(core, 'failure', { error, duration });
 }
 
 // A rejection value is anything; reading its name must not throw into the breaker.
@@ -237,7 +247,7 @@ function isTimeout(error: unknown): boolean {
 /** Counts a call a fallback served, and tells the listeners. */
 export function noteFallback(core: BreakerCore, error: unknown): void {
   core.fallbacks += 1;
-  emit(core, 'fallback', () => ({ error }));
+  if (listening(core, 'fallback')) emit(core, 'fallback', { error });
 }
 
 function judgedFailure(core: BreakerCore, value: unknown): boolean {
@@ -255,10 +265,10 @@ function judgedFailure(core: BreakerCore, value: unknown): boolean {
  * failure; one that does not match `expectedError` only frees the call's half-open slot.
  */
 export function recordError(core: BreakerCore, token: number, error: unknown, start: number): boolean {
-  const duration = start === start ? core.now() - start : Number.NaN;
+  const duration = elapsed(core, start);
   if (!counts(core, error)) {
     core.ignored += 1;
-    emit(core, 'ignored', () => ({ error, duration }));
+    if (listening(core, 'ignored')) emit(core, 'ignored', { error, duration });
     release(core.machine, token);
     return false;
   }
@@ -287,6 +297,6 @@ export function rejection(core: BreakerCore): CircuitOpenError {
       ? new CircuitIsolatedError(core.name, core.lastFailure)
       : new CircuitOpenError(core.name, retryAfter(core.machine, core.now()), state === 'half-open' ? 'half-open' : 'open', core.lastFailure);
   core.rejections += 1;
-  emit(core, 'rejected', () => ({ error }));
+  if (listening(core, 'rejected')) emit(core, 'rejected', { error });
   return error;
 }

@@ -48,7 +48,7 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): Async
       return rejectSoon(error);
     }
     if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args, start);
-    if (start === start) {
+    if (!Number.isNaN(start)) {
       // Timed calls need their own start, so their handlers are made per call.
       return result.then(
         (value) => {

@@ -5,6 +5,7 @@ import { describeValue } from '../core/invalid-option.js';
 import type { Fallback } from '../guard/fallback.js';
 import type { GuardSpec } from './guard-spec.js';
 import { breakerFromSpec, parseGuardSpec } from './guard-spec.js';
+import { describeKey, isDecoratorContext, isLegacyDecoratorCall } from './decorator-call.js';
 import { BREAKER_OF, keepIdentity } from './keep-identity.js';
 import { withTimeout } from '../resilience/with-timeout.js';
 
@@ -64,26 +65,9 @@ function timed(spec: GuardSpec, fn: AnyFunction, name: string): AnyFunction {
   return spec.timeout === undefined ? fn : (withTimeout(fn, spec.timeout, name) as AnyFunction);
 }
 
-export function isDecoratorContext(value: unknown): value is DecoratorContext {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { kind?: unknown }).kind === 'string' &&
-    typeof (value as { addInitializer?: unknown }).addInitializer === 'function'
-  );
-}
-
-export function isLegacyDecoratorCall(target: unknown, key: unknown): key is string | symbol {
-  return (
-    (typeof target === 'object' || typeof target === 'function') &&
-    target !== null &&
-    (typeof key === 'string' || typeof key === 'symbol')
-  );
-}
-
 function decorateStandard(kind: GuardKind, spec: GuardSpec, method: unknown, context: DecoratorContext): AnyFunction {
   if (context.kind !== 'method' || typeof method !== 'function') {
-    throw new TypeError(`@${kind.api} can only decorate methods, not the ${context.kind} ${describeKey(context.name ?? "(anonymous)")}`);
+    throw new TypeError(`@${kind.api} can only decorate methods, not the ${context.kind} ${describeKey(context.name ?? '(anonymous)')}`);
   }
   return guardMethod(kind, spec, method as AnyFunction, context.name, undefined);
 }
@@ -162,8 +146,4 @@ function findOwnerName(self: unknown, method: Function, key: string | symbol): s
     }
   }
   return typeof self === 'function' ? self.name : (self.constructor as Function | undefined)?.name;
-}
-
-export function describeKey(key: string | symbol): string {
-  return typeof key === 'symbol' ? key.toString() : `"${key}"`;
 }

@@ -1,6 +1,6 @@
 import { describeValue } from '../core/invalid-option.js';
 import { keepIdentity } from './keep-identity.js';
-import { describeKey, isDecoratorContext, isLegacyDecoratorCall } from './method-guard.js';
+import { describeKey, isDecoratorContext, isLegacyDecoratorCall } from './decorator-call.js';
 
 type AnyFunction = (...args: any[]) => any;
 
