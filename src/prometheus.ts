@@ -118,23 +118,33 @@ export function toPrometheus(options: PrometheusOptions = {}): string {
  * are typed loosely so that every prom-client version's own precise types fit.
  */
 export interface PromClientLike {
+  /** prom-client's `Gauge` class, for the state and consecutive-failure metrics. */
   Gauge: new (config: any) => unknown;
+  /** prom-client's `Counter` class, for the cumulative call counts. */
   Counter: new (config: any) => unknown;
 }
 
 /** The configuration the adapter gives each prom-client metric. */
 export interface PromMetricConfig {
+  /** The metric name, prefix included. */
   name: string;
+  /** The `# HELP` text. */
   help: string;
+  /** The label names, `circuit` first. */
   labelNames: string[];
+  /** The prom-client registry the metric joins. */
   registers: unknown[];
+  /** Called by prom-client at each scrape: reads every breaker of the registry afresh. */
   collect(this: PromMetricLike): void;
 }
 
 /** The slice of a prom-client gauge or counter the adapter uses. */
 export interface PromMetricLike {
+  /** A gauge's setter. */
   set?(labels: Record<string, string>, value: number): void;
+  /** A counter's increment. */
   inc?(labels: Record<string, string>, value: number): void;
+  /** Drops every labelled value, so breakers that are gone leave no stale series. */
   reset(): void;
 }
 

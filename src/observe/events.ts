@@ -3,24 +3,59 @@ import type { CircuitState } from '../core/machine.js';
 
 /** What each event of `breaker.on(event, listener)` passes to its listener. */
 export interface CircuitEvents {
-  /** The circuit opened; `cause` is the failure that opened it (undefined when opened by hand). */
-  open: { readonly from: CircuitState; readonly cause: unknown };
+  /** The circuit opened. */
+  open: {
+    /** The state it left. */
+    readonly from: CircuitState;
+    /** The failure that opened it; undefined when it was opened by hand. */
+    readonly cause: unknown;
+  };
   /** The circuit closed. */
-  close: { readonly from: CircuitState };
+  close: {
+    /** The state it left. */
+    readonly from: CircuitState;
+  };
   /** The circuit was first seen half-open. */
-  halfOpen: { readonly from: CircuitState };
+  halfOpen: {
+    /** The state it left. */
+    readonly from: CircuitState;
+  };
   /** Any real change of state, after the specific event. */
-  stateChange: { readonly from: CircuitState; readonly to: CircuitState };
-  /** A call succeeded; `duration` in ms on the breaker's clock. */
-  success: { readonly duration: number };
+  stateChange: {
+    /** The state it left. */
+    readonly from: CircuitState;
+    /** The state it is in now. */
+    readonly to: CircuitState;
+  };
+  /** A call succeeded. */
+  success: {
+    /** How long the call took, in ms on the breaker's clock. */
+    readonly duration: number;
+  };
   /** A call failed with a counted failure (an error, or a value `isFailure` judged). */
-  failure: { readonly error: unknown; readonly duration: number };
+  failure: {
+    /** The error the call failed with, or the value `isFailure` judged a failure. */
+    readonly error: unknown;
+    /** How long the call took, in ms on the breaker's clock. */
+    readonly duration: number;
+  };
   /** A call was refused without running. */
-  rejected: { readonly error: CircuitOpenError };
-  /** A fallback served a call; `error` is what it got: the failure, or the refusal. */
-  fallback: { readonly error: unknown };
+  rejected: {
+    /** The refusal the caller gets. */
+    readonly error: CircuitOpenError;
+  };
+  /** A fallback served a call. */
+  fallback: {
+    /** What the fallback was given: the failure, or the refusal. */
+    readonly error: unknown;
+  };
   /** A call failed with an error `expectedError` does not count: neither failure nor success. */
-  ignored: { readonly error: unknown; readonly duration: number };
+  ignored: {
+    /** The error, passed on to the caller untouched. */
+    readonly error: unknown;
+    /** How long the call took, in ms on the breaker's clock. */
+    readonly duration: number;
+  };
 }
 
 /** The name of an event a breaker emits. */

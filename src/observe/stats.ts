@@ -2,18 +2,25 @@ import type { CircuitState } from '../core/machine.js';
 
 /** Cumulative call counts of a breaker, never reset by state changes. */
 export interface CallCounts {
+  /** Calls that succeeded. */
   successes: number;
+  /** Counted failures: errors `expectedError` counts, and values `isFailure` judged. */
   failures: number;
   /** Counted failures whose error is named `TimeoutError` (as `AbortSignal.timeout` makes). */
   timeouts: number;
+  /** Calls refused without running, because the circuit was open, isolated or had no trial slot free. */
   rejections: number;
+  /** Calls handed to the fallback, whether or not it then threw. */
   fallbacks: number;
+  /** Calls that failed with an error `expectedError` does not count. */
   ignored: number;
 }
 
 /** A plain snapshot of a breaker for dashboards and health checks, from `breaker.stats()`. */
 export interface CircuitStats extends Readonly<CallCounts> {
+  /** The breaker's name. */
   readonly name: string;
+  /** The state now, as `breaker.state` reads it. */
   readonly state: CircuitState;
   /** Clock reading of the last change of state; undefined if it never changed. */
   readonly since: number | undefined;
@@ -27,7 +34,10 @@ export interface CircuitStats extends Readonly<CallCounts> {
 
 /** The counts in a window policy's window. */
 export interface WindowStats {
+  /** Calls the window holds. */
   readonly calls: number;
+  /** Counted failures among them. */
   readonly failures: number;
+  /** Slow calls among them (at or above `slowCallDuration`), failed or not. */
   readonly slowCalls: number;
 }

@@ -216,6 +216,7 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
  * ```ts
  * const getUser = retry(fetchUser, { attempts: 4, wait: exponentialBackoff({ initial: 200, max: 5_000, jitter: 'full' }) });
  * ```
+ * @typeParam F - The retried function's type, whose parameters, `this` and result the wrapper keeps.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function retry<F extends (...args: any[]) => unknown>(

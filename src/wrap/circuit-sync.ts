@@ -11,10 +11,15 @@ export type CircuitSyncGuarded<T, A extends unknown[], R> = ((this: T, ...args: 
 
 /** The decorator `@circuitSync(...)` returns, for either decorator standard. */
 export interface SyncMethodDecorator {
+  /** Applied as a standard decorator. */
   <This, A extends any[], R>(
     method: (this: This, ...args: A) => R,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
   ): (this: This, ...args: A) => R;
+  /**
+   * Applied as an `experimentalDecorators` decorator.
+   * @typeParam M - The decorated method's type, kept as it is.
+   */
   <M extends (...args: any[]) => unknown>(
     target: object,
     key: string | symbol,
@@ -27,7 +32,10 @@ export function circuitSync<This, A extends any[], R>(
   method: (this: This, ...args: A) => R,
   context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
 ): (this: This, ...args: A) => R;
-/** Guards a synchronous method (`experimentalDecorators`), default options. */
+/**
+ * Guards a synchronous method (`experimentalDecorators`), default options.
+ * @typeParam M - The decorated method's type, kept as it is.
+ */
 export function circuitSync<M extends (...args: any[]) => unknown>(
   target: object,
   key: string | symbol,
@@ -41,6 +49,8 @@ export function circuitSync<M extends (...args: any[]) => unknown>(
  * ```ts
  * const parse = circuitSync((raw: string) => JSON.parse(raw) as User, { expectedError: SyntaxError });
  * ```
+ * @typeParam Fn - The guarded function's type, whose parameters, `this` and result the guard keeps.
+ * @typeParam F - What the fallback returns, added to the result type.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function circuitSync<Fn extends (...args: any[]) => unknown, F = never>(

@@ -18,10 +18,15 @@ export type CircuitGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) =
  * `experimentalDecorators` alike, and only methods that return a promise.
  */
 export interface AsyncMethodDecorator {
+  /** Applied as a standard decorator. */
   <This, A extends any[], R extends PromiseLike<unknown>>(
     method: (this: This, ...args: A) => R,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
   ): (this: This, ...args: A) => R;
+  /**
+   * Applied as an `experimentalDecorators` decorator.
+   * @typeParam M - The decorated method's type, kept as it is.
+   */
   <M extends (...args: any[]) => PromiseLike<unknown>>(
     target: object,
     key: string | symbol,
@@ -37,7 +42,10 @@ export function circuit<This, A extends any[], R extends PromiseLike<unknown>>(
   method: (this: This, ...args: A) => R,
   context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
 ): (this: This, ...args: A) => R;
-/** Guards an async method with a circuit breaker (`experimentalDecorators`), default options. */
+/**
+ * Guards an async method with a circuit breaker (`experimentalDecorators`), default options.
+ * @typeParam M - The decorated method's type, kept as it is.
+ */
 export function circuit<M extends (...args: any[]) => PromiseLike<unknown>>(
   target: object,
   key: string | symbol,
@@ -53,6 +61,8 @@ export function circuit<M extends (...args: any[]) => PromiseLike<unknown>>(
  * const getUser = circuit(async (id: string) => api.get(id), { failureThreshold: 5 });
  * getUser.breaker.state; // 'closed'
  * ```
+ * @typeParam Fn - The guarded function's type, whose parameters, `this` and result the guard keeps.
+ * @typeParam F - What the fallback returns, added to the result type.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function circuit<Fn extends (...args: any[]) => unknown, F = never>(
