@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     // Tests and examples import the package by its name, as users do; here it is the source.
     alias: [
+      { find: /^circuitry\/redis$/, replacement: fileURLToPath(new URL('./src/redis.ts', import.meta.url)) },
       { find: /^circuitry\/prometheus$/, replacement: fileURLToPath(new URL('./src/prometheus.ts', import.meta.url)) },
       { find: /^circuitry$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],

@@ -13,7 +13,7 @@ const run = (cmd, args, cwd = scratch) => execFileSync(cmd, args, { cwd, encodin
 try {
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path).sort();
-  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|package\.json|prometheus\/package\.json|README\.md|LICENSE)$/.test(f));
+  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus|redis)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|package\.json|prometheus\/package\.json|redis\/package\.json|README\.md|LICENSE)$/.test(f));
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
 
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));

@@ -9,6 +9,7 @@ import { safeReport } from './core/report.js';
 import type { PolicyFactory, TripPolicy } from './policies/trip-policy.js';
 import type { CircuitEvent, CircuitEvents, ListenerTable } from './observe/events.js';
 import type { CallCounts } from './observe/stats.js';
+import type { StoreLink } from './store/store-link.js';
 
 /** The open time used when a `recoveryTimeout` function throws or returns nonsense. */
 const FALLBACK_OPEN_TIME = 30_000;
@@ -33,6 +34,10 @@ export interface BreakerCore extends CallCounts {
   /** Clock reading of the last change of state; undefined while there was none. */
   since: number | undefined;
   readonly breaker: CircuitBreaker;
+  /** The shared store this breaker publishes its changes to; undefined for a local breaker. */
+  link: StoreLink | undefined;
+  /** True while a change is made by hand (`open()`, `close()`...), which a store always keeps. */
+  manual: boolean;
 }
 
 export function createCore(breaker: CircuitBreaker, name: string, options: ResolvedBreakerOptions): BreakerCore {
@@ -64,6 +69,8 @@ export function createCore(breaker: CircuitBreaker, name: string, options: Resol
     ignored: 0,
     since: undefined,
     breaker,
+    link: undefined,
+    manual: false,
   };
   (core as { machine: Machine }).machine = createMachine(machineConfig(core, options, undefined), onTransition, core);
   return core;
@@ -95,6 +102,7 @@ function onTransition(core: BreakerCore, from: CircuitState, to: CircuitState): 
     }
   }
   emit(core, 'stateChange', { from, to });
+  core.link?.changed(from, to);
 }
 
 /**
@@ -161,7 +169,8 @@ function makePolicy(core: BreakerCore, factory: PolicyFactory | undefined): Trip
   };
 }
 
-function report(core: BreakerCore, error: unknown, source: ErrorSource): void {
+/** Hands a contained error to the breaker's `reportError`. */
+export function report(core: BreakerCore, error: unknown, source: ErrorSource): void {
   safeReport(core.options.reportError, error, source, core.name);
 }
 

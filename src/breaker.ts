@@ -10,11 +10,12 @@ import type { BreakerOptions } from './core/options.js';
 import { optionsObject, resolveBreakerOptions } from './core/options.js';
 import type { CircuitSnapshot } from './core/snapshot.js';
 import { snapshotMachine } from './core/snapshot.js';
+import { attachStore } from './store/store-link.js';
 
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
 
 /** Options `configure` cannot change: they make a breaker what it is. */
-const FIXED_OPTIONS = ['name', 'registry'] as const;
+const FIXED_OPTIONS = ['name', 'registry', 'store'] as const;
 
 /**
  * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
@@ -45,6 +46,7 @@ export class CircuitBreaker {
     this.name = resolved.name ?? 'anonymous';
     this.#core = createCore(this, this.name, resolved);
     resolved.registry?.register(this);
+    if (resolved.store !== undefined) this.#core.link = attachStore(resolved.store, this.#core);
   }
 
   /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
@@ -70,18 +72,19 @@ export class CircuitBreaker {
   /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
   open(): void {
     // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
-    this.#core.lastFailure = undefined;
-    open(this.#core.machine, this.#core.now());
+    const core = this.#core;
+    core.lastFailure = undefined;
+    byHand(core, () => open(core.machine, core.now()));
   }
 
   /** Closes the circuit and resets its counts, its policy's window and its backoff. */
   close(): void {
-    close(this.#core.machine);
+    byHand(this.#core, close);
   }
 
   /** Back to a new breaker's state: the same as {@link CircuitBreaker.close}, under the name other libraries use. */
   reset(): void {
-    close(this.#core.machine);
+    byHand(this.#core, close);
   }
 
   /**
@@ -197,6 +200,16 @@ export class CircuitBreaker {
 
   static {
     coreOfBreaker = (breaker) => breaker.#core;
+  }
+}
+
+// A change made by hand is one a shared store must keep, whatever the fleet decided meanwhile.
+function byHand(core: BreakerCore, change: (machine: BreakerCore['machine']) => void): void {
+  core.manual = true;
+  try {
+    change(core.machine);
+  } finally {
+    core.manual = false;
   }
 }
 

@@ -58,6 +58,20 @@ export interface Machine extends MachineConfig {
    */
   readonly onTransition: <O>(observer: O, from: CircuitState, to: CircuitState) => void;
   readonly observer: unknown;
+  /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
+  trialGate: TrialGate | undefined;
+}
+
+/**
+ * Decides, synchronously, whether this process may run a trial call now. A shared store answers
+ * from what it already knows (a lease it holds, a refusal it was given) and asks the fleet in
+ * the background, so the machine never waits.
+ */
+export interface TrialGate {
+  /** True when a trial may run at `t`; may start asking for a permit, but never waits for it. */
+  permit(t: number): boolean;
+  /** Milliseconds until {@link TrialGate.permit} may say yes. */
+  wait(t: number): number;
 }
 
 // Phases are never changed in place once made (half-open's trial list aside), so every new
@@ -84,6 +98,7 @@ export function createMachine<O>(
     lastToken: 0,
     onTransition: onTransition as Machine['onTransition'],
     observer,
+    trialGate: undefined,
   };
 }
 
@@ -117,6 +132,7 @@ function admitWhileNotClosed(m: Machine, now: Now): number {
   if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
   dropLapsedTrials(phase.trials, t - phase.lapseAfter);
   if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
+  if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
   const token = ++m.lastToken;
   phase.trials.push({ token, admittedAt: t });
   return token;
@@ -165,6 +181,18 @@ export function open(m: Machine, t: number): void {
   const from = m.phase.state;
   m.openings += 1;
   m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
+  if (from !== 'open') m.onTransition(m.observer, from, 'open');
+}
+
+/**
+ * Takes on an open period decided elsewhere: `elapsed` of its `period` ms have passed, and it is
+ * the `openings`-th opening in a row. Durations, not instants, cross over, so a skewed local
+ * clock neither stretches nor cuts the period.
+ */
+export function adoptOpen(m: Machine, t: number, elapsed: number, period: number, openings: number): void {
+  const from = m.phase.state;
+  m.openings = openings;
+  m.phase = { state: 'open', openedAt: t - elapsed, openFor: period };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -220,7 +248,8 @@ export function retryAfter(m: Machine, t: number): number {
   const phase = m.phase;
   if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openFor - t);
   if (phase.state === 'isolated') return Infinity;
-  if (phase.state !== 'half-open' || phase.trials.length < m.settings.halfOpenMaxCalls) return 0;
+  if (phase.state !== 'half-open') return 0;
+  if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
   return Math.max(0, oldest + phase.lapseAfter - t);

@@ -9,6 +9,8 @@ import type { ErrorReporter } from './report.js';
 import { warnProcess } from './report.js';
 import type { PolicyFactory } from '../policies/trip-policy.js';
 import { CircuitRegistry, defaultRegistry } from '../observe/registry.js';
+import type { CircuitStore } from '../store/store-link.js';
+import { isStore } from '../store/store-link.js';
 
 /** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
 export interface BreakerOptions {
@@ -68,6 +70,13 @@ export interface BreakerOptions {
    * predicate. Default: a process warning named `CircuitryWarning`.
    */
   reportError?: ErrorReporter;
+  /**
+   * Shares this breaker's state with every process using the same store and `name`: an open
+   * decided by one is seen by all, and one process at a time runs trial calls. Made by
+   * `redisStore` (from `circuitry/redis`) or `sharedStore`. Needs `name`. Default: none, the
+   * state lives in this process only.
+   */
+  store?: CircuitStore;
 }
 
 /** Options with defaults applied, checked, and frozen in shape. */
@@ -89,6 +98,7 @@ export interface ResolvedBreakerOptions {
   readonly registry: CircuitRegistry | undefined;
   readonly clock: Clock;
   readonly reportError: ErrorReporter;
+  readonly store: CircuitStore | undefined;
 }
 
 const BREAKER_KEYS = [
@@ -108,6 +118,7 @@ const BREAKER_KEYS = [
   'registry',
   'clock',
   'reportError',
+  'store',
 ] as const satisfies readonly (keyof BreakerOptions)[];
 
 const breakerOptionNames: ReadonlySet<string> = new Set(BREAKER_KEYS);
@@ -150,7 +161,17 @@ export function resolveBreakerOptions(options: BreakerOptions): ResolvedBreakerO
     registry: registryOf(o, name),
     clock: clock as Clock,
     reportError: optionalFunction(o, 'reportError') ?? warnProcess,
+    store: storeOf(o, name),
   };
+}
+
+function storeOf(o: Record<string, unknown>, name: unknown): CircuitStore | undefined {
+  const store = o.store;
+  if (store === undefined) return undefined;
+  if (!isStore(store)) invalid(TypeError, 'store', 'a store made by redisStore or sharedStore', store);
+  // Processes find each other's state by name; a derived one could differ between builds.
+  if (name === undefined) throw new TypeError('store needs a name: processes share a circuit by its name');
+  return store;
 }
 
 /** Checks that `options` is an object (undefined is an empty one) before its keys are read. */

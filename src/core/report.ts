@@ -15,6 +15,7 @@ export type ErrorSource =
   | 'wait'
   | 'retryOn'
   | 'retryOnResult'
+  | 'store'
   | CircuitEvent;
 
 /**

@@ -56,6 +56,21 @@ export interface CircuitEvents {
     /** How long the call took, in ms on the breaker's clock. */
     readonly duration: number;
   };
+  /**
+   * The breaker's shared store failed or timed out: until `storeUp`, this process decides alone
+   * from its local state (see `sharedStore`).
+   */
+  storeDown: {
+    /** What the store operation failed with. */
+    readonly error: unknown;
+    /** The operation: `'sync'`, `'open'`, `'close'` or `'trial'`. */
+    readonly operation: string;
+  };
+  /** The shared store answers again; this process's state is merged back into the fleet's. */
+  storeUp: {
+    /** How long the store was away, in ms on the breaker's clock. */
+    readonly downFor: number;
+  };
 }
 
 /** The name of an event a breaker emits. */
@@ -63,7 +78,7 @@ export type CircuitEvent = keyof CircuitEvents;
 
 export type Listener<E extends CircuitEvent> = (payload: CircuitEvents[E]) => void;
 
-export const EVENTS: readonly CircuitEvent[] = ['open', 'close', 'halfOpen', 'stateChange', 'success', 'failure', 'rejected', 'fallback', 'ignored'];
+export const EVENTS: readonly CircuitEvent[] = ['open', 'close', 'halfOpen', 'stateChange', 'success', 'failure', 'rejected', 'fallback', 'ignored', 'storeDown', 'storeUp'];
 
 /** Listeners by event; an event nobody listens to costs one property read. */
 export type ListenerTable = { [E in CircuitEvent]?: Listener<E>[] };

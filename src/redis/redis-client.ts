@@ -1,0 +1,26 @@
+import { invalid } from '../core/invalid-option.js';
+
+/** Sends one Redis command, as an array of strings, and resolves with its reply. */
+export type SendCommand = (args: string[]) => Promise<unknown>;
+
+/**
+ * The part of a Redis client circuitry uses: ioredis's `call(command, ...args)` or node-redis's
+ * `sendCommand([command, ...args])`. Neither library is imported; the user's own client is.
+ */
+export type RedisClientLike =
+  | { call(command: string, ...args: string[]): Promise<unknown> }
+  | { sendCommand(args: string[]): Promise<unknown> };
+
+export function sendCommandOf(client: unknown): SendCommand {
+  const c = client as { call?: unknown; sendCommand?: unknown } | null;
+  // ioredis also has a sendCommand, taking its own Command objects: `call` must be tried first.
+  if (typeof c?.call === 'function') {
+    const call = c.call as (command: string, ...args: string[]) => Promise<unknown>;
+    return (args) => call.apply(client, args as [string, ...string[]]);
+  }
+  if (typeof c?.sendCommand === 'function') {
+    const send = c.sendCommand as (args: string[]) => Promise<unknown>;
+    return (args) => send.call(client, args);
+  }
+  return invalid(TypeError, 'client', 'an ioredis or node-redis client (with call or sendCommand)', client);
+}

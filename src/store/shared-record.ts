@@ -1,0 +1,75 @@
+/**
+ * What a shared backend keeps per breaker name, as it reports it. Durations are in milliseconds
+ * of the backend's own clock: only durations cross between processes, never instants, so no
+ * process's clock can stretch or cut an open period.
+ */
+export interface SharedRecord {
+  /** `'none'` when the backend has no record: never written, expired, or lost. */
+  readonly state: 'none' | 'closed' | 'open';
+  /** Grows with every change the backend accepts; 0 when there is no record. */
+  readonly generation: number;
+  /** While open: milliseconds since the circuit opened. */
+  readonly elapsed: number;
+  /** While open: how long the open period lasts, in milliseconds. */
+  readonly period: number;
+  /** Openings in a row, for backoff; 0 while closed. */
+  readonly openings: number;
+}
+
+/** A backend's answer to a request for the fleet's trial lease. */
+export interface TrialAnswer {
+  /** True when this owner holds the lease now. */
+  readonly granted: boolean;
+  /** When refused: milliseconds until asking again could succeed. */
+  readonly wait: number;
+  /** The record after the request. */
+  readonly record: SharedRecord;
+}
+
+/** Why a process publishes an open or a close. */
+export type ChangeMode =
+  /** Counted failures tripped a closed circuit here: kept only if the fleet is not open already. */
+  | 'trip'
+  /** A trial call decided: kept only if nobody changed the record since `generation`. */
+  | 'trial'
+  /** Set by hand (`breaker.open()`, `close()`, `reset()`): always kept. */
+  | 'force';
+
+/** A request to record an open period. */
+export interface OpenRequest {
+  readonly mode: ChangeMode;
+  /** The generation the process last saw. */
+  readonly generation: number;
+  /** Length of the open period, in milliseconds. */
+  readonly period: number;
+  /** Milliseconds of it already passed (non-zero when a process re-publishes an open period). */
+  readonly elapsed: number;
+  /** Openings in a row as this process counts them. */
+  readonly openings: number;
+}
+
+/** A request to record a close. */
+export interface CloseRequest {
+  readonly mode: Exclude<ChangeMode, 'trip'>;
+  /** The generation the process last saw. */
+  readonly generation: number;
+}
+
+/**
+ * The atomic operations a database must offer to share circuits between processes. Each one is
+ * a single atomic step in the database (a Lua script in Redis), timed by the database's clock.
+ * `circuitry/redis` implements it for Redis; implement it to share state through another store.
+ */
+export interface SharedStateBackend {
+  /** The record of `name`. */
+  read(name: string): Promise<SharedRecord>;
+  /** Records an open period, under the rule of its `mode`; resolves with the record after it. */
+  open(name: string, request: OpenRequest): Promise<SharedRecord>;
+  /** Records a close, under the rule of its `mode`; resolves with the record after it. */
+  close(name: string, request: CloseRequest): Promise<SharedRecord>;
+  /**
+   * Asks for the trial lease of `name` for `lease` ms: granted when the open period is over and
+   * nobody else holds an unexpired lease. With no record at all, one is made, open and over.
+   */
+  trial(name: string, owner: string, lease: number): Promise<TrialAnswer>;
+}

@@ -1,0 +1,313 @@
+import type { BreakerCore } from '../breaker-core.js';
+import { emit, listening, report } from '../breaker-core.js';
+import { invalid } from '../core/invalid-option.js';
+import type { CircuitState, TrialGate } from '../core/machine.js';
+import { adoptOpen, close, currentState } from '../core/machine.js';
+import type { ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
+import type { CircuitStore, StoreLink } from './store-link.js';
+import { registerStore } from './store-link.js';
+
+/** Options of {@link sharedStore} (and of `redisStore`). */
+export interface SharedStoreOptions {
+  /**
+   * Milliseconds between two reads of the shared state of every attached breaker, in one batch.
+   * It bounds how late this process sees an open or a close decided by another: at most
+   * `syncInterval` plus one round trip. Default 500.
+   */
+  syncInterval?: number;
+  /**
+   * Milliseconds a store operation may take; past it the operation counts as failed, the store as
+   * away, and the process decides alone until the store answers again. Default 200.
+   */
+  timeout?: number;
+  /** Who this process is when it holds the trial lease. Default: a random id per store. */
+  owner?: string;
+}
+
+const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);
+
+/** One attached breaker, as the store sees it. */
+interface Entry extends StoreLink, TrialGate {
+  readonly core: WeakRef<BreakerCore>;
+  readonly name: string;
+  /** The generation of the shared record this process last took in. */
+  generation: number;
+  /** Bumped by every local change; a publish that succeeds clears `pending` only if none came after. */
+  version: number;
+  /** A local change the store has not taken yet: it is published again at the next sync. */
+  pending: boolean;
+  /** Publishes sent and not yet answered; a read that crosses one says nothing new. */
+  publishing: number;
+  /** While this process holds the trial lease: until when, on the breaker's clock. */
+  leaseUntil: number;
+  /** After a refusal: no new request for the lease before this time. */
+  askAfter: number;
+  asking: boolean;
+  /** Set while a state decided elsewhere is applied, so that it is not published back. */
+  adopting: boolean;
+  /** The rule of the last local change, kept to publish it again if the store missed it. */
+  mode: ChangeMode;
+  /** When the store went away, on this breaker's clock. */
+  downSince: number;
+}
+
+/**
+ * Makes a store that shares circuit state between processes through `backend` (see
+ * {@link SharedStateBackend}; `redisStore` from `circuitry/redis` is this over Redis).
+ *
+ * - The closed-state path never waits for the store: failures are counted in each process, and
+ *   the process whose count trips the circuit publishes the open.
+ * - Every `syncInterval` the store reads the shared records of its breakers (one batch) and
+ *   takes in what others decided: an open, a close, the time left.
+ * - When the open period is over, one process at a time holds the trial lease and runs up to
+ *   `halfOpenMaxCalls` trial calls; the lease lasts one open period, so a crashed prober cannot
+ *   wedge the fleet. Its trials close or re-open the circuit for everyone.
+ * - When the store fails or is slow, no call waits for it: each process decides from its local
+ *   state, publishes what changed when the store answers again, and emits `storeDown`/`storeUp`.
+ *
+ * @example
+ * ```ts no-run
+ * const store = sharedStore(myBackend, { syncInterval: 250 });
+ * const breaker = new CircuitBreaker({ name: 'payments', store });
+ * ```
+ */
+export function sharedStore(backend: SharedStateBackend, options: SharedStoreOptions = {}): CircuitStore {
+  if (typeof options !== 'object' || options === null) invalid(TypeError, 'store options', 'an object', options);
+  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw new TypeError(`unknown store option "${key}"`);
+  for (const method of ['read', 'open', 'close', 'trial'] as const) {
+    if (typeof (backend as Partial<SharedStateBackend> | null)?.[method] !== 'function') {
+      invalid(TypeError, 'backend', 'an object with read, open, close and trial methods', backend);
+    }
+  }
+  const syncInterval = duration(options.syncInterval, 'syncInterval', 500);
+  const timeout = duration(options.timeout, 'timeout', 200);
+  const owner = options.owner ?? globalThis.crypto.randomUUID();
+  if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
+
+  const entries = new Set<Entry>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let connected = true;
+  let closed = false;
+
+  /** Runs one store operation within `timeout`; resolves undefined when it failed. */
+  const run = <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> =>
+    new Promise<T>((resolve, reject) => {
+      const clock = setTimeout(() => reject(new Error(`store ${operation} took longer than ${timeout} ms`)), timeout);
+      clock.unref?.();
+      let pending: Promise<T>;
+      try {
+        pending = Promise.resolve(call());
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => (clearTimeout(clock), resolve(value)),
+        (error: unknown) => (clearTimeout(clock), reject(error)),
+      );
+    }).then(
+      (value) => {
+        up();
+        return value;
+      },
+      (error: unknown) => {
+        down(error, operation);
+        return undefined;
+      },
+    );
+
+  const live = (): BreakerCore[] => {
+    const cores: BreakerCore[] = [];
+    for (const entry of entries) {
+      const core = entry.core.deref();
+      if (core === undefined) entries.delete(entry);
+      else cores.push(core);
+    }
+    return cores;
+  };
+
+  const down = (error: unknown, operation: string): void => {
+    if (!connected) return;
+    connected = false;
+    // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
+    live();
+    for (const entry of entries) {
+      const core = entry.core.deref()!;
+      entry.downSince = core.now();
+      report(core, error, 'store');
+      if (listening(core, 'storeDown')) emit(core, 'storeDown', { error, operation });
+    }
+  };
+
+  const up = (): void => {
+    if (connected) return;
+    connected = true;
+    live();
+    for (const entry of entries) {
+      const core = entry.core.deref()!;
+      if (listening(core, 'storeUp')) emit(core, 'storeUp', { downFor: core.now() - entry.downSince });
+    }
+  };
+
+  /** Takes in a record the store returned, unless this process has already seen its generation. */
+  const apply = (entry: Entry, core: BreakerCore, record: SharedRecord): void => {
+    if (record.generation === entry.generation && record.state !== 'none') return;
+    const m = core.machine;
+    const local = currentState(m, core.now);
+    // Isolated and disabled are set by hand in this process, and hold until released here.
+    if (local === 'isolated' || local === 'disabled') {
+      entry.generation = record.generation;
+      return;
+    }
+    if (record.state === 'none') {
+      // The store lost the record (expired, or a restart without persistence): what this
+      // process knows goes back in.
+      entry.generation = 0;
+      if (local !== 'closed') publishLocal(entry, core, 'trip');
+      return;
+    }
+    entry.generation = record.generation;
+    entry.adopting = true;
+    try {
+      if (record.state === 'closed') {
+        if (local !== 'closed') close(m);
+      } else if (local !== 'half-open' || record.elapsed < record.period) {
+        // Over in both places, half-open stays as it is, trials and all.
+        adoptOpen(m, core.now(), record.elapsed, record.period, record.openings);
+      }
+    } finally {
+      entry.adopting = false;
+    }
+  };
+
+  const settle = (entry: Entry, version: number, record: SharedRecord | undefined): void => {
+    entry.publishing -= 1;
+    const core = entry.core.deref();
+    if (record === undefined || core === undefined) return;
+    if (entry.version === version) entry.pending = false;
+    apply(entry, core, record);
+  };
+
+  /** Publishes the state this process is in now. */
+  const publishLocal = (entry: Entry, core: BreakerCore, mode: ChangeMode): void => {
+    const version = ++entry.version;
+    entry.publishing += 1;
+    entry.mode = mode;
+    entry.pending = true;
+    entry.leaseUntil = Number.NEGATIVE_INFINITY;
+    const m = core.machine;
+    const phase = m.phase;
+    const generation = entry.generation;
+    if (phase.state === 'open' || phase.state === 'half-open') {
+      const t = core.now();
+      const period = phase.state === 'open' ? phase.openFor : phase.lapseAfter;
+      const elapsed = phase.state === 'open' ? Math.min(t - phase.openedAt, period) : period;
+      const request = { mode, generation, period, elapsed: Math.max(0, elapsed), openings: m.openings };
+      void run('open', () => backend.open(entry.name, request)).then((record) => settle(entry, version, record));
+    } else if (phase.state === 'closed') {
+      const request = { mode: mode === 'force' ? ('force' as const) : ('trial' as const), generation };
+      void run('close', () => backend.close(entry.name, request)).then((record) => settle(entry, version, record));
+    } else {
+      entry.publishing -= 1;
+      entry.pending = false;
+    }
+  };
+
+  const askForLease = (entry: Entry, core: BreakerCore): void => {
+    const phase = core.machine.phase;
+    if (phase.state !== 'half-open') return;
+    entry.asking = true;
+    const askedAt = core.now();
+    const lease = phase.lapseAfter;
+    void run('trial', () => backend.trial(entry.name, owner, lease)).then((answer) => {
+      entry.asking = false;
+      if (answer === undefined) return;
+      const t = core.now();
+      if (answer.granted) {
+        // Counted from the request, so this process gives the lease up no later than the store does.
+        entry.leaseUntil = askedAt + lease;
+        entry.generation = answer.record.generation;
+      } else {
+        entry.askAfter = t + Math.min(answer.wait, syncInterval);
+        apply(entry, core, answer.record);
+      }
+    });
+  };
+
+  const syncOne = async (entry: Entry): Promise<void> => {
+    const record = await run('sync', () => backend.read(entry.name));
+    const core = entry.core.deref();
+    if (record === undefined || core === undefined || entry.publishing > 0) return;
+    if (entry.pending) publishLocal(entry, core, entry.mode);
+    else apply(entry, core, record);
+  };
+
+  const sync = async (): Promise<void> => {
+    live();
+    await Promise.all([...entries].map(syncOne));
+  };
+
+  const attach = (core: BreakerCore): StoreLink => {
+    const entry: Entry = {
+      core: new WeakRef(core),
+      name: core.name,
+      generation: 0,
+      version: 0,
+      pending: false,
+      publishing: 0,
+      leaseUntil: Number.NEGATIVE_INFINITY,
+      askAfter: Number.NEGATIVE_INFINITY,
+      asking: false,
+      adopting: false,
+      mode: 'trip',
+      downSince: 0,
+      changed(from: CircuitState, to: CircuitState) {
+        if (entry.adopting || !shared(from) || !shared(to) || to === 'half-open') return;
+        const mode = core.manual ? 'force' : from === 'half-open' ? 'trial' : 'trip';
+        publishLocal(entry, core, mode);
+      },
+      permit(t: number) {
+        // Away from the store, this process decides alone, as a breaker without one would.
+        if (!connected) return true;
+        if (t < entry.leaseUntil) return true;
+        if (t >= entry.askAfter && !entry.asking) askForLease(entry, core);
+        return false;
+      },
+      wait(t: number) {
+        return entry.asking ? 1 : Math.max(1, entry.askAfter - t);
+      },
+    };
+    entries.add(entry);
+    core.machine.trialGate = entry;
+    if (timer === undefined && !closed) {
+      timer = setInterval(() => void sync(), syncInterval);
+      // The store must never keep a process alive that has nothing else to do.
+      timer.unref?.();
+    }
+    void syncOne(entry);
+    return entry;
+  };
+
+  const store: CircuitStore = {
+    sync,
+    close() {
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+    get connected() {
+      return connected;
+    },
+  };
+  registerStore(store, attach);
+  return store;
+}
+
+const shared = (state: CircuitState): boolean => state === 'closed' || state === 'open' || state === 'half-open';
+
+function duration(value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || (value as number) <= 0) {
+    invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a positive finite number of milliseconds', value);
+  }
+  return value as number;
+}

@@ -1,0 +1,19 @@
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import type { RedisClientLike } from 'circuitry/redis';
+
+/** Both clients circuitry/redis supports, connected to `url`; `quit` ends them. */
+export const CLIENTS = {
+  ioredis: async (url: string) => {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    await client.connect();
+    return { client: client as RedisClientLike, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])), quit: () => client.disconnect() };
+  },
+  'node-redis': async (url: string) => {
+    const client = createClient({ url });
+    client.on('error', () => {});
+    await client.connect();
+    return { client: client as RedisClientLike, raw: (...args: string[]) => client.sendCommand(args), quit: () => client.destroy() };
+  },
+} as const;

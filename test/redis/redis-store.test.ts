@@ -1,0 +1,138 @@
+import { CircuitBreaker, circuit } from 'circuitry';
+import { redisStore } from 'circuitry/redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '../helpers/redis-server.js';
+import { CLIENTS } from './clients.js';
+
+let redis: Awaited<ReturnType<typeof startRedis>>;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe.each(Object.entries(CLIENTS))('redisStore with %s', (clientName, connect) => {
+  const opened: { quit(): unknown }[] = [];
+  const client = async () => {
+    const c = await connect(redis.url);
+    opened.push(c);
+    return c;
+  };
+  let n = 0;
+  const fresh = () => `${clientName}-${++n}`;
+  afterEach(async () => {
+    // Lets requests still in flight (a lease asked for by a call the test no longer awaits) finish.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const c of opened.splice(0)) c.quit();
+  });
+
+  // The backend is reached through a store's breaker-free surface: a store is built on it, and
+  // the record is read back with the raw client to see what Redis holds.
+  async function backendOf() {
+    const { client: c, raw } = await client();
+    const prefix = `t:${fresh()}:`;
+    const store = redisStore(c, { prefix, keyTtl: 60_000, syncInterval: 60_000, timeout: 2000 });
+    const row = async (name: string) => {
+      const flat = (await raw('HGETALL', prefix + name)) as string[] | Record<string, string>;
+      if (!Array.isArray(flat)) return flat;
+      const out: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+      return out;
+    };
+    return { store, raw, prefix, row };
+  }
+
+  it('an open published by one breaker reaches another process\'s breaker, timed by Redis', async () => {
+    const a = await backendOf();
+    const { client: other } = await client();
+    const storeB = redisStore(other, { prefix: a.prefix, syncInterval: 60_000, timeout: 2000 });
+    const make = (store: typeof a.store) => new CircuitBreaker({ name: 'dep', registry: false, failureThreshold: 1, recoveryTimeout: 60_000, store });
+    const breakerA = make(a.store);
+    const breakerB = make(storeB);
+    await a.store.sync();
+    await storeB.sync();
+    const failing = circuit(async () => {
+      throw new Error('down');
+    }, breakerA);
+    await failing().catch(() => {});
+    await a.store.sync();
+    const row = await a.row('dep');
+    expect(row).toMatchObject({ s: 'open', g: '1', p: '60000', n: '1', l: '' });
+    await storeB.sync();
+    expect(breakerB.state).toBe('open');
+    expect(breakerB.retryAfter).toBeGreaterThan(59_000);
+    expect(breakerB.retryAfter).toBeLessThanOrEqual(60_000);
+    // The key lives as long as the open period, plus keyTtl.
+    const ttl = Number(await a.raw('PTTL', `${a.prefix}dep`));
+    expect(ttl).toBeGreaterThan(119_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    a.store.close();
+    storeB.close();
+  });
+
+  it('grants the trial lease to one owner only, even when all ask at once', async () => {
+    const a = await backendOf();
+    const stores = await Promise.all(
+      Array.from({ length: 6 }, async () => redisStore((await client()).client, { prefix: a.prefix, syncInterval: 60_000, timeout: 2000 })),
+    );
+    const breakers = stores.map((store) => new CircuitBreaker({ name: 'dep', registry: false, recoveryTimeout: 60_000, store }));
+    await Promise.all(stores.map((s) => s.sync()));
+    // Opened long ago: its period is over, so the fleet is half-open and a lease can be had.
+    breakers[0]!.open();
+    await settle();
+    // As if the open period had passed: opened at Redis time 0, under a generation not yet seen.
+    await a.raw('HSET', `${a.prefix}dep`, 'o', '0', 'g', '99');
+    await Promise.all(stores.map((s) => s.sync()));
+    for (const b of breakers) expect(b.state).toBe('half-open');
+    const calls: number[] = [];
+    const guarded = breakers.map((b, i) => circuit(async () => calls.push(i), b));
+    await Promise.all(guarded.map((g) => g().catch(() => 'rejected')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const results = await Promise.all(guarded.map((g) => g().then(() => 'ran', () => 'rejected')));
+    expect(results.filter((r) => r === 'ran')).toHaveLength(1);
+    expect(calls).toHaveLength(1);
+    stores.forEach((s) => s.close());
+  });
+
+  it('makes every change in one atomic step: of 20 concurrent trips one opens, the rest see it open', async () => {
+    const a = await backendOf();
+    const stores = await Promise.all(
+      Array.from({ length: 20 }, async () => redisStore((await client()).client, { prefix: a.prefix, syncInterval: 60_000, timeout: 2000 })),
+    );
+    const breakers = stores.map((store) => new CircuitBreaker({ name: 'dep', registry: false, failureThreshold: 1, recoveryTimeout: 60_000, store }));
+    await Promise.all(stores.map((s) => s.sync()));
+    await Promise.all(breakers.map((b) => circuit(async () => Promise.reject(new Error('x')), b)().catch(() => {})));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await a.row('dep')).toMatchObject({ s: 'open', g: '1' });
+    stores.forEach((s) => s.close());
+  });
+
+  it('survives Redis forgetting its scripts', async () => {
+    const a = await backendOf();
+    const breaker = new CircuitBreaker({ name: 'dep', registry: false, store: a.store });
+    await a.raw('SCRIPT', 'FLUSH');
+    breaker.open();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await a.store.sync();
+    expect(a.store.connected).toBe(true);
+    expect(await a.row('dep')).toMatchObject({ s: 'open', g: '1' });
+    breaker.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await a.row('dep')).toMatchObject({ s: 'closed', g: '2' });
+    const ttl = Number(await a.raw('PTTL', `${a.prefix}dep`));
+    expect(ttl).toBeGreaterThan(59_000);
+    a.store.close();
+  });
+});
+
+describe('redisStore: input', () => {
+  it('refuses what is not a client, and bad options, naming them', () => {
+    expect(() => redisStore({} as never)).toThrow(new TypeError('client must be an ioredis or node-redis client (with call or sendCommand), got an object'));
+    const fake = { call: async () => [] };
+    expect(() => redisStore(fake, { keyTtl: 0 })).toThrow(new RangeError('keyTtl must be a positive whole number of milliseconds, got 0'));
+    expect(() => redisStore(fake, { prefix: 5 as never })).toThrow(new TypeError('prefix must be a string, got 5'));
+    expect(() => redisStore(fake, { syncInterval: -5 })).toThrow(RangeError);
+    expect(() => redisStore(fake, { colour: 'red' } as never)).toThrow(new TypeError('unknown store option "colour"'));
+  });
+});
