@@ -8,8 +8,14 @@ export type SendCommand = (args: string[]) => Promise<unknown>;
  * `sendCommand([command, ...args])`. Neither library is imported; the user's own client is.
  */
 export type RedisClientLike =
-  | { call(command: string, ...args: string[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> };
+  | {
+      /** ioredis: sends `command` with its arguments and resolves with the reply. */
+      call(command: string, ...args: string[]): Promise<unknown>;
+    }
+  | {
+      /** node-redis: sends the command and its arguments as one array and resolves with the reply. */
+      sendCommand(args: string[]): Promise<unknown>;
+    };
 
 export function sendCommandOf(client: unknown): SendCommand {
   const c = client as { call?: unknown; sendCommand?: unknown } | null;

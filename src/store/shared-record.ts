@@ -37,6 +37,11 @@ export type ChangeMode =
 
 /** A request to record an open period. */
 export interface OpenRequest {
+  /**
+   * Why this process opened the circuit, which decides whether the change is kept: `'trip'` only
+   * if the fleet is not open already, `'trial'` only if the record is unchanged since
+   * `generation`, `'force'` always.
+   */
   readonly mode: ChangeMode;
   /** The generation the process last saw. */
   readonly generation: number;
@@ -50,6 +55,10 @@ export interface OpenRequest {
 
 /** A request to record a close. */
 export interface CloseRequest {
+  /**
+   * Why this process closed the circuit, which decides whether the change is kept: `'trial'` only
+   * if the record is unchanged since `generation`, `'force'` always.
+   */
   readonly mode: Exclude<ChangeMode, 'trip'>;
   /** The generation the process last saw. */
   readonly generation: number;
