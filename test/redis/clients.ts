@@ -8,12 +8,12 @@ export const CLIENTS = {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     client.on('error', () => {});
     await client.connect();
-    return { client: client as RedisClientLike, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])), quit: () => client.disconnect() };
+    return { client: client as RedisClientLike, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])), quit: () => client.quit() };
   },
   'node-redis': async (url: string) => {
     const client = createClient({ url });
     client.on('error', () => {});
     await client.connect();
-    return { client: client as RedisClientLike, raw: (...args: string[]) => client.sendCommand(args), quit: () => client.destroy() };
+    return { client: client as RedisClientLike, raw: (...args: string[]) => client.sendCommand(args), quit: () => client.close() };
   },
 } as const;
