@@ -35,6 +35,7 @@ export function compileBlocks(root, dir, blocks) {
   }
 
   const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  // Without the project's paths, which point `circuitry` at src/: the docs must see what users get.
   const { paths, pathsBasePath, ...options } = config.options;
   const program = ts.createProgram({
     rootNames: [...PRELUDE.map((name) => join(dir, `${name}.ts`)), ...where.keys()],
