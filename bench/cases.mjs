@@ -51,6 +51,22 @@ export const cases = {
       return () => guarded();
     },
   },
+  'success/circuitry-redis': {
+    group: 'success',
+    label: 'circuitry `circuit(f)` sharing state through Redis (ioredis)',
+    // run.mjs starts a redis-server and names it here; without one the case is left out.
+    needs: 'redis',
+    setup: async () => {
+      const { CircuitBreaker, circuit } = await circuitry();
+      const { redisStore } = await import('../dist/redis.js');
+      const { Redis } = await import('ioredis');
+      const client = new Redis(process.env.CIRCUITRY_BENCH_REDIS);
+      const store = redisStore(client, { prefix: `bench:${process.pid}:` });
+      await store.sync();
+      const guarded = circuit(ok, new CircuitBreaker({ name: 'bench', registry: false, store }));
+      return () => guarded();
+    },
+  },
   'success/opossum': {
     group: 'success',
     label: 'opossum `fire()`, defaults',

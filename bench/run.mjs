@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { bundleBytes } from './bundle.mjs';
 import { cases } from './cases.mjs';
 import { barChart } from './chart.mjs';
+import { startRedis } from './redis.mjs';
 import { ratioSpecs, targets } from './targets.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -16,8 +17,13 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 
 await build({ entryPoints: [`${here}decorated.ts`], outfile: `${here}.build/decorated.mjs`, format: 'esm', target: 'node20', logLevel: 'silent' });
 
-const node = (args) => JSON.parse(execFileSync(process.execPath, args, { cwd: here, encoding: 'utf8' }).trim().split('\n').at(-1));
-const names = Object.keys(cases).filter((n) => !only || only.split(',').some((prefix) => n.startsWith(prefix)));
+const redis = await startRedis();
+if (!redis) process.stderr.write('no redis-server on this machine: the Redis cases are left out\n');
+const env = { ...process.env, CIRCUITRY_BENCH_REDIS: redis?.url ?? '' };
+const node = (args) => JSON.parse(execFileSync(process.execPath, args, { cwd: here, encoding: 'utf8', env }).trim().split('\n').at(-1));
+const names = Object.keys(cases).filter(
+  (n) => (!only || only.split(',').some((prefix) => n.startsWith(prefix))) && (cases[n].needs !== 'redis' || redis),
+);
 const times = Object.fromEntries(names.map((n) => [n, []]));
 const memory = { circuitry: [], opossum: [], cockatiel: [] };
 for (let round = 1; round <= rounds; round++) {
@@ -27,6 +33,9 @@ for (let round = 1; round <= rounds; round++) {
   }
   for (const lib of Object.keys(memory)) memory[lib].push(node(['--expose-gc', 'memory.mjs', lib]).bytesPerBreaker);
 }
+// Open propagation through Redis, at the default syncInterval and at a short one.
+const propagation = redis ? [500, 50].map((interval) => node(['propagation.mjs', String(interval), '20'])) : [];
+redis?.stop();
 const bundles = {};
 for (const lib of ['circuitry', 'opossum', 'cockatiel']) bundles[lib] = await bundleBytes(lib);
 
@@ -60,6 +69,12 @@ lines.push('', '## Time per call (ns)', '', '| case | median | min..max |', '| -
 for (const name of names) {
   const s = spread(times[name]);
   lines.push(`| ${cases[name].group}: ${cases[name].label} | ${f1(s.median)} | ${f1(s.min)}..${f1(s.max)} |`);
+}
+if (propagation.length > 0) {
+  lines.push('', '## Redis store: how long an open takes to reach another process', '');
+  lines.push('Two stores on their own connections, the open published at a random point of the sync cycle; 20 runs each.', '');
+  lines.push('| syncInterval | median | max | bound (syncInterval + one round trip) |', '| --- | --- | --- | --- |');
+  for (const p of propagation) lines.push(`| ${p.syncInterval} ms | ${f1(p.median)} ms | ${f1(p.max)} ms | ${p.syncInterval} ms + RTT |`);
 }
 lines.push('', '## Memory: heap bytes per breaker (100,000 breakers)', '', '| library | median | min..max |', '| --- | --- | --- |');
 for (const [lib, xs] of Object.entries(memory)) {

@@ -5,6 +5,7 @@ export const ratioSpecs = [
   { id: 'success-decorator', label: 'closed success: `@circuit` method / bare', numerator: 'success/circuitry-decorator', denominator: 'success/bare', chart: '@circuit / bare' },
   { id: 'success-listeners', label: 'closed success: circuitry with a `success` listener / bare', numerator: 'success/circuitry-listeners', denominator: 'success/bare' },
   { id: 'listener-cost', label: 'closed success: with a `success` listener / without', numerator: 'success/circuitry-listeners', denominator: 'success/circuitry' },
+  { id: 'redis-success', label: 'closed success: circuitry with a Redis store / in memory', numerator: 'success/circuitry-redis', denominator: 'success/circuitry', chart: 'Redis store / in memory' },
   { id: 'opossum-success', label: 'closed success: opossum defaults / circuitry', numerator: 'success/opossum', denominator: 'success/circuitry', chart: 'opossum / circuitry' },
   { id: 'opossum-success-no-timeout', label: 'closed success: opossum `timeout: false` / circuitry', numerator: 'success/opossum-no-timeout', denominator: 'success/circuitry', chart: 'opossum (no timeout) / circuitry' },
   { id: 'cockatiel-success', label: 'closed success: cockatiel / circuitry', numerator: 'success/cockatiel', denominator: 'success/circuitry', chart: 'cockatiel / circuitry' },
@@ -33,6 +34,7 @@ const atMost = (limit) => ({ text: `≤ ${limit}×`, check: (x) => x <= limit })
 const atLeast = (limit) => ({ text: `≥ ${limit}×`, check: (x) => x >= limit });
 export const targets = {
   success: atMost(1.25),
+  'redis-success': atMost(1.1),
   'opossum-success-no-timeout': atLeast(4),
   'cockatiel-success': atLeast(1.8),
   'opossum-open': atLeast(3),
