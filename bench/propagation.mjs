@@ -23,4 +23,4 @@ for (let run = 0; run < runs; run++) {
   clients.forEach((c) => c.disconnect());
 }
 delays.sort((x, y) => x - y);
-console.log(JSON.stringify({ syncInterval, median: delays[delays.length >> 1], max: delays.at(-1), runs }));
+process.stdout.write(JSON.stringify({ syncInterval, median: delays[delays.length >> 1], max: delays.at(-1), runs }) + '\n', () => process.exit(0));

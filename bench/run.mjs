@@ -18,6 +18,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 await build({ entryPoints: [`${here}decorated.ts`], outfile: `${here}.build/decorated.mjs`, format: 'esm', target: 'node20', logLevel: 'silent' });
 
 const redis = await startRedis();
+process.on('exit', () => redis?.stop());
 if (!redis) process.stderr.write('no redis-server on this machine: the Redis cases are left out\n');
 const env = { ...process.env, CIRCUITRY_BENCH_REDIS: redis?.url ?? '' };
 const node = (args) => JSON.parse(execFileSync(process.execPath, args, { cwd: here, encoding: 'utf8', env }).trim().split('\n').at(-1));
