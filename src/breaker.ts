@@ -211,6 +211,7 @@ function byHand(core: BreakerCore, change: (machine: BreakerCore['machine']) => 
   } finally {
     core.manual = false;
   }
+  core.link?.forced();
 }
 
 /** The internals the guards work with; not part of the public API. */

@@ -18,6 +18,9 @@ local period = tonumber(r[4] or '0')
 local openings = tonumber(r[5] or '0')
 local owner = r[6] or ''
 local leaseUntil = tonumber(r[7] or '0')
+-- A record made afresh (after one expired or was lost) counts its generations on from now, so
+-- a generation a process saw before can never come back and make a stale change look current.
+if state == 'none' then gen = now end
 
 local function reply(granted, wait)
   local elapsed = 0
@@ -28,7 +31,7 @@ local function save()
   redis.call('HSET', key, 's', state, 'g', gen, 'o', openedAt, 'p', period, 'n', openings, 'l', owner, 'u', leaseUntil)
   local ends = now
   if state == 'open' then ends = math.max(openedAt + period, leaseUntil) end
-  redis.call('PEXPIRE', key, math.max(ends - now, 0) + keep)
+  redis.call('PEXPIRE', key, math.ceil(math.max(ends - now, 0) + keep))
 end
 
 if op == 'read' then return reply() end

@@ -6,7 +6,10 @@
 export interface SharedRecord {
   /** `'none'` when the backend has no record: never written, expired, or lost. */
   readonly state: 'none' | 'closed' | 'open';
-  /** Grows with every change the backend accepts; 0 when there is no record. */
+  /**
+   * Grows with every change the backend accepts. A record made afresh (after one expired or was
+   * lost) starts from the backend's clock, so a generation once seen never comes back.
+   */
   readonly generation: number;
   /** While open: milliseconds since the circuit opened. */
   readonly elapsed: number;
@@ -45,9 +48,9 @@ export interface OpenRequest {
   readonly mode: ChangeMode;
   /** The generation the process last saw. */
   readonly generation: number;
-  /** Length of the open period, in milliseconds. */
+  /** Length of the open period, in whole milliseconds. */
   readonly period: number;
-  /** Milliseconds of it already passed (non-zero when a process re-publishes an open period). */
+  /** Whole milliseconds of it already passed (non-zero when a process re-publishes an open period). */
   readonly elapsed: number;
   /** Openings in a row as this process counts them. */
   readonly openings: number;

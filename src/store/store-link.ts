@@ -8,7 +8,7 @@ import type { CircuitState } from '../core/machine.js';
 export interface CircuitStore {
   /** Reads the shared state of every breaker attached, now; resolves when done and never rejects. */
   sync(): Promise<void>;
-  /** Stops the periodic sync. Attached breakers go on with their local state. */
+  /** Stops sharing: no more syncs, publishes or leases. Attached breakers go on alone, from their local state. */
   close(): void;
   /** False from a failed store operation until one succeeds again. */
   readonly connected: boolean;
@@ -17,6 +17,8 @@ export interface CircuitStore {
 /** What a store keeps per attached breaker; the breaker tells it about each change of state. */
 export interface StoreLink {
   changed(from: CircuitState, to: CircuitState): void;
+  /** A change made by hand (`open()`, `close()`, `reset()`): published whether or not the state changed. */
+  forced(): void;
 }
 
 type Attach<Core> = (core: Core) => StoreLink;

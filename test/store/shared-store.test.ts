@@ -1,5 +1,6 @@
 import { CircuitBreaker, sharedStore } from 'circuitry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collected } from '../helpers/gc.js';
 import { memoryBackend } from '../helpers/memory-backend.js';
 import { fleet, settle } from './fleet.js';
 
@@ -16,6 +17,15 @@ async function tripProcess0(f: ReturnType<typeof fleet>) {
   p0!.dependency('fail');
   for (let i = 0; i < 3; i++) await p0!.attempt();
   await settle();
+}
+
+/** The fleet opens, then the store goes away for longer than the open period. */
+async function openThenLoseStore(f: ReturnType<typeof fleet>) {
+  await tripProcess0(f);
+  await f.syncAll();
+  f.control.down = true;
+  await f.syncAll();
+  f.advance(1000);
 }
 
 describe('sharedStore: one circuit across processes', () => {
@@ -179,11 +189,7 @@ describe('sharedStore: when the store fails', () => {
 
   it('while the store is away the open period ends in each process, which runs its own trials', async () => {
     const f = make(2);
-    await tripProcess0(f);
-    await f.syncAll();
-    f.control.down = true;
-    await f.syncAll();
-    f.advance(1000);
+    await openThenLoseStore(f);
     f.processes.forEach((p) => p.dependency('ok'));
     expect(await Promise.all(f.processes.map((p) => p.attempt('local-trial')))).toEqual(['local-trial', 'local-trial']);
     for (const p of f.processes) expect(p.breaker.state).toBe('closed');
@@ -223,6 +229,169 @@ describe('sharedStore: when the store fails', () => {
     expect(row!.openedAt + row!.period).toBe(1_000_000 + 1000);
     await f.syncAll();
     for (const p of f.processes) expect(p.breaker.retryAfter).toBe(700);
+  });
+});
+
+describe('sharedStore: states that must converge', () => {
+  it('a process released from isolation takes in the close the fleet decided meanwhile', async () => {
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    const release = f.processes[1]!.breaker.isolate();
+    f.processes[0]!.breaker.close();
+    await f.syncAll();
+    release();
+    expect(f.processes[1]!.breaker.state).toBe('half-open');
+    await f.syncAll();
+    expect(f.processes[1]!.breaker.state).toBe('closed');
+    expect(await f.processes[1]!.attempt('served')).toBe('served');
+  });
+
+  it('a process enabled again takes in the open it had already seen before it was disabled', async () => {
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    const [, p1] = f.processes;
+    p1!.breaker.disable();
+    p1!.breaker.enable();
+    expect(p1!.breaker.state).toBe('closed');
+    await f.syncAll();
+    expect(p1!.breaker.state).toBe('open');
+    expect(await p1!.attempt()).toBe('rejected');
+  });
+
+  it('a trial verdict made while the store was away is dropped when the fleet moved on, and the fleet is taken in', async () => {
+    const f = make(2);
+    await openThenLoseStore(f);
+    const [p0, p1] = f.processes;
+    // Alone, p0 runs a trial, which fails: open again, as a trial verdict.
+    await p0!.attempt();
+    expect(p0!.breaker.state).toBe('open');
+    f.control.down = false;
+    // Meanwhile the fleet closed, by p1's hand.
+    p1!.breaker.close();
+    await settle();
+    await f.syncAll();
+    await f.syncAll();
+    expect(p0!.breaker.state).toBe('closed');
+    p0!.dependency('ok');
+    expect(await p0!.attempt('served')).toBe('served');
+  });
+
+  it('a change the store made but answered too late is not sent again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(2);
+    await settle();
+    f.control.late = true;
+    const opening = tripProcess0(f);
+    await vi.advanceTimersByTimeAsync(200);
+    await opening;
+    f.control.late = false;
+    const [p0, p1] = f.processes;
+    // The fleet takes in the open, then p1 closes it by hand.
+    await f.syncAll();
+    p1!.breaker.close();
+    await f.syncAll();
+    const generation = f.control.rows.get('dep')!.generation;
+    await f.syncAll();
+    expect(f.control.rows.get('dep')).toMatchObject({ state: 'closed', generation });
+    expect(p0!.breaker.state).toBe('closed');
+  });
+
+  it('a lease ends with the open it was granted for', async () => {
+    const f = make(2, { recoveryTimeout: (n) => 4000 / n });
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(4000);
+    const [p0, p1] = f.processes;
+    await p0!.attempt();
+    await settle();
+    // p0 holds a 4 s lease; p1 closes and re-opens the fleet by hand, for 4 s again.
+    p1!.breaker.close();
+    await settle();
+    p1!.breaker.open();
+    await settle();
+    await f.syncAll();
+    f.advance(4000);
+    p0!.ran.length = 0;
+    p1!.dependency('ok');
+    p0!.dependency('ok');
+    const first = await Promise.all([p0!.attempt('p0'), p1!.attempt('p1')]);
+    expect(first).toEqual(['rejected', 'rejected']);
+    await settle();
+    const second = await Promise.all([p0!.attempt('p0'), p1!.attempt('p1')]);
+    expect(second.filter((r) => r !== 'rejected')).toHaveLength(1);
+  });
+
+  it('close() or reset() by hand reaches the fleet even when this process was already closed', async () => {
+    const f = make(2);
+    await tripProcess0(f);
+    const [, p1] = f.processes;
+    expect(p1!.breaker.state).toBe('closed');
+    p1!.breaker.reset();
+    await f.syncAll();
+    expect(f.control.rows.get('dep')!.state).toBe('closed');
+    expect(f.processes[0]!.breaker.state).toBe('closed');
+  });
+
+  it('an open taken in from elsewhere blames no failure of this process', async () => {
+    const f = make(2);
+    const [p0, p1] = f.processes;
+    p1!.dependency('fail');
+    await p1!.attempt();
+    expect(p1!.breaker.lastFailure).toBeInstanceOf(Error);
+    const causes: unknown[] = [];
+    p1!.breaker.on('open', ({ cause }) => causes.push(cause));
+    await tripProcess0(f);
+    await f.syncAll();
+    expect(p1!.breaker.state).toBe('open');
+    expect(causes).toEqual([undefined]);
+    expect(p0!.breaker.lastFailure).toBeInstanceOf(Error);
+  });
+
+  it('a slow store gets one read per breaker at a time, not one more per interval', async () => {
+    const f = make(1);
+    await settle();
+    f.control.hang = true;
+    const before = f.control.calls;
+    void f.processes[0]!.store.sync();
+    void f.processes[0]!.store.sync();
+    void f.processes[0]!.store.sync();
+    await settle();
+    expect(f.control.calls - before).toBe(1);
+  });
+
+  it('a breaker attached while the store is away hears of its return with its own time away', async () => {
+    const f = make(1);
+    f.control.down = true;
+    await f.syncAll();
+    const late = new CircuitBreaker({ name: 'late', registry: false, store: f.processes[0]!.store, clock: { now: () => 5_000 } });
+    const ups: number[] = [];
+    late.on('storeUp', ({ downFor }) => ups.push(downFor));
+    f.control.down = false;
+    await f.syncAll();
+    expect(ups).toEqual([0]);
+  });
+
+  it('never keeps a breaker alive: one nobody uses is collected while attached', async () => {
+    const { backend } = memoryBackend(() => 0);
+    const store = sharedStore(backend, { syncInterval: 60_000 });
+    let breaker: CircuitBreaker | undefined = new CircuitBreaker({ name: 'dropped', store });
+    const ref = new WeakRef(breaker);
+    breaker.open();
+    await settle();
+    breaker = undefined;
+    expect(await collected(ref)).toBe(true);
+    // And its name is free again in the default registry.
+    expect(() => new CircuitBreaker({ name: 'dropped', store, registry: false })).not.toThrow();
+    store.close();
+  });
+
+  it('fractional open times (jittered backoff) reach the backend as whole milliseconds', async () => {
+    const f = make(1, { recoveryTimeout: () => 1234.56 });
+    await tripProcess0(f);
+    expect(f.control.rows.get('dep')).toMatchObject({ state: 'open', period: 1235 });
+    expect(f.reports).toEqual([]);
   });
 });
 
