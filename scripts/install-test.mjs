@@ -31,12 +31,16 @@ if (!(breakerOf(guarded) instanceof CircuitBreaker) || typeof circuitSync !== 'f
 // circuitry/prometheus must see the breakers of the main entry point's default registry.
 new CircuitBreaker({ name: 'shared-registry' });
 if (!toPrometheus().includes('circuit="shared-registry",state="closed"} 1')) throw new Error('circuitry/prometheus sees another registry');
+// A store from circuitry/redis must be one the main entry point's breakers accept.
+const store = redisStore({ call: async () => ['none', 0, 0, 0, 0, 0, 0] });
+new CircuitBreaker({ name: 'shared-store', store, registry: false });
+store.close();
 console.log('ok');
 `;
-  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';"));
+  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';\nimport { redisStore } from 'circuitry/redis';"));
   writeFileSync(
     join(scratch, 'cjs.cjs'),
-    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');")}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     const out = run('node', [file]).trim();
@@ -46,7 +50,9 @@ console.log('ok');
 
   const consumer = `import { circuit, circuitSync, CircuitOpenError } from 'circuitry';
 import { toPrometheus } from 'circuitry/prometheus';
+import { redisStore } from 'circuitry/redis';
 export const text: string = toPrometheus();
+export const shared = circuit(async () => 1, { name: 'typed-store', store: redisStore({ call: async () => [] }) });
 const get = circuit(async (id: string) => ({ id }), { fallback: () => null });
 export const user: Promise<{ id: string } | null> = get('1');
 export const len: number = circuitSync((s: string) => s.length)('abc');
