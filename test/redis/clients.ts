@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import type { RedisClientLike } from 'circuitry/redis';
 
 /** Both clients circuitry/redis supports, connected to `url`; `quit` ends them. */
 export const CLIENTS = {
@@ -8,12 +7,12 @@ export const CLIENTS = {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     client.on('error', () => {});
     await client.connect();
-    return { client: client as RedisClientLike, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])), quit: () => client.quit() };
+    return { client, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])), quit: () => client.quit() };
   },
   'node-redis': async (url: string) => {
     const client = createClient({ url });
     client.on('error', () => {});
     await client.connect();
-    return { client: client as RedisClientLike, raw: (...args: string[]) => client.sendCommand(args), quit: () => client.close() };
+    return { client, raw: (...args: string[]) => client.sendCommand(args), quit: () => client.close() };
   },
 } as const;
