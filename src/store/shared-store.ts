@@ -1,6 +1,7 @@
 import type { BreakerCore } from '../breaker-core.js';
 import { emit, listening, report } from '../breaker-core.js';
 import { invalid } from '../core/invalid-option.js';
+import { checkTimeout, TimeoutError } from '../resilience/with-timeout.js';
 import type { CircuitState, TrialGate } from '../core/machine.js';
 import { adoptOpen, close, currentState } from '../core/machine.js';
 import type { ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
@@ -86,8 +87,8 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
       invalid(TypeError, 'backend', 'an object with read, open, close and trial methods', backend);
     }
   }
-  const syncInterval = duration(options.syncInterval, 'syncInterval', 500);
-  const timeout = duration(options.timeout, 'timeout', 200);
+  const syncInterval = options.syncInterval === undefined ? 500 : checkTimeout(options.syncInterval, 'syncInterval');
+  const timeout = options.timeout === undefined ? 200 : checkTimeout(options.timeout);
   const owner = options.owner ?? globalThis.crypto.randomUUID();
   if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
 
@@ -109,7 +110,8 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
 
   const attempt = <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> =>
     new Promise<T>((resolve, reject) => {
-      const clock = setTimeout(() => reject(new Error(`store ${operation} took longer than ${timeout} ms`)), timeout);
+      // Unlike a guarded call's, this timer must not keep a process alive that is otherwise done.
+      const clock = setTimeout(() => reject(new TimeoutError(`store ${operation}`, timeout)), timeout);
       clock.unref?.();
       let pending: Promise<T>;
       try {
@@ -357,11 +359,3 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
 }
 
 const shared = (state: CircuitState): boolean => state === 'closed' || state === 'open' || state === 'half-open';
-
-function duration(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || (value as number) <= 0) {
-    invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a positive finite number of milliseconds', value);
-  }
-  return value as number;
-}

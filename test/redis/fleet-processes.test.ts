@@ -128,6 +128,7 @@ it('one process opens the circuit for all, a Redis restart loses no call, exactl
   while (closedEvents === undefined) {
     const round = await Promise.all([0, 1, 2].map((w) => call(w)));
     results.push(...round.map((m) => m.result!));
+    // Pacing, as steady traffic would be; what the test waits for is the close events.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const firstClose = Math.min(...closedEvents.map((m) => m.at));
