@@ -36,9 +36,9 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): Async
       throw error;
     };
   };
-  return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
+  const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
-    if (token === REJECTED) return rejectSoon(rejection(core));
+    if (token === REJECTED) return afterLeaseAnswer(core, guarded, this, args) ?? rejectSoon(rejection(core));
     const start = callStart(core);
     let result: unknown;
     try {
@@ -64,14 +64,17 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerCore): Async
     if (token !== observedToken) observe(token);
     return result.then(onValue, onError);
   };
+  return guarded;
 }
 
 function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerCore, fallback: Fallback): AsyncGuarded {
   const machine = core.machine;
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
-  return function guarded(this: unknown, ...args: unknown[]): Promise<unknown> {
+  const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
-    if (token === REJECTED) return settleWithFallback(core, fallback, this, rejection(core), args);
+    if (token === REJECTED) {
+      return afterLeaseAnswer(core, guarded, this, args) ?? settleWithFallback(core, fallback, this, rejection(core), args);
+    }
     const start = callStart(core);
     let result: unknown;
     try {
@@ -81,6 +84,28 @@ function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerCore, fa
     }
     return settleOther(core, token, result, fallback, this, args, start);
   };
+  return guarded;
+}
+
+// True while a call that waited for a lease answer is admitted again: the admission is
+// synchronous, so one flag serves every breaker.
+let retrying = false;
+
+/**
+ * A call refused while a shared store asks the fleet for the trial lease waits for the answer
+ * (one round trip, at most the store's timeout) and is tried once more: it may be the trial.
+ * Undefined when nothing is being asked, or the call already waited once: refuse it now.
+ */
+function afterLeaseAnswer(core: BreakerCore, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
+  const answer = retrying ? undefined : core.machine.trialGate?.awaiting();
+  return answer?.then(() => {
+    retrying = true;
+    try {
+      return guarded.apply(self, args);
+    } finally {
+      retrying = false;
+    }
+  });
 }
 
 /** Settles a call by chaining onto its result: a promise, another thenable, or a plain value. */

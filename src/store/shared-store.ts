@@ -50,7 +50,8 @@ interface Entry extends StoreLink, TrialGate {
   leaseGeneration: number;
   /** After a refusal: no new request for the lease before this time. */
   askAfter: number;
-  asking: boolean;
+  /** The lease request on its way; calls refused meanwhile wait for its answer. */
+  asking: Promise<void> | undefined;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
   /** The rule of the last local change, kept to publish it again if the store missed it. */
@@ -256,11 +257,10 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
   const askForLease = (entry: Entry, core: BreakerCore): void => {
     const phase = core.machine.phase;
     if (phase.state !== 'half-open' || closed) return;
-    entry.asking = true;
     const askedAt = core.now();
     const lease = Math.ceil(phase.lapseAfter);
-    void run('trial', () => backend.trial(entry.name, entry.owner, lease)).then((answer) => {
-      entry.asking = false;
+    entry.asking = run('trial', () => backend.trial(entry.name, entry.owner, lease)).then((answer) => {
+      entry.asking = undefined;
       if (answer === undefined || entry.core.deref() === undefined) return;
       if (answer.granted) {
         // Counted from the request, so this process gives the lease up no later than the store does.
@@ -305,7 +305,7 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
       leaseUntil: Number.NEGATIVE_INFINITY,
       leaseGeneration: -1,
       askAfter: Number.NEGATIVE_INFINITY,
-      asking: false,
+      asking: undefined,
       adopting: false,
       mode: 'trip',
       downSince: connected ? 0 : core.now(),
@@ -325,11 +325,14 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
         // Away from the store (or done with it), this process decides alone, as a breaker without one would.
         if (self === undefined || !connected || closed) return true;
         if (t < entry.leaseUntil && entry.leaseGeneration === entry.generation) return true;
-        if (t >= entry.askAfter && !entry.asking) askForLease(entry, self);
+        if (t >= entry.askAfter && entry.asking === undefined) askForLease(entry, self);
         return false;
       },
       wait(t: number) {
-        return entry.asking ? 1 : Math.max(1, entry.askAfter - t);
+        return entry.asking !== undefined ? 1 : Math.max(1, entry.askAfter - t);
+      },
+      awaiting() {
+        return entry.asking;
       },
     };
     entries.add(entry);

@@ -90,9 +90,6 @@ describe.each(Object.entries(CLIENTS))('redisStore with %s', (clientName, connec
     for (const b of breakers) expect(b.state).toBe('half-open');
     const calls: number[] = [];
     const guarded = breakers.map((b, i) => circuit(async () => calls.push(i), b));
-    await Promise.all(guarded.map((g) => g().catch(() => 'rejected')));
-    // The refused first calls asked for the lease; sync() waits for those requests to be answered.
-    await Promise.all(stores.map((s) => s.sync()));
     const results = await Promise.all(guarded.map((g) => g().then(() => 'ran', () => 'rejected')));
     expect(results.filter((r) => r === 'ran')).toHaveLength(1);
     expect(calls).toHaveLength(1);

@@ -28,9 +28,10 @@ export function fleet(size: number, options: BreakerOptions = {}, skew: number[]
       ...options,
     });
     const ran: string[] = [];
-    let outcome: 'ok' | 'fail' = 'ok';
+    let outcome: 'ok' | 'fail' | 'hang' = 'ok';
     const call = circuit(async (tag: string) => {
       ran.push(tag);
+      if (outcome === 'hang') await new Promise(() => {});
       if (outcome === 'fail') throw new Error('dependency failed');
       return tag;
     }, breaker);
@@ -45,7 +46,7 @@ export function fleet(size: number, options: BreakerOptions = {}, skew: number[]
           (value) => value,
           (error: Error) => (error.name === 'CircuitOpenError' ? 'rejected' : error.message),
         ),
-      dependency(next: 'ok' | 'fail') {
+      dependency(next: 'ok' | 'fail' | 'hang') {
         outcome = next;
       },
     };

@@ -1,4 +1,4 @@
-import { CircuitBreaker, sharedStore } from 'circuitry';
+import { CircuitBreaker, circuit, sharedStore } from 'circuitry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collected } from '../helpers/gc.js';
 import { memoryBackend } from '../helpers/memory-backend.js';
@@ -60,16 +60,29 @@ describe('sharedStore: one circuit across processes', () => {
     await f.syncAll();
     f.processes.forEach((p) => p.dependency('ok'));
     f.advance(1000);
-    // The first call in each process asks the fleet for the lease and is refused meanwhile.
-    expect(await Promise.all(f.processes.map((p) => p.attempt('first')))).toEqual(['rejected', 'rejected', 'rejected']);
-    await settle();
-    const second = await Promise.all(f.processes.map((p, i) => p.attempt(`trial-${i}`)));
-    expect(second.filter((r) => r !== 'rejected')).toHaveLength(1);
+    // Each process asks the fleet for the lease; its call waits for the answer, and one wins.
+    const first = await Promise.all(f.processes.map((p, i) => p.attempt(`trial-${i}`)));
+    expect(first.filter((r) => r !== 'rejected')).toHaveLength(1);
     expect(f.processes.flatMap((p) => p.ran).filter((tag) => tag.startsWith('trial'))).toHaveLength(1);
     await settle();
     await f.syncAll();
     for (const p of f.processes) expect(p.breaker.state).toBe('closed');
     expect(await Promise.all(f.processes.map((p) => p.attempt('after')))).toEqual(['after', 'after', 'after']);
+  });
+
+  it('a call with a fallback waits for the lease answer too, and runs as the trial', async () => {
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(1000);
+    const served: string[] = [];
+    const withFallback = circuit(async (tag: string) => tag, {
+      breaker: f.processes[1]!.breaker,
+      fallback: (error) => (served.push((error as Error).name), 'fallback'),
+    });
+    expect(await withFallback('trial')).toBe('trial');
+    expect(served).toEqual([]);
+    expect(f.processes[1]!.breaker.state).toBe('closed');
   });
 
   it('a failed trial opens every process again, with the openings counted fleet-wide', async () => {
@@ -79,8 +92,6 @@ describe('sharedStore: one circuit across processes', () => {
     f.advance(1000);
     const [, p1] = f.processes;
     p1!.dependency('fail');
-    await p1!.attempt();
-    await settle();
     expect(await p1!.attempt('trial')).toBe('dependency failed');
     await settle();
     await f.syncAll();
@@ -97,11 +108,11 @@ describe('sharedStore: one circuit across processes', () => {
     await f.syncAll();
     f.advance(1000);
     const [p0, p1] = f.processes;
-    await p0!.attempt();
+    // p0 gets the lease, and its trial never ends; p1 is refused for as long as the lease runs.
+    p0!.dependency('hang');
+    void p0!.attempt('hung-trial');
     await settle();
-    // p0 holds the lease and then goes silent; p1 is refused for as long as the lease runs.
-    await p1!.attempt();
-    await settle();
+    expect(p0!.ran.at(-1)).toBe('hung-trial');
     expect(await p1!.attempt()).toBe('rejected');
     expect(p1!.breaker.retryAfter).toBeGreaterThan(0);
     f.advance(1000);
@@ -110,7 +121,7 @@ describe('sharedStore: one circuit across processes', () => {
     await settle();
     expect(await p1!.attempt('probe')).toBe('probe');
     expect(p1!.breaker.state).toBe('closed');
-    expect(p0!.ran).toEqual(['call', 'call', 'call']);
+    expect(p0!.ran).toEqual(['call', 'call', 'call', 'hung-trial']);
   });
 
   it('a process clock running ahead neither shortens the open period nor earns an early trial', async () => {
@@ -204,9 +215,14 @@ describe('sharedStore: when the store fails', () => {
     f.control.hang = true;
     const [p0] = f.processes;
     p0!.dependency('ok');
-    expect(await p0!.attempt('asks')).toBe('rejected');
-    vi.advanceTimersByTime(200);
-    await vi.waitFor(() => expect(p0!.store.connected).toBe(false));
+    // The call waits for the lease answer no longer than the store's timeout, then runs alone.
+    const asking = p0!.attempt('asks');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await asking).toBe('asks');
+    expect(p0!.store.connected).toBe(false);
+    p0!.breaker.open();
+    await settle();
+    f.advance(1000);
     expect(await p0!.attempt('local')).toBe('local');
     // The close it publishes waits at most the timeout too; then only the two sync intervals remain.
     expect(p0!.breaker.state).toBe('closed');
@@ -316,11 +332,8 @@ describe('sharedStore: states that must converge', () => {
     p0!.ran.length = 0;
     p1!.dependency('ok');
     p0!.dependency('ok');
-    const first = await Promise.all([p0!.attempt('p0'), p1!.attempt('p1')]);
-    expect(first).toEqual(['rejected', 'rejected']);
-    await settle();
-    const second = await Promise.all([p0!.attempt('p0'), p1!.attempt('p1')]);
-    expect(second.filter((r) => r !== 'rejected')).toHaveLength(1);
+    const trials = await Promise.all([p0!.attempt('p0'), p1!.attempt('p1')]);
+    expect(trials.filter((r) => r !== 'rejected')).toHaveLength(1);
   });
 
   it('close() or reset() by hand reaches the fleet even when this process was already closed', async () => {
