@@ -16,7 +16,7 @@ export function freePort(): Promise<number> {
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(200);
+    socket.setTimeout(200); // a probe for readiness gives up on a silent socket; no state under test
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
