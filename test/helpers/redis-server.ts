@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 
 /** A free loopback port, as the kernel hands one out. */
 export function freePort(): Promise<number> {
@@ -13,20 +13,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(200); // a probe for readiness gives up on a silent socket; no state under test
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
-
 /**
  * A real redis-server of the machine (scripts/ensure-redis.mjs installs it) on a random loopback
  * port, with no persistence, so that a restart loses every key as a crash would.
@@ -35,16 +21,21 @@ export async function startRedis() {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
-      stdio: 'ignore',
+    const running = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const failed = new Promise<never>((_, reject) => child!.once('error', reject));
-    // Waiting for a server to accept connections: readiness, not a state change under test.
-    for (let i = 0; i < 200; i++) {
-      if (await Promise.race([answersPing(port), failed])) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`redis-server did not answer on port ${port}`);
+    child = running;
+    // Ready when the server says so in its log: an event, not a poll on a timer.
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      running.stdout!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('Ready to accept connections')) resolve();
+      });
+      running.once('error', reject);
+      running.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${log.slice(-500)}`)));
+    });
+    running.stdout!.resume();
   };
   const stop = async () => {
     const running = child;
