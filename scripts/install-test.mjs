@@ -2,7 +2,7 @@
 // it from ESM, from CommonJS and from TypeScript (both module kinds, legacy decorators with
 // emitDecoratorMetadata), so what users install is what we test.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -10,11 +10,30 @@ const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'circuitry-install-'));
 const run = (cmd, args, cwd = scratch) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
+// Packs from a copy of the tree without dist/, as a fresh clone is: the prepack script must build.
+function packFromCleanTree() {
+  const tree = join(scratch, 'tree');
+  const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root).split('\0').filter(Boolean);
+  for (const file of listed) {
+    if (existsSync(join(root, file))) cpSync(join(root, file), join(tree, file), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
+  // The prepack build writes to stdout too: the JSON report is what follows it.
+  const out = run('npm', ['pack', '--json', '--pack-destination', scratch], tree);
+  return JSON.parse(out.slice(out.search(/^\[/m)));
+}
+
 try {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const released = /^## \[([^\]]+)\]/m.exec(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'))?.[1];
+  if (released !== manifest.version) throw new Error(`package.json says ${manifest.version}, the newest CHANGELOG section says ${released}`);
+  const packed = packFromCleanTree();
   const files = packed[0].files.map((f) => f.path).sort();
   const unexpected = files.filter((f) => !/^(dist\/(index|prometheus|redis)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|package\.json|prometheus\/package\.json|redis\/package\.json|README\.md|LICENSE)$/.test(f));
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
+  const missing = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE'].filter((f) => !files.includes(f));
+  if (missing.length > 0) throw new Error(`the package packed from a clean tree lacks ${missing.join(', ')}`);
+  if (!readFileSync(join(root, 'LICENSE'), 'utf8').includes('Permission is hereby granted')) throw new Error('LICENSE is not the MIT text');
 
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(scratch, packed[0].filename)]);
