@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CircuitStore, SharedRecord, SharedStateBackend, SharedStoreOptions } from 'circuitry';
 import { sharedStore } from 'circuitry';
-import { invalid } from './core/invalid-option.js';
+import { invalid } from './check/check.js';
 import type { RedisClientLike, SendCommand } from './redis/redis-client.js';
 import { sendCommandOf } from './redis/redis-client.js';
 import { RECORD_SCRIPT } from './redis/record-script.js';

@@ -1,5 +1,4 @@
-import { invalid } from '../core/invalid-option.js';
-import { checkOptionsObject } from './policy-input.js';
+import { checkDuration, invalid, requiredOptions } from '../check/check.js';
 
 /** Options of {@link exponentialBackoff}. */
 export interface ExponentialBackoffOptions {
@@ -31,13 +30,10 @@ export interface ExponentialBackoffOptions {
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions): (openings: number) => number {
-  checkOptionsObject(options, 'exponentialBackoff', ['initial', 'max', 'multiplier', 'jitter', 'random']);
+  requiredOptions(options, 'exponentialBackoff', ['initial', 'max', 'multiplier', 'jitter', 'random']);
   const { initial, max, multiplier = 2, jitter = 'none', random = Math.random } = options;
-  for (const [key, value] of [['initial', initial], ['max', max]] as const) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a positive finite number of milliseconds', value);
-    }
-  }
+  checkDuration(initial, 'initial');
+  checkDuration(max, 'max');
   if (max < initial) throw new RangeError(`max must be at least initial (${initial}), got ${max}`);
   if (typeof multiplier !== 'number' || !(multiplier >= 1) || !Number.isFinite(multiplier)) invalid(RangeError, 'multiplier', 'a finite number of at least 1', multiplier);
   if (jitter !== 'none' && jitter !== 'full' && jitter !== 'equal') invalid(TypeError, 'jitter', '"none", "full" or "equal"', jitter);

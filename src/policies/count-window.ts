@@ -1,8 +1,7 @@
-import { invalid } from '../core/invalid-option.js';
 import type { RateOptions } from './rate.js';
 import { rateRule, tripped } from './rate.js';
-import type { PolicyFactory } from './trip-policy.js';
-import { checkOptionsObject, restoreFields } from './policy-input.js';
+import type { PolicyFactory } from '../machine/trip-policy.js';
+import { exactKeys, invalid, requiredOptions } from '../check/check.js';
 
 /** Options of {@link countWindow}. */
 export interface CountWindowOptions extends RateOptions {
@@ -26,7 +25,7 @@ const SLOW = 2;
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function countWindow(options: CountWindowOptions): PolicyFactory {
-  checkOptionsObject(options, 'countWindow', ['size', 'failureRate', 'slowCallRate', 'minimumCalls']);
+  requiredOptions(options, 'countWindow', ['size', 'failureRate', 'slowCallRate', 'minimumCalls']);
   const size = options.size;
   if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000) invalid(RangeError, 'size', 'an integer from 1 to 1,000,000', size);
   const rule = rateRule(options, size);
@@ -61,7 +60,7 @@ export function countWindow(options: CountWindowOptions): PolicyFactory {
       // Oldest first, so a restore does not depend on where the ring happened to start.
       snapshot: () => ({ outcomes: Array.from({ length: total }, (_, i) => outcomes[(next - total + i + size) % size]!) }),
       restore: (state) => {
-        const { outcomes: list } = restoreFields(state, 'countWindow', ['outcomes']);
+        const { outcomes: list } = exactKeys(state, 'countWindow snapshot', ['outcomes']);
         if (!Array.isArray(list) || list.length > size || !list.every((o) => o === 0 || o === 1 || o === 2 || o === 3)) {
           invalid(TypeError, 'countWindow snapshot outcomes', `an array of at most ${size} values 0 to 3`, list);
         }

@@ -1,4 +1,4 @@
-import { invalid } from '../core/invalid-option.js';
+import { invalid } from '../check/check.js';
 
 /** What both window policies take besides the window itself. */
 export interface RateOptions {

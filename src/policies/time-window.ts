@@ -1,8 +1,7 @@
-import { invalid } from '../core/invalid-option.js';
-import { checkOptionsObject, restoreFields } from './policy-input.js';
+import { checkDuration, exactKeys, invalid, requiredOptions } from '../check/check.js';
 import type { RateOptions } from './rate.js';
 import { rateRule, tripped } from './rate.js';
-import type { PolicyFactory } from './trip-policy.js';
+import type { PolicyFactory } from '../machine/trip-policy.js';
 
 /** Options of {@link timeWindow}. */
 export interface TimeWindowOptions extends RateOptions {
@@ -37,11 +36,9 @@ interface Bucket {
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function timeWindow(options: TimeWindowOptions): PolicyFactory {
-  checkOptionsObject(options, 'timeWindow', ['duration', 'buckets', 'failureRate', 'slowCallRate', 'minimumCalls']);
+  requiredOptions(options, 'timeWindow', ['duration', 'buckets', 'failureRate', 'slowCallRate', 'minimumCalls']);
   const { duration, buckets = 10 } = options;
-  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
-    invalid(typeof duration === 'number' ? RangeError : TypeError, 'duration', 'a positive finite number of milliseconds', duration);
-  }
+  checkDuration(duration, 'duration');
   if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 10_000) invalid(RangeError, 'buckets', 'an integer from 1 to 10,000', buckets);
   const rule = rateRule(options, Number.MAX_SAFE_INTEGER);
   const width = duration / buckets;
@@ -120,7 +117,7 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
         }),
       }),
       restore: (state) => {
-        const { buckets: list } = restoreFields(state, 'timeWindow', ['buckets']);
+        const { buckets: list } = exactKeys(state, 'timeWindow snapshot', ['buckets']);
         const valid =
           Array.isArray(list) &&
           list.length <= buckets &&

@@ -1,17 +1,15 @@
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import type { ExpectedError } from '../core/error-filter.js';
-import { compileErrorFilter } from '../core/error-filter.js';
-import { isCircuitOpenError } from '../core/errors.js';
-import { invalid } from '../core/invalid-option.js';
-import { optionalFunction } from '../core/options.js';
-import type { ErrorReporter } from '../core/report.js';
-import { safeReport, warnProcess } from '../core/report.js';
+import type { Clock } from '../machine/clock.js';
+import { systemClock } from '../machine/clock.js';
+import type { ExpectedError } from '../breaker/error-filter.js';
+import { compileErrorFilter } from '../breaker/error-filter.js';
+import { isCircuitOpenError } from '../breaker/errors.js';
+import { checkDuration, duration, invalid, optionalFunction, optionsObject, positiveInteger } from '../check/check.js';
+import type { ErrorReporter } from '../breaker/report.js';
+import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
-import { checkOptionsObject } from '../policies/policy-input.js';
-import type { AsyncMethodDecorator } from '../wrap/circuit.js';
-import { wrapperEntry } from '../wrap/wrapper-entry.js';
-import { callWithSignal, linkedController, outerSignal } from './call-signal.js';
+import type { AsyncMethodDecorator } from '../decorate/circuit.js';
+import { wrapperEntry } from '../decorate/wrapper-entry.js';
+import { callWithSignal, linkedController, outerSignal } from '../deadline/call-signal.js';
 
 /** What `onRetry` hears before each wait. */
 export interface RetryInfo<R = unknown> {
@@ -70,20 +68,12 @@ interface RetryPlan {
 const KEYS = ['attempts', 'maxElapsed', 'wait', 'retryOn', 'retryOnResult', 'onRetry', 'signal', 'clock', 'reportError'];
 
 function plan(options: unknown): RetryPlan {
-  const o = (options ?? {}) as Record<string, unknown>;
-  checkOptionsObject(o, 'retry', KEYS);
-  const attempts = o.attempts ?? 3;
-  if (!Number.isSafeInteger(attempts) || (attempts as number) < 1) {
-    invalid(typeof attempts === 'number' ? RangeError : TypeError, 'attempts', 'a positive integer', attempts);
-  }
-  const maxElapsed = o.maxElapsed;
-  if (maxElapsed !== undefined && (typeof maxElapsed !== 'number' || !(maxElapsed > 0) || maxElapsed === Infinity)) {
-    invalid(RangeError, 'maxElapsed', 'a positive finite number of milliseconds', maxElapsed);
-  }
+  const o = optionsObject(options ?? undefined, 'retry', KEYS);
+  const attempts = positiveInteger(o, 'attempts', 3);
+  // maxElapsed is compared with clock readings, never handed to a timer: any finite length works.
+  const maxElapsed = o.maxElapsed === undefined ? undefined : duration(o, 'maxElapsed', 0);
   const wait = o.wait ?? exponentialBackoff({ initial: 100, max: 10_000, jitter: 'full' });
-  if (typeof wait === 'number' ? !(wait >= 0 && Number.isFinite(wait)) : typeof wait !== 'function') {
-    invalid(typeof wait === 'number' ? RangeError : TypeError, 'wait', 'a finite number of milliseconds (0 or more) or a function', wait);
-  }
+  if (typeof wait !== 'function') checkDuration(wait, 'wait', { zero: true, timer: true });
   const signal = o.signal;
   if (signal !== undefined && typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
     invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', signal);
@@ -187,8 +177,7 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
 function nextWait(p: RetryPlan, name: string, attempt: number): number {
   try {
     const ms = p.wait(attempt);
-    if (typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)) return ms;
-    throw new RangeError(`wait(${attempt}) must return a finite number of milliseconds (0 or more), got ${String(ms)}`);
+    return checkDuration(ms, `wait(${attempt}) result`, { zero: true, timer: true });
   } catch (error) {
     safeReport(p.reportError, error, 'wait', name);
     return 1_000;

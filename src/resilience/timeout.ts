@@ -1,8 +1,7 @@
-import type { AsyncMethodDecorator } from '../wrap/circuit.js';
-import { wrapperEntry } from '../wrap/wrapper-entry.js';
-import { checkTimeout, withTimeout } from './with-timeout.js';
-
-export { TimeoutError } from './with-timeout.js';
+import type { AsyncMethodDecorator } from '../decorate/circuit.js';
+import { wrapperEntry } from '../decorate/wrapper-entry.js';
+import { checkDuration } from '../check/check.js';
+import { withDeadline } from '../deadline/deadline.js';
 
 /**
  * A call to `fn` that takes longer than `ms` rejects with {@link TimeoutError}; the function can
@@ -25,4 +24,4 @@ export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ wrapperEntry<number>('timeout', (fn, ms, name) => withTimeout(fn, ms, name), (ms) => checkTimeout(ms));
+const entry = /* @__PURE__ */ wrapperEntry<number>('timeout', withDeadline, (ms) => checkDuration(ms, 'timeout', { timer: true }));

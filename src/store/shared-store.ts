@@ -1,12 +1,14 @@
-import type { BreakerCore } from '../breaker-core.js';
-import { emit, listening, report } from '../breaker-core.js';
-import { invalid } from '../core/invalid-option.js';
-import { checkTimeout, TimeoutError } from '../resilience/with-timeout.js';
-import type { CircuitState, TrialGate } from '../core/machine.js';
-import { adoptOpen, close, currentState } from '../core/machine.js';
+import type { BreakerInternals as BreakerCore } from '../breaker/internals.js';
+import { report } from '../breaker/internals.js';
+import { emit, listening } from '../breaker/listeners.js';
+import { invalid } from '../check/check.js';
+import { checkDuration } from '../check/check.js';
+import { TimeoutError } from '../breaker/errors.js';
+import type { CircuitState, TrialGate } from '../machine/machine.js';
+import { adoptOpen, close, currentState } from '../machine/machine.js';
 import type { ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
-import type { CircuitStore, StoreLink } from './store-link.js';
-import { registerStore } from './store-link.js';
+import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
+import { registerStore } from '../breaker/store-link.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
 export interface SharedStoreOptions {
@@ -88,8 +90,8 @@ export function sharedStore(backend: SharedStateBackend, options: SharedStoreOpt
       invalid(TypeError, 'backend', 'an object with read, open, close and trial methods', backend);
     }
   }
-  const syncInterval = options.syncInterval === undefined ? 500 : checkTimeout(options.syncInterval, 'syncInterval');
-  const timeout = options.timeout === undefined ? 200 : checkTimeout(options.timeout);
+  const syncInterval = options.syncInterval === undefined ? 500 : checkDuration(options.syncInterval, 'syncInterval', { timer: true });
+  const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
   const owner = options.owner ?? globalThis.crypto.randomUUID();
   if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
 

@@ -1,0 +1,328 @@
+import { invalid } from '../check/check.js';
+import type { Clock } from '../machine/clock.js';
+import type { CircuitState } from '../machine/machine.js';
+import { close, currentState, disable, isolate, open, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
+import type { ExpectedError } from './error-filter.js';
+import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
+import { EVENTS } from './events.js';
+import type { BreakerInternals } from './internals.js';
+import { createInternals, machineConfig } from './internals.js';
+import { addListener, needsDurations } from './listeners.js';
+import { OPTION_LISTENERS, resolveBreakerOptions } from './options.js';
+import { add, defaultRegistrations } from './registrations.js';
+import type { ErrorReporter } from './report.js';
+import type { CircuitSnapshot } from './snapshot.js';
+import { snapshotMachine } from './snapshot.js';
+import type { CircuitStats } from './stats.js';
+import type { CircuitStore } from './store-link.js';
+import { attachStore } from './store-link.js';
+import type { PolicyFactory } from '../machine/trip-policy.js';
+import { asyncPath } from './async-path.js';
+import { onTransition } from './transitions.js';
+
+/** Options `configure` cannot change: they make a breaker what it is. */
+const FIXED_OPTIONS = ['name', 'registry', 'store'] as const;
+
+/** Where a breaker registers itself: a `CircuitRegistry` is one. */
+export interface BreakerRegistry {
+  /** Adds `breaker`; throws when it cannot. */
+  register(breaker: CircuitBreaker): void;
+}
+
+/** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
+export interface BreakerOptions {
+  /** Consecutive counted failures that open the circuit, under the default policy. Default 5. */
+  failureThreshold?: number;
+  /**
+   * Milliseconds the circuit stays open before it admits a trial call. Default 30,000. A function
+   * gets the number of openings in a row (1 for a trip from closed, 2 after a failed trial, ...)
+   * and returns the time for this one; see `exponentialBackoff`. It starts over when the circuit
+   * closes.
+   */
+  recoveryTimeout?: number | ((openings: number) => number);
+  /**
+   * When a closed circuit opens, instead of `failureThreshold` failures in a row:
+   * `countWindow(...)`, `timeWindow(...)`, or your own {@link PolicyFactory}.
+   */
+  policy?: PolicyFactory;
+  /**
+   * Milliseconds at or above which a call counts as slow, for the `slowCallRate` of a window
+   * policy. The call itself still succeeds or fails as it would. Needs a window `policy`.
+   */
+  slowCallDuration?: number;
+  /**
+   * Judges a returned value: true counts the call as a failure (the caller still gets the value,
+   * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
+   */
+  isFailure?: (result: any) => boolean;
+
+  /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
+  halfOpenMaxCalls?: number;
+  /** Trial successes in a row that close the circuit again. Default 1. */
+  successThreshold?: number;
+  /**
+   * Which errors count as failures: an `Error` class (subclasses match too), an array of them, or
+   * a predicate. Other errors pass through untouched and count neither way. Default: every error.
+   */
+  expectedError?: ExpectedError;
+  /** Called when the circuit opens. */
+  onOpen?: (breaker: CircuitBreaker) => void;
+  /** Called when the circuit closes again. */
+  onClose?: (breaker: CircuitBreaker) => void;
+  /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
+  onHalfOpen?: (breaker: CircuitBreaker) => void;
+  /** Called after every real change of state (never for closed → closed), after the specific listener. */
+  onStateChange?: (from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void;
+  /** A name for messages, errors and metrics. Default: the guarded function's name, or `Class.method`. */
+  name?: string;
+  /**
+   * Where the breaker registers itself: a `CircuitRegistry`, or `false` for nowhere.
+   * Default: `defaultRegistry` when `name` is given, nowhere otherwise.
+   */
+  registry?: BreakerRegistry | false;
+  /** The time source, in milliseconds. Default: `Date.now()`. */
+  clock?: Clock;
+  /**
+   * Receives errors that circuitry contains: a throwing listener, clock or `expectedError`
+   * predicate. Default: a process warning named `CircuitryWarning`.
+   */
+  reportError?: ErrorReporter;
+  /**
+   * Shares this breaker's state with every process using the same store and `name`: an open
+   * decided by one is seen by all, and one process at a time runs trial calls. Made by
+   * `redisStore` (from `circuitry/redis`) or `sharedStore`. Needs `name`. Default: none, the
+   * state lives in this process only.
+   */
+  store?: CircuitStore;
+}
+
+/**
+ * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
+ * with {@link CircuitOpenError}; after `recoveryTimeout` it turns half-open and lets trial calls
+ * decide whether to close again.
+ *
+ * Guard functions with it through `circuit(fn, breaker)`; one breaker can guard several functions.
+ *
+ * @example
+ * ```ts
+ * const payments = new CircuitBreaker({ name: 'payments', failureThreshold: 3 });
+ * const charge = circuit(chargeCard, payments);
+ * const refund = circuit(refundCard, payments);
+ * ```
+ */
+export class CircuitBreaker {
+  /** The breaker's name, used in messages and errors. */
+  readonly name: string;
+  readonly #internals: BreakerInternals;
+  #options: BreakerOptions;
+  #offOptionListeners: () => void;
+  #execute: ((fn: () => unknown) => Promise<unknown>) | undefined;
+
+  /**
+   * @throws TypeError or RangeError naming the option when an option is invalid.
+   */
+  constructor(options: BreakerOptions = {}) {
+    const resolved = resolveBreakerOptions(options);
+    this.#options = { ...options };
+    this.name = resolved.name ?? 'anonymous';
+    this.#internals = createInternals(this, this.name, resolved, onTransition);
+    this.#offOptionListeners = listenToOptions(this, this.#internals, options);
+    const registry = options.registry;
+    if (registry === undefined) {
+      if (resolved.name !== undefined) add(defaultRegistrations(), this);
+    } else if (registry !== false) {
+      registry.register(this);
+    }
+    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
+  }
+
+  /**
+   * Runs `fn` through the breaker: refused with {@link CircuitOpenError} while the circuit is
+   * open, counted as a success or a failure otherwise. It returns a promise whatever `fn`
+   * returns: a synchronous throw, a rejection and a refusal all arrive as rejections.
+   *
+   * @example
+   * ```ts
+   * const payments = new CircuitBreaker({ name: 'payments' });
+   * const receipt = await payments.execute(() => chargeCard(order));
+   * ```
+   */
+  execute<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') invalid(TypeError, 'execute(fn)', 'a function', fn);
+    // One guarded caller per breaker, made on first use: execute shares the path of circuit()
+    // and its per-breaker fast path, instead of a general one that allocates per call.
+    this.#execute ??= asyncPath(invoke, this.#internals, undefined);
+    return this.#execute(fn) as Promise<Awaited<R>>;
+  }
+
+  /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
+  get state(): CircuitState {
+    return currentState(this.#internals.machine, this.#internals.now);
+  }
+
+  /** Consecutive counted failures; a success or a close resets it. */
+  get failures(): number {
+    return this.#internals.machine.failures;
+  }
+
+  /** Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while isolated. */
+  get retryAfter(): number {
+    return retryAfter(this.#internals.machine, this.#internals.now());
+  }
+
+  /** The most recent counted failure (an error, or a value `isFailure` judged), or `undefined`. */
+  get lastFailure(): unknown {
+    return this.#internals.lastFailure;
+  }
+
+  /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
+  open(): void {
+    // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
+    const core = this.#internals;
+    core.lastFailure = undefined;
+    byHand(core, () => open(core.machine, core.now()));
+  }
+
+  /** Closes the circuit and resets its counts, its policy's window and its backoff. */
+  close(): void {
+    byHand(this.#internals, close);
+  }
+
+  /** Back to a new breaker's state: the same as {@link CircuitBreaker.close}, under the name other libraries use. */
+  reset(): void {
+    byHand(this.#internals, close);
+  }
+
+  /**
+   * Holds the circuit open until released, even across its recovery time: calls are refused
+   * with {@link CircuitIsolatedError}, and no trial calls run. Holds add up; when the last is
+   * released the circuit turns half-open, so trial calls decide what comes next. `close()` and
+   * `reset()` drop every hold at once.
+   *
+   * @returns a function that releases this hold; calling it again does nothing.
+   */
+  isolate(): () => void {
+    this.#internals.lastFailure = undefined;
+    const machine = this.#internals.machine;
+    isolate(machine);
+    const phase = machine.phase;
+    let held = true;
+    return () => {
+      // A hold ends once, and only the isolation it was taken in.
+      if (held && machine.phase === phase) releaseHold(machine);
+      held = false;
+    };
+  }
+
+  /** Lets every call through and never changes state by itself, until `enable()`. */
+  disable(): void {
+    disable(this.#internals.machine);
+  }
+
+  /** Ends `disable()`: the circuit is closed with fresh counts. Does nothing unless disabled. */
+  enable(): void {
+    if (this.#internals.machine.phase.state === 'disabled') close(this.#internals.machine);
+  }
+
+  /**
+   * The breaker's state as plain JSON, for `restoreBreaker` to start from later (for example
+   * across a restart). Trial calls in flight are not part of it.
+   */
+  toJSON(): CircuitSnapshot {
+    return snapshotMachine(this.#internals.machine, this.name);
+  }
+
+  /**
+   * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
+   * first and applied together, or none is: an invalid value throws as the constructor would, and
+   * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
+   * an empty window. `name` and `registry` cannot change.
+   *
+   * @throws TypeError or RangeError naming the option when an option is invalid.
+   */
+  configure(options: Omit<BreakerOptions, 'name' | 'registry' | 'store'>): void {
+    const changes = options === undefined ? {} : (options as Record<string, unknown>);
+    const fixed = typeof changes === 'object' && changes !== null ? FIXED_OPTIONS.find((key) => changes[key] !== undefined) : undefined;
+    if (fixed !== undefined) throw new TypeError(`${fixed} cannot be changed by configure`);
+    resolveBreakerOptions(changes);
+    const next = { ...this.#options, ...changes } as BreakerOptions;
+    const resolved = resolveBreakerOptions(next);
+    const core = this.#internals;
+    const config = machineConfig(core, resolved, { factory: core.options.policy, policy: core.machine.policy });
+    this.#options = next;
+    core.options = resolved;
+    reconfigure(core.machine, config);
+    this.#offOptionListeners();
+    this.#offOptionListeners = listenToOptions(this, core, next);
+    core.timed = needsDurations(core);
+  }
+
+  /**
+   * Calls `listener` on every `event` until the returned function is called. Payloads are typed
+   * per event; call durations are measured only while a `success`, `failure` or `ignored`
+   * listener is attached. What a listener throws is reported (`source` is the event's name) and
+   * never reaches a caller.
+   *
+   * @example
+   * ```ts
+   * const off = breaker.on('stateChange', ({ from, to }) => log.warn(`${breaker.name}: ${from} -> ${to}`));
+   * ```
+   * @returns a function that removes the listener; calling it again does nothing.
+   */
+  on<E extends CircuitEvent>(event: E, listener: (payload: CircuitEvents[E]) => void): () => void {
+    if (!EVENTS.includes(event)) invalid(TypeError, 'event', `one of ${EVENTS.join(', ')}`, event);
+    if (typeof listener !== 'function') invalid(TypeError, 'listener', 'a function', listener);
+    return addListener(this.#internals, event, { listener, source: event, fromOption: false });
+  }
+
+  /** A plain snapshot for dashboards and health checks: state, since when, cumulative counts. */
+  stats(): CircuitStats {
+    const core = this.#internals;
+    const state = this.state;
+    return {
+      name: this.name,
+      state,
+      since: core.since,
+      successes: core.successes,
+      failures: core.failures,
+      timeouts: core.timeouts,
+      rejections: core.rejections,
+      fallbacks: core.fallbacks,
+      ignored: core.ignored,
+      consecutiveFailures: core.machine.failures,
+      window: core.machine.policy?.stats?.(core.now),
+      retryAfter: retryAfter(core.machine, core.now()),
+    };
+  }
+}
+
+// Shared by every breaker's execute(): the guarded "function" is the call itself.
+function invoke(fn: unknown): unknown {
+  return (fn as () => unknown)();
+}
+
+// Option callbacks are listeners like any other, ahead of those added with on().
+function listenToOptions(breaker: CircuitBreaker, internals: BreakerInternals, options: BreakerOptions): () => void {
+  const offs: (() => void)[] = [];
+  for (const [option, event] of Object.entries(OPTION_LISTENERS) as [keyof typeof OPTION_LISTENERS, CircuitEvent][]) {
+    const callback = options[option];
+    if (callback === undefined) continue;
+    const listener: ListenerEntry['listener'] =
+      option === 'onStateChange'
+        ? (payload) => (callback as NonNullable<BreakerOptions['onStateChange']>)((payload as CircuitEvents['stateChange']).from, (payload as CircuitEvents['stateChange']).to, breaker)
+        : () => (callback as (b: CircuitBreaker) => void)(breaker);
+    offs.push(addListener(internals, event, { listener, source: option, fromOption: true }));
+  }
+  return () => offs.forEach((off) => off());
+}
+
+// A change made by hand is one a shared store must keep, whatever the fleet decided meanwhile.
+function byHand(internals: BreakerInternals, change: (machine: BreakerInternals['machine']) => void): void {
+  internals.manual = true;
+  try {
+    change(internals.machine);
+  } finally {
+    internals.manual = false;
+  }
+  internals.link?.forced();
+}

@@ -1,0 +1,121 @@
+import type { CircuitState } from '../machine/machine.js';
+
+/** The states in which a breaker refuses calls. */
+export type RejectingState = Exclude<CircuitState, 'closed' | 'disabled'>;
+
+// A registered symbol, not a class identity, so two copies of the library recognise each other's errors.
+const BRAND = Symbol.for('circuitry.CircuitOpenError');
+
+/**
+ * The error a call gets when the circuit does not let it run: the circuit is open, or it is
+ * half-open and every trial slot is taken. The guarded function was not called.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getUser('42');
+ * } catch (error) {
+ *   if (isCircuitOpenError(error)) console.log(`users-api is down, retry in ${error.retryAfter} ms`);
+ * }
+ * ```
+ */
+export class CircuitOpenError extends Error {
+  /** The name of the breaker that rejected the call. */
+  readonly breakerName: string;
+  /** Milliseconds until the breaker may admit a trial call; 0 if it may already. */
+  readonly retryAfter: number;
+  /** The state the breaker was in when it rejected the call. */
+  readonly state: RejectingState;
+
+  /**
+   * @param breakerName - the rejecting breaker's name
+   * @param retryAfter - milliseconds until a trial call may be admitted
+   * @param state - `'open'`, `'half-open'` when every trial slot was taken, or `'isolated'`
+   * @param cause - the failure that opened the circuit, when known
+   */
+  constructor(
+    breakerName: string,
+    retryAfter: number,
+    state: RejectingState = 'open',
+    cause?: unknown,
+  ) {
+    // An open circuit rejects every call, and a stack trace costs about 2.5 µs apiece while
+    // saying nothing about why the call was refused. So the trace is left out; what a reader
+    // needs is the breaker's name, when to retry, and the failure that opened it (`cause`),
+    // whose own stack is intact.
+    const limit = Error.stackTraceLimit;
+    const muted = setStackTraceLimit(0);
+    try {
+      super(describe(breakerName, retryAfter, state), cause === undefined ? undefined : { cause });
+    } finally {
+      if (muted) setStackTraceLimit(limit);
+    }
+    this.breakerName = breakerName;
+    this.retryAfter = retryAfter;
+    this.state = state;
+  }
+}
+
+Object.defineProperty(CircuitOpenError.prototype, 'name', { value: 'CircuitOpenError', writable: true, configurable: true });
+Object.defineProperty(CircuitOpenError.prototype, BRAND, { value: true });
+
+// Frozen intrinsics (SES, `--frozen-intrinsics`) refuse the write: then the trace is kept.
+function setStackTraceLimit(limit: number): boolean {
+  try {
+    Error.stackTraceLimit = limit;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describe(name: string, retryAfter: number, state: RejectingState): string {
+  if (state === 'isolated') return `Circuit "${name}" is isolated; calls are refused until it is released`;
+  const wait = Math.ceil(retryAfter);
+  if (state === 'half-open') {
+    return `Circuit "${name}" is half-open and its trial calls are all in flight; a slot frees up when one settles, or in ${wait} ms at the latest`;
+  }
+  return wait > 0
+    ? `Circuit "${name}" is open; a trial call will be allowed in ${wait} ms`
+    : `Circuit "${name}" is open; a trial call is allowed now`;
+}
+
+/**
+ * The error a call gets while the circuit is isolated by `breaker.isolate()`: held open by hand,
+ * with no trial calls, until every hold is released. `retryAfter` is `Infinity`.
+ */
+export class CircuitIsolatedError extends CircuitOpenError {
+  /**
+   * @param breakerName - the rejecting breaker's name
+   * @param cause - the failure that last opened the circuit, when known
+   */
+  constructor(breakerName: string, cause?: unknown) {
+    super(breakerName, Infinity, 'isolated', cause);
+  }
+}
+
+Object.defineProperty(CircuitIsolatedError.prototype, 'name', { value: 'CircuitIsolatedError', writable: true, configurable: true });
+
+/**
+ * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry
+ * loaded in the same process (where `instanceof` would say false).
+ */
+export function isCircuitOpenError(error: unknown): error is CircuitOpenError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * The error of a call that took longer than its `timeout`. Its name is `'TimeoutError'`, as
+ * `AbortSignal.timeout()` makes, so a breaker counts it among `timeouts`.
+ */
+export class TimeoutError extends Error {
+  /** The time allowed, in ms. */
+  readonly timeout: number;
+
+  constructor(what: string, ms: number) {
+    super(`${what} timed out after ${ms} ms`);
+    this.timeout = ms;
+  }
+}
+
+Object.defineProperty(TimeoutError.prototype, 'name', { value: 'TimeoutError', writable: true, configurable: true });

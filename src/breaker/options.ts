@@ -1,0 +1,104 @@
+import type { OptionBag } from '../check/check.js';
+import { duration, invalid, optionalFunction, optionsObject, positiveInteger } from '../check/check.js';
+import type { Clock } from '../machine/clock.js';
+import { systemClock } from '../machine/clock.js';
+import type { PolicyFactory } from '../machine/trip-policy.js';
+import type { ExpectedError } from './error-filter.js';
+import { compileErrorFilter } from './error-filter.js';
+import type { ErrorReporter } from './report.js';
+import { warnProcess } from './report.js';
+import type { CircuitStore } from './store-link.js';
+import { isStore } from './store-link.js';
+
+/**
+ * A breaker's options with defaults applied and checked. Option callbacks (`onOpen`...) are not
+ * here: they are listeners, registered with the others.
+ */
+export interface ResolvedBreakerOptions {
+  readonly failureThreshold: number;
+  readonly recoveryTimeout: number | ((openings: number) => number);
+  readonly halfOpenMaxCalls: number;
+  readonly successThreshold: number;
+  readonly policy: PolicyFactory | undefined;
+  readonly slowCallDuration: number | undefined;
+  readonly isFailure: ((result: unknown) => boolean) | undefined;
+  /** Undefined when every error counts, so the hot path can skip the call. */
+  readonly isExpected: ((error: unknown) => boolean) | undefined;
+  readonly name: string | undefined;
+  readonly clock: Clock;
+  readonly reportError: ErrorReporter;
+  readonly store: CircuitStore | undefined;
+}
+
+/** Every option `new CircuitBreaker` knows; `circuit` adds its own on top. */
+export const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'failureThreshold',
+  'recoveryTimeout',
+  'policy',
+  'slowCallDuration',
+  'isFailure',
+  'halfOpenMaxCalls',
+  'successThreshold',
+  'expectedError',
+  'onOpen',
+  'onClose',
+  'onHalfOpen',
+  'onStateChange',
+  'name',
+  'registry',
+  'clock',
+  'reportError',
+  'store',
+]);
+
+/** The option callbacks, by the event each one listens to. */
+export const OPTION_LISTENERS = { onOpen: 'open', onClose: 'close', onHalfOpen: 'halfOpen', onStateChange: 'stateChange' } as const;
+
+/**
+ * Applies defaults and checks every option, throwing a `TypeError` or `RangeError` that names the
+ * option and the value. An option set to `undefined` is an option left out.
+ */
+export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions {
+  const o = optionsObject(options, 'circuit', BREAKER_OPTION_NAMES);
+  const clock = o.clock ?? systemClock;
+  if (typeof (clock as Clock | null)?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
+  const name = o.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) invalid(TypeError, 'name', 'a non-empty string', name);
+  const policy = optionalFunction<PolicyFactory>(o, 'policy');
+  if (policy !== undefined && o.failureThreshold !== undefined) {
+    throw new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy');
+  }
+  const slowCallDuration = o.slowCallDuration === undefined ? undefined : duration(o, 'slowCallDuration', 0);
+  if (slowCallDuration !== undefined && policy === undefined) {
+    throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against');
+  }
+  for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
+  const registry = o.registry;
+  if (registry !== undefined && registry !== false && typeof (registry as { register?: unknown } | null)?.register !== 'function') {
+    invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
+  }
+  return {
+    failureThreshold: positiveInteger(o, 'failureThreshold', 5),
+    // An open period is compared with clock readings, never handed to a timer: any finite length works.
+    recoveryTimeout: typeof o.recoveryTimeout === 'function' ? (o.recoveryTimeout as (n: number) => number) : duration(o, 'recoveryTimeout', 30_000),
+    policy,
+    slowCallDuration,
+    isFailure: optionalFunction(o, 'isFailure'),
+    halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', 1),
+    successThreshold: positiveInteger(o, 'successThreshold', 1),
+    isExpected: compileErrorFilter(o.expectedError as ExpectedError | undefined),
+    name: name as string | undefined,
+    clock: clock as Clock,
+    reportError: optionalFunction(o, 'reportError') ?? warnProcess,
+    store: storeOf(o, name),
+  };
+}
+
+function storeOf(o: OptionBag, name: unknown): CircuitStore | undefined {
+  const store = o.store;
+  if (store === undefined) return undefined;
+  if (!isStore(store)) invalid(TypeError, 'store', 'a store made by redisStore or sharedStore', store);
+  // Processes find each other's state by name; a derived one could differ between builds.
+  if (name === undefined) throw new TypeError('store needs a name: processes share a circuit by its name');
+  return store;
+}

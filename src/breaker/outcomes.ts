@@ -1,0 +1,115 @@
+import { recordFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
+import { CircuitIsolatedError, CircuitOpenError } from './errors.js';
+import type { BreakerInternals } from './internals.js';
+import { report } from './internals.js';
+import { emit, listening } from './listeners.js';
+
+// How each outcome of a call is counted, told and handed to the machine.
+
+/** The start time of a call, read only while durations are needed (NaN otherwise). */
+export function callStart(internals: BreakerInternals): number {
+  return internals.timed ? internals.now() : Number.NaN;
+}
+
+/** Milliseconds since `start`, or NaN for a call that was not timed. */
+function elapsed(internals: BreakerInternals, start: number): number {
+  return Number.isNaN(start) ? Number.NaN : internals.now() - start;
+}
+
+function isSlow(internals: BreakerInternals, duration: number): boolean {
+  const threshold = internals.options.slowCallDuration;
+  return threshold !== undefined && duration >= threshold;
+}
+
+/** Records a returned value: a success, unless `isFailure` judges it a failure. */
+export function recordValue(internals: BreakerInternals, token: number, value: unknown, start: number): void {
+  if (Number.isNaN(start) && internals.options.isFailure === undefined) {
+    // Untimed means no success listener and no slow-call rule: only the count and the machine.
+    internals.successes += 1;
+    recordSuccess(internals.machine, token, false, internals.now);
+    return;
+  }
+  const duration = elapsed(internals, start);
+  const slow = isSlow(internals, duration);
+  if (internals.options.isFailure !== undefined && judgedFailure(internals, value)) {
+    countFailure(internals, value, duration);
+    recordFailure(internals.machine, token, slow, internals.now);
+  } else {
+    internals.successes += 1;
+    if (listening(internals, 'success')) emit(internals, 'success', { duration });
+    recordSuccess(internals.machine, token, slow, internals.now);
+  }
+}
+
+function countFailure(internals: BreakerInternals, error: unknown, duration: number): void {
+  internals.lastFailure = error;
+  internals.failures += 1;
+  if (isTimeout(error)) internals.timeouts += 1;
+  if (listening(internals, 'failure')) emit(internals, 'failure', { error, duration });
+}
+
+// A rejection value is anything; reading its name must not throw into the breaker.
+function isTimeout(error: unknown): boolean {
+  try {
+    return (error as { name?: unknown } | null)?.name === 'TimeoutError';
+  } catch {
+    return false;
+  }
+}
+
+/** Counts a call a fallback served, and tells the listeners. */
+export function noteFallback(internals: BreakerInternals, error: unknown): void {
+  internals.fallbacks += 1;
+  if (listening(internals, 'fallback')) emit(internals, 'fallback', { error });
+}
+
+function judgedFailure(internals: BreakerInternals, value: unknown): boolean {
+  try {
+    return internals.options.isFailure!(value) === true;
+  } catch (error) {
+    // A broken judge must not hide failures: count the call, and say why.
+    report(internals, error, 'isFailure');
+    return true;
+  }
+}
+
+/**
+ * Records an error outcome of the call admitted with `token`. Returns whether it counted as a
+ * failure; one that does not match `expectedError` only frees the call's half-open slot.
+ */
+export function recordError(internals: BreakerInternals, token: number, error: unknown, start: number): boolean {
+  const duration = elapsed(internals, start);
+  if (!counts(internals, error)) {
+    internals.ignored += 1;
+    if (listening(internals, 'ignored')) emit(internals, 'ignored', { error, duration });
+    release(internals.machine, token);
+    return false;
+  }
+  countFailure(internals, error, duration);
+  recordFailure(internals.machine, token, isSlow(internals, duration), internals.now);
+  return true;
+}
+
+function counts(internals: BreakerInternals, error: unknown): boolean {
+  const isExpected = internals.options.isExpected;
+  if (isExpected === undefined) return true;
+  try {
+    return isExpected(error) === true;
+  } catch (predicateError) {
+    // A broken filter must not hide failures: count the error, and say why.
+    report(internals, predicateError, 'expectedError');
+    return true;
+  }
+}
+
+/** The error for a call the breaker does not admit. */
+export function rejection(internals: BreakerInternals): CircuitOpenError {
+  const state = internals.machine.phase.state;
+  const error =
+    state === 'isolated'
+      ? new CircuitIsolatedError(internals.name, internals.lastFailure)
+      : new CircuitOpenError(internals.name, retryAfter(internals.machine, internals.now()), state === 'half-open' ? 'half-open' : 'open', internals.lastFailure);
+  internals.rejections += 1;
+  if (listening(internals, 'rejected')) emit(internals, 'rejected', { error });
+  return error;
+}

@@ -1,0 +1,126 @@
+import { describeValue, exactKeys, plainObject } from '../check/check.js';
+import type { CircuitState, Machine, Phase } from '../machine/machine.js';
+
+/**
+ * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
+ * a circuit across a restart. Times are readings of the breaker's clock (with
+ * the default clock, `Date.now()`), so an open circuit keeps its remaining open time.
+ */
+export type CircuitSnapshot =
+  | (SnapshotBase & {
+      /** A circuit that lets calls through. */
+      state: 'closed' | 'disabled';
+    })
+  | (SnapshotBase & {
+      /** A circuit that refuses calls until its open time is over. */
+      state: 'open';
+      /** Clock reading when the circuit opened. */
+      openedAt: number;
+      /** How long this opening lasts, in ms (the recovery timeout it was given). */
+      openFor: number;
+    })
+  | (SnapshotBase & {
+      /** A circuit letting trial calls decide. */
+      state: 'half-open';
+      /** Trial successes in a row so far. */
+      successes: number;
+      /** Ms after which a trial call that has not settled gives its slot up. */
+      lapseAfter: number;
+    })
+  | (SnapshotBase & {
+      /** A circuit held open by hand; a restored one is held by none. */
+      state: 'isolated';
+      /** How many holds it had when saved; a restored isolation starts with none. */
+      holds: number;
+    });
+
+/**
+ * The fields every snapshot has, whatever its state.
+ * @inline
+ */
+interface SnapshotBase {
+  /** The snapshot format; a breaker refuses any other. */
+  version: 1;
+  /** The breaker's name; `restoreBreaker` uses it when its options name none. */
+  name: string;
+  /** Consecutive counted failures. */
+  failures: number;
+  /** Openings in a row since the circuit last closed, which a growing `recoveryTimeout` reads. */
+  openings: number;
+  /** What the trip policy saved, or null for the default policy. */
+  policy: unknown;
+}
+
+const STATE_KEYS: Record<CircuitState, readonly string[]> = {
+  closed: [],
+  disabled: [],
+  open: ['openedAt', 'openFor'],
+  'half-open': ['successes', 'lapseAfter'],
+  isolated: ['holds'],
+};
+const BASE_KEYS = ['version', 'name', 'state', 'failures', 'openings', 'policy'];
+
+export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
+  const base = { version: 1 as const, name, failures: m.failures, openings: m.openings, policy: m.policy?.snapshot?.() ?? null };
+  const phase = m.phase;
+  switch (phase.state) {
+    case 'open':
+      return { ...base, state: 'open', openedAt: phase.openedAt, openFor: phase.openFor };
+    case 'half-open':
+      // Trials in flight belong to this process; a restored circuit admits fresh ones.
+      return { ...base, state: 'half-open', successes: phase.successes, lapseAfter: phase.lapseAfter };
+    case 'isolated':
+      return { ...base, state: 'isolated', holds: phase.holds };
+    default:
+      return { ...base, state: phase.state };
+  }
+}
+
+/**
+ * Puts the machine in the state `snapshot` describes, or throws a `TypeError` or `RangeError`
+ * and changes nothing. Every field is checked before anything is applied.
+ */
+export function restoreMachine(m: Machine, snapshot: unknown): void {
+  const s = plainObject(snapshot, 'snapshot', 'an object from breaker.toJSON()');
+  const state = Object.hasOwn(s, 'state') ? s.state : undefined;
+  if (typeof state !== 'string' || !Object.hasOwn(STATE_KEYS, state)) {
+    throw new TypeError(`snapshot.state must be one of ${Object.keys(STATE_KEYS).join(', ')}, got ${describeValue(state)}`);
+  }
+  exactKeys(s, 'snapshot', [...BASE_KEYS, ...STATE_KEYS[state as CircuitState]]);
+  if (s.version !== 1) throw new RangeError(`snapshot.version must be 1, got ${describeValue(s.version)}`);
+  if (typeof s.name !== 'string') throw new TypeError(`snapshot.name must be a string, got ${describeValue(s.name)}`);
+  const count = (key: string, min = 0): number => {
+    const v = s[key];
+    if (!Number.isSafeInteger(v) || (v as number) < min) {
+      throw new RangeError(`snapshot.${key} must be an integer of at least ${min}, got ${describeValue(v)}`);
+    }
+    return v as number;
+  };
+  const time = (key: string, positive: boolean): number => {
+    const v = s[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) {
+      throw new RangeError(`snapshot.${key} must be a ${positive ? 'positive ' : ''}finite number, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+  const failures = count('failures');
+  const openings = count('openings');
+  let phase: Phase;
+  if (state === 'open') phase = { state, openedAt: time('openedAt', false), openFor: time('openFor', true) };
+  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: time('lapseAfter', true) };
+  // The holds' release functions stayed with the old breaker: a restored isolation is held by
+  // none, and ends with close()/reset(), or when an isolate() taken on it is released.
+  else if (state === 'isolated') phase = (count('holds'), { state, holds: 0 });
+  else phase = { state: state as 'closed' | 'disabled', token: ++m.lastToken };
+
+  const policy = m.policy;
+  if (s.policy !== null) {
+    if (policy?.restore === undefined) throw new TypeError('snapshot.policy holds window counts, but this breaker\'s policy cannot restore them');
+    policy.restore(s.policy);
+  } else {
+    policy?.reset();
+  }
+  m.failures = failures;
+  m.openings = openings;
+  m.phase = phase;
+}

@@ -1,0 +1,41 @@
+import type { CircuitState } from '../machine/machine.js';
+
+/**
+ * A breaker made with a `store` option. The store is opaque to users: only `sharedStore` makes
+ * one, and it registers how to attach a breaker here, so the core imports none of its code and a
+ * breaker without a store pays nothing for it.
+ */
+export interface CircuitStore {
+  /** Reads the shared state of every breaker attached, now; resolves when done and never rejects. */
+  sync(): Promise<void>;
+  /** Stops sharing: no more syncs, publishes or leases. Attached breakers go on alone, from their local state. */
+  close(): void;
+  /** False from a failed store operation until one succeeds again. */
+  readonly connected: boolean;
+}
+
+/** What a store keeps per attached breaker; the breaker tells it about each change of state. */
+export interface StoreLink {
+  changed(from: CircuitState, to: CircuitState): void;
+  /** A change made by hand (`open()`, `close()`, `reset()`): published whether or not the state changed. */
+  forced(): void;
+}
+
+type Attach<Core> = (core: Core) => StoreLink;
+
+const attachers = new WeakMap<object, Attach<never>>();
+
+/** Makes `store` attachable; called by the store's maker. */
+export function registerStore<Core>(store: CircuitStore, attach: Attach<Core>): void {
+  attachers.set(store, attach as Attach<never>);
+}
+
+/** Whether `value` is a store made by `sharedStore`. */
+export function isStore(value: unknown): value is CircuitStore {
+  return typeof value === 'object' && value !== null && attachers.has(value);
+}
+
+/** Attaches a breaker's core to `store`. */
+export function attachStore<Core>(store: CircuitStore, core: Core): StoreLink {
+  return (attachers.get(store) as Attach<Core>)(core);
+}

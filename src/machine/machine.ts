@@ -1,0 +1,278 @@
+/**
+ * The circuit state machine: plain data and synchronous functions of time.
+ *
+ * It knows nothing of promises, decorators, listeners or clocks. Time is passed in as a reader
+ * that is only called when a decision needs it, so the closed-state success path never reads it.
+ * Every admitted call gets a token; an outcome whose token no longer belongs to the current state
+ * is dropped, so a late result can never flip a state it was not admitted under (gobreaker's
+ * generation idea).
+ */
+import type { TripPolicy } from './trip-policy.js';
+
+/**
+ * The states a circuit can be in. `'isolated'` is held open by hand until released;
+ * `'disabled'` lets every call through and never changes state by itself.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled';
+
+/** The numbers that drive the state machine, already validated (the breaker's resolved options). */
+export interface MachineSettings {
+  readonly failureThreshold: number;
+  readonly halfOpenMaxCalls: number;
+  readonly successThreshold: number;
+}
+
+/** What the machine is configured with; `configure` swaps all three together. */
+export interface MachineConfig {
+  readonly settings: MachineSettings;
+  /** Undefined for the default policy: `failureThreshold` consecutive failures, counted inline. */
+  readonly policy: TripPolicy | undefined;
+  /** How long the circuit stays open: fixed, or given how many times in a row it has opened (1, 2, ...). */
+  readonly openDuration: number | ((openings: number) => number);
+}
+
+interface Trial {
+  readonly token: number;
+  readonly admittedAt: number;
+}
+
+/** Each state carries only the data it needs. */
+export type Phase =
+  | { readonly state: 'closed'; readonly token: number }
+  | { readonly state: 'open'; readonly openedAt: number; readonly openFor: number }
+  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
+  | { readonly state: 'isolated'; holds: number }
+  | { readonly state: 'disabled'; readonly token: number };
+
+export interface Machine extends MachineConfig {
+  phase: Phase;
+  /** Consecutive counted failures; a success or a close resets it. */
+  failures: number;
+  /** Openings since the circuit was last closed: 1 for a first trip, 2 after a failed trial, ... */
+  openings: number;
+  /** Tokens only ever grow, so one that was handed out is never handed out again. */
+  lastToken: number;
+  /**
+   * Called after every real change of state, with the phase already in place, and given
+   * `observer`: one shared function serves every machine, so a machine costs no closure.
+   */
+  readonly onTransition: <O>(observer: O, from: CircuitState, to: CircuitState) => void;
+  readonly observer: unknown;
+  /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
+  trialGate: TrialGate | undefined;
+}
+
+/**
+ * Decides, synchronously, whether this process may run a trial call now. A shared store answers
+ * from what it already knows (a lease it holds, a refusal it was given) and asks the fleet in
+ * the background, so the machine never waits.
+ */
+export interface TrialGate {
+  /** True when a trial may run at `t`; may start asking for a permit, but never waits for it. */
+  permit(t: number): boolean;
+  /** Milliseconds until {@link TrialGate.permit} may say yes. */
+  wait(t: number): number;
+  /** While a permit is being asked for: settles when the answer is in (or the asking gave up). */
+  awaiting(): Promise<void> | undefined;
+}
+
+// Phases are never changed in place once made (half-open's trial list aside), so every new
+// machine can start from this one.
+const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
+
+/** What {@link admit} returns for a call that must not run. Tokens are never negative. */
+export const REJECTED = -1;
+
+export type Now = () => number;
+
+export function createMachine<O>(
+  config: MachineConfig,
+  onTransition: (observer: O, from: CircuitState, to: CircuitState) => void,
+  observer: O,
+): Machine {
+  return {
+    settings: config.settings,
+    policy: config.policy,
+    openDuration: config.openDuration,
+    phase: FIRST_PHASE,
+    failures: 0,
+    openings: 0,
+    lastToken: 0,
+    onTransition: onTransition as Machine['onTransition'],
+    observer,
+    trialGate: undefined,
+  };
+}
+
+/** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
+export function currentState(m: Machine, now: Now): CircuitState {
+  if (m.phase.state === 'open') refresh(m, now());
+  return m.phase.state;
+}
+
+/** Replaces settings, policy and open time at once. */
+export function reconfigure(m: Machine, config: MachineConfig): void {
+  const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
+  target.settings = config.settings;
+  target.policy = config.policy;
+  target.openDuration = config.openDuration;
+}
+
+/** Asks to run a call. Returns its token, or {@link REJECTED}. */
+export function admit(m: Machine, now: Now): number {
+  const phase = m.phase;
+  if (phase.state === 'closed') return phase.token;
+  return admitWhileNotClosed(m, now);
+}
+
+function admitWhileNotClosed(m: Machine, now: Now): number {
+  if (m.phase.state === 'disabled') return m.phase.token;
+  if (m.phase.state === 'isolated') return REJECTED;
+  const t = now();
+  refresh(m, t);
+  const phase = m.phase;
+  if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
+  dropLapsedTrials(phase.trials, t - phase.lapseAfter);
+  if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
+  if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
+  const token = ++m.lastToken;
+  phase.trials.push({ token, admittedAt: t });
+  return token;
+}
+
+/** Records a success of the call admitted with `token`; `slow` when it took `slowCallDuration`. */
+export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now): void {
+  const phase = m.phase;
+  if (phase.state === 'closed') {
+    if (token !== phase.token) return;
+    m.failures = 0;
+    if (m.policy?.onSuccess(slow, now)) open(m, now());
+    return;
+  }
+  if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
+    m.failures = 0;
+    phase.successes += 1;
+    if (phase.successes >= m.settings.successThreshold) close(m);
+  }
+}
+
+/** Records a counted failure of the call admitted with `token`. */
+export function recordFailure(m: Machine, token: number, slow: boolean, now: Now): void {
+  const phase = m.phase;
+  if (phase.state === 'closed') {
+    if (token !== phase.token) return;
+    m.failures += 1;
+    const policy = m.policy;
+    if (policy === undefined ? m.failures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
+    return;
+  }
+  if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
+    m.failures += 1;
+    open(m, now());
+  }
+}
+
+/** Frees the slot of a call whose outcome counts neither way (an error that is not expected). */
+export function release(m: Machine, token: number): void {
+  const phase = m.phase;
+  if (phase.state === 'half-open') removeTrial(phase.trials, token);
+}
+
+/** Opens the circuit now, whatever its state; the open time starts again. */
+export function open(m: Machine, t: number): void {
+  const from = m.phase.state;
+  m.openings += 1;
+  m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
+  if (from !== 'open') m.onTransition(m.observer, from, 'open');
+}
+
+/**
+ * Takes on an open period decided elsewhere: `elapsed` of its `period` ms have passed, and it is
+ * the `openings`-th opening in a row. Durations, not instants, cross over, so a skewed local
+ * clock neither stretches nor cuts the period.
+ */
+export function adoptOpen(m: Machine, t: number, elapsed: number, period: number, openings: number): void {
+  const from = m.phase.state;
+  m.openings = openings;
+  m.phase = { state: 'open', openedAt: t - elapsed, openFor: period };
+  if (from !== 'open') m.onTransition(m.observer, from, 'open');
+}
+
+/** Closes the circuit and resets its counts, its policy and its backoff. */
+export function close(m: Machine): void {
+  enter(m, { state: 'closed', token: ++m.lastToken });
+}
+
+/** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
+export function isolate(m: Machine): void {
+  if (m.phase.state === 'isolated') m.phase.holds += 1;
+  else enter(m, { state: 'isolated', holds: 1 }, false);
+}
+
+/** Drops one hold; the last one lets trial calls decide, as after an open period. */
+export function releaseHold(m: Machine): void {
+  const phase = m.phase;
+  if (phase.state !== 'isolated') return;
+  phase.holds -= 1;
+  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: openDuration(m, 1) }, false);
+}
+
+function openDuration(m: Machine, openings: number): number {
+  const d = m.openDuration;
+  return typeof d === 'number' ? d : d(openings);
+}
+
+/** Lets every call through and counts nothing toward a state change, until {@link close}. */
+export function disable(m: Machine): void {
+  if (m.phase.state !== 'disabled') enter(m, { state: 'disabled', token: ++m.lastToken });
+}
+
+function enter(m: Machine, phase: Phase, fresh = true): void {
+  const from = m.phase.state;
+  if (fresh) {
+    m.failures = 0;
+    m.openings = 0;
+    m.policy?.reset();
+  }
+  // Even closed -> closed takes a new phase, and with it a new token: calls admitted before a
+  // reset must not count after it. Only a real change of state is reported.
+  m.phase = phase;
+  if (from !== phase.state) m.onTransition(m.observer, from, phase.state);
+}
+
+/**
+ * Milliseconds until a call may be admitted: 0 when one would be admitted now, Infinity while
+ * isolated. While half-open with every slot taken, it is the time until the oldest trial's slot
+ * lapses, the latest a slot can become free.
+ */
+export function retryAfter(m: Machine, t: number): number {
+  refresh(m, t);
+  const phase = m.phase;
+  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openFor - t);
+  if (phase.state === 'isolated') return Infinity;
+  if (phase.state !== 'half-open') return 0;
+  if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+  let oldest = Infinity;
+  for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
+  return Math.max(0, oldest + phase.lapseAfter - t);
+}
+
+function refresh(m: Machine, t: number): void {
+  const phase = m.phase;
+  if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
+  m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
+  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {
+  for (let i = trials.length - 1; i >= 0; i--) {
+    if (trials[i]!.admittedAt <= admittedNoLaterThan) trials.splice(i, 1);
+  }
+}
+
+function removeTrial(trials: Trial[], token: number): boolean {
+  const i = trials.findIndex((trial) => trial.token === token);
+  if (i < 0) return false;
+  trials.splice(i, 1);
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * Decides when a closed circuit opens. A breaker asks its policy after every counted outcome
+ * while closed; the policy keeps whatever counts it needs. Write your own by implementing this
+ * interface and passing `() => yourPolicy` as the `policy` option.
+ *
+ * Time is passed as a reader, `now`, so a policy that does not need time never reads the clock.
+ *
+ * @example
+ * ```ts
+ * // Opens after 3 failures, whatever came between them, until a success streak of 10.
+ * const forgiving = (): TripPolicy => {
+ *   let failures = 0;
+ *   let streak = 0;
+ *   return {
+ *     onSuccess: () => {
+ *       if (++streak >= 10) failures = 0;
+ *       return false;
+ *     },
+ *     onFailure: () => {
+ *       streak = 0;
+ *       return ++failures >= 3;
+ *     },
+ *     reset: () => {
+ *       failures = 0;
+ *       streak = 0;
+ *     },
+ *   };
+ * };
+ * circuit(fn, { policy: forgiving });
+ * ```
+ */
+export interface TripPolicy {
+  /** A call succeeded; `slow` when it took at least `slowCallDuration`. True opens the circuit. */
+  onSuccess(slow: boolean, now: () => number): boolean;
+  /** A call failed with a counted failure. True opens the circuit. */
+  onFailure(slow: boolean, now: () => number): boolean;
+  /** Forget everything: the circuit closed again, or was reset. */
+  reset(): void;
+  /** Plain JSON data that {@link TripPolicy.restore} accepts, for `breaker.toJSON()`. */
+  snapshot?(): unknown;
+  /** Takes back what `snapshot` gave; throws a `TypeError` or `RangeError` for anything else. */
+  restore?(state: unknown): void;
+  /** What the window holds as of `now()`, for `breaker.stats()`. */
+  stats?(now: () => number): WindowStats;
+}
+
+/** Makes a fresh policy for each breaker: the value of the `policy` option. */
+export type PolicyFactory = () => TripPolicy;
+
+/** The counts in a window policy's window. */
+export interface WindowStats {
+  /** Calls the window holds. */
+  readonly calls: number;
+  /** Counted failures among them. */
+  readonly failures: number;
+  /** Slow calls among them (at or above `slowCallDuration`), failed or not. */
+  readonly slowCalls: number;
+}

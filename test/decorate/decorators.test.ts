@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, CircuitOpenError, breakerOf, circuit, circuitSync } from 'circuitry';
+import { manualClock } from '../helpers/manual-clock.js';
+
+class Unavailable extends Error {}
+const clock = manualClock();
+
+class UsersClient {
+  healthy = true;
+  constructor(readonly prefix = 'user') {}
+
+  @circuit({ failureThreshold: 2, clock })
+  async get(id: string): Promise<string> {
+    if (!this.healthy) throw new Unavailable('down');
+    return `${this.prefix}:${id}`;
+  }
+
+  @circuit
+  async list(): Promise<string[]> {
+    return [this.prefix];
+  }
+
+  @circuit()
+  async count(): Promise<number> {
+    return 1;
+  }
+
+  @circuitSync()
+  parse(raw: string): string {
+    if (raw === '') throw new SyntaxError('empty');
+    return raw.trim();
+  }
+
+  @circuit({ scope: 'instance', failureThreshold: 1, clock, fallback: () => 'from fallback' })
+  async own(fail: boolean): Promise<string> {
+    if (fail) throw new Unavailable('down');
+    return this.prefix;
+  }
+
+  @circuit({ failureThreshold: 1 })
+  static async ping(): Promise<string> {
+    return 'pong';
+  }
+}
+
+class AdminClient extends UsersClient {}
+
+describe('standard decorators', () => {
+  it('guards with one breaker per class by default, named Class.method', async () => {
+    const a = new UsersClient('a');
+    const b = new UsersClient('b');
+    await expect(a.get('1')).resolves.toBe('a:1');
+    expect(breakerOf(a, 'get')).toBe(breakerOf(b, 'get'));
+    expect(breakerOf(a, 'get').name).toBe('UsersClient.get');
+    a.healthy = false;
+    await a.get('1').catch(() => undefined);
+    await a.get('1').catch(() => undefined);
+    await expect(b.get('1')).rejects.toBeInstanceOf(CircuitOpenError);
+    breakerOf(b, 'get').close();
+  });
+
+  it('supports the bare form and the empty call', async () => {
+    const client = new UsersClient('z');
+    await expect(client.list()).resolves.toEqual(['z']);
+    await expect(client.count()).resolves.toBe(1);
+    expect(breakerOf(client, 'list').name).toBe('UsersClient.list');
+    expect(breakerOf(client, 'list')).not.toBe(breakerOf(client, 'count'));
+  });
+
+  it('names the declaring class for subclass instances, and guards static methods', async () => {
+    const admin = new AdminClient('admin');
+    await expect(admin.list()).resolves.toEqual(['admin']);
+    expect(breakerOf(admin, 'list').name).toBe('UsersClient.list');
+    await expect(UsersClient.ping()).resolves.toBe('pong');
+    expect(breakerOf(UsersClient, 'ping').name).toBe('UsersClient.ping');
+  });
+
+  it('keeps the method name and length', () => {
+    expect(UsersClient.prototype.get.name).toBe('get');
+    expect(UsersClient.prototype.get.length).toBe(1);
+    expect(UsersClient.prototype.parse.name).toBe('parse');
+  });
+
+  it('keeps synchronous methods synchronous', () => {
+    const client = new UsersClient();
+    expect(client.parse('  x ')).toBe('x');
+    expect(() => client.parse('')).toThrow(SyntaxError);
+    expect(breakerOf(client, 'parse').failures).toBe(1);
+  });
+
+  it('gives each instance its own breaker with scope: instance', async () => {
+    const a = new UsersClient('a');
+    const b = new UsersClient('b');
+    await expect(a.own(true)).resolves.toBe('from fallback');
+    expect(breakerOf(a, 'own').state).toBe('open');
+    expect(breakerOf(b, 'own').state).toBe('closed');
+    await expect(b.own(false)).resolves.toBe('b');
+    expect(breakerOf(a, 'own')).not.toBe(breakerOf(b, 'own'));
+  });
+
+  it('rejects, never throws, when an instance-scoped async method has no instance', async () => {
+    const detached = new UsersClient().own;
+    await expect(detached.call(undefined, false)).rejects.toThrow('own has an instance-scoped circuit and was called without an instance');
+  });
+
+  it('uses a shared breaker given to the decorator', async () => {
+    const shared = new CircuitBreaker({ name: 'partner' });
+    class Partner {
+      @circuit(shared) async a(): Promise<string> {
+        return 'a';
+      }
+      @circuit({ breaker: shared, fallback: () => 'cold' }) async b(): Promise<string> {
+        return 'b';
+      }
+    }
+    const partner = new Partner();
+    expect(breakerOf(partner, 'a')).toBe(shared);
+    shared.open();
+    await expect(partner.a()).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(partner.b()).resolves.toBe('cold');
+  });
+
+  it('refuses fields, getters and classes with a TypeError naming them', () => {
+    const decorate = circuit() as unknown as (value: unknown, context: unknown) => unknown;
+    const context = (kind: string, name: string) => ({ kind, name, addInitializer: () => undefined });
+    expect(() => decorate(undefined, context('field', 'url'))).toThrow(new TypeError('@circuit can only decorate methods, not the field "url"'));
+    expect(() => decorate(() => 1, context('getter', 'state'))).toThrow('not the getter "state"');
+    expect(() => decorate(class {}, context('class', 'Client'))).toThrow('not the class "Client"');
+    expect(() => (circuit() as unknown as (x: unknown) => unknown)(42)).toThrow('@circuit(...) must decorate a method, got 42');
+  });
+
+  it('breakerOf refuses what circuit did not guard', () => {
+    expect(() => breakerOf(() => 1)).toThrow(new TypeError('breakerOf: this function is not guarded by circuit or circuitSync'));
+    expect(() => breakerOf({ m() {} }, 'm')).toThrow('breakerOf: method m is not guarded by circuit or circuitSync');
+  });
+});
+
+describe('scope: instance and garbage collection', () => {
+  it('does not keep a dropped instance, or its breaker, alive', async () => {
+    const { collected } = await import('../helpers/gc.js');
+    class Client {
+      @circuit({ scope: 'instance' }) async get(): Promise<number> {
+        return 1;
+      }
+    }
+    const kept = new Client();
+    let dropped: Client | undefined = new Client();
+    await dropped.get();
+    await kept.get();
+    const instance = new WeakRef(dropped);
+    const breaker = new WeakRef(breakerOf(dropped, 'get'));
+    dropped = undefined;
+    expect(await collected(instance)).toBe(true);
+    expect(await collected(breaker)).toBe(true);
+    expect(breakerOf(kept, 'get').state).toBe('closed');
+  });
+});
+
+describe('decorators: review fixes', () => {
+  it('makes a named breaker when the class is defined, so a clash fails there and not at a call', async () => {
+    const { CircuitRegistry } = await import('circuitry');
+    const registry = new CircuitRegistry();
+    class First {
+      @circuit({ name: 'clash', registry }) async a(): Promise<number> {
+        return 1;
+      }
+    }
+    expect(registry.get('clash')).toBeDefined();
+    expect(() => {
+      class Second {
+        @circuit({ name: 'clash', registry }) async b(): Promise<number> {
+          return 2;
+        }
+      }
+      return Second;
+    }).toThrow('a circuit named "clash" is already registered');
+    await expect(new First().a()).resolves.toBe(1);
+  });
+
+  it('refuses a timeout on circuitSync, which cannot cut a synchronous call short', () => {
+    expect(() => circuitSync(() => 1, { timeout: 10 } as never)).toThrow(
+      new TypeError('timeout cannot be used with circuitSync: a synchronous call cannot be cut short'),
+    );
+    expect(() => circuitSync({ timeout: 10 } as never)).toThrow(TypeError);
+  });
+});
