@@ -156,7 +156,7 @@ describe('scope: instance and garbage collection', () => {
   });
 });
 
-describe('decorators: review fixes', () => {
+describe('decorator options', () => {
   it('makes a named breaker when the class is defined, so a clash fails there and not at a call', async () => {
     const { CircuitRegistry } = await import('circuitry');
     const registry = new CircuitRegistry();

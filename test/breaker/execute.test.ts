@@ -1,0 +1,58 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { CircuitBreaker, CircuitOpenError, circuit } from 'circuitry';
+import { manualClock } from '../helpers/manual-clock.js';
+
+describe('breaker.execute', () => {
+  it('runs the function and resolves with its result, typed as the function returns', async () => {
+    const breaker = new CircuitBreaker({ registry: false });
+    const result = breaker.execute(async () => ({ id: 7 }));
+    expectTypeOf(result).toEqualTypeOf<Promise<{ id: number }>>();
+    expect(await result).toEqual({ id: 7 });
+    expect(breaker.stats().successes).toBe(1);
+  });
+
+  it('counts failures, opens, and then refuses without calling the function until the recovery time is up', async () => {
+    const clock = manualClock();
+    const breaker = new CircuitBreaker({ failureThreshold: 2, recoveryTimeout: 1_000, clock, registry: false });
+    let calls = 0;
+    const failing = async () => {
+      calls += 1;
+      throw new Error('down');
+    };
+    await expect(breaker.execute(failing)).rejects.toThrow('down');
+    await expect(breaker.execute(failing)).rejects.toThrow('down');
+    expect(breaker.state).toBe('open');
+    const refused = await breaker.execute(failing).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect(calls).toBe(2);
+    clock.advance(1_000);
+    expect(await breaker.execute(async () => 'back')).toBe('back');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('turns a synchronous throw and a plain value into a rejection and a resolution', async () => {
+    const breaker = new CircuitBreaker({ registry: false });
+    await expect(
+      breaker.execute(() => {
+        throw new TypeError('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(await breaker.execute(() => 3)).toBe(3);
+    expect(breaker.stats()).toMatchObject({ successes: 1, failures: 1 });
+  });
+
+  it('shares one count with the functions circuit() guards with the same breaker', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 2, registry: false });
+    const guarded = circuit(async () => {
+      throw new Error('x');
+    }, breaker);
+    await guarded().catch(() => undefined);
+    await breaker.execute(async () => Promise.reject(new Error('y'))).catch(() => undefined);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('refuses something that is not a function with a TypeError naming execute', () => {
+    const breaker = new CircuitBreaker({ registry: false });
+    expect(() => breaker.execute('run' as never)).toThrow(/execute\(fn\) must be a function, got "run"/);
+  });
+});

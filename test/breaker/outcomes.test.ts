@@ -1,0 +1,60 @@
+// What counts as a failure: values judged by isFailure, and hostile rejection values.
+import { describe, expect, it } from 'vitest';
+import { circuit } from 'circuitry';
+
+describe('outcomes: isFailure and hostile rejection values', () => {
+  interface Reply {
+    status: number;
+  }
+  it('counts a returned value as a failure while the caller still gets it, with no fallback', async () => {
+    let status = 503;
+    let fallbacks = 0;
+    const get = circuit(async (): Promise<Reply> => ({ status }), {
+      failureThreshold: 2,
+      isFailure: (reply: Reply) => reply.status >= 500,
+      fallback: () => {
+        fallbacks += 1;
+        return { status: 0 };
+      },
+    });
+    await expect(get()).resolves.toEqual({ status: 503 });
+    expect(get.breaker.failures).toBe(1);
+    expect(get.breaker.lastFailure).toEqual({ status: 503 });
+    status = 200;
+    await get();
+    expect(get.breaker.failures).toBe(0);
+    status = 500;
+    await get();
+    await get();
+    expect(get.breaker.state).toBe('open');
+    expect(fallbacks).toBe(0);
+    await expect(get()).resolves.toEqual({ status: 0 }); // rejected while open: now the fallback runs
+  });
+
+  it('counts the call and reports when isFailure throws', async () => {
+    const reports: string[] = [];
+    const get = circuit(async () => 1, {
+      isFailure: () => {
+        throw new Error('judge broke');
+      },
+      reportError: (_e, source) => reports.push(source),
+    });
+    await expect(get()).resolves.toBe(1);
+    expect(get.breaker.failures).toBe(1);
+    expect(reports).toEqual(['isFailure']);
+  });
+
+  it('a rejection value whose name getter throws is still counted, and the caller gets it', async () => {
+    const hostile = {
+      get name(): string {
+        throw new Error('no name for you');
+      },
+    };
+    const guarded = circuit(async () => {
+      throw hostile;
+    }, { registry: false });
+    await expect(guarded()).rejects.toBe(hostile);
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 1, timeouts: 0 });
+    expect(guarded.breaker.failures).toBe(1);
+  });
+});
