@@ -27,7 +27,8 @@ export function restoreBreaker(snapshot: CircuitSnapshot, options: BreakerOption
   if (registry !== false && !(registry instanceof CircuitRegistry)) invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
   // Registered only once restored: a snapshot that is refused leaves no breaker behind anywhere.
   const breaker = new CircuitBreaker({ ...options, ...(name !== undefined && { name }), registry: false });
-  restoreMachine(coreOf(breaker).machine, snapshot);
+  const core = coreOf(breaker);
+  restoreMachine(core.machine, snapshot, core.now());
   if (registry !== false) registry.register(breaker);
   return breaker;
 }

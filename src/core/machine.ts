@@ -60,6 +60,12 @@ export interface Machine extends MachineConfig {
   readonly observer: unknown;
   /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
   trialGate: TrialGate | undefined;
+  /**
+   * The latest clock reading an open or half-open decision was made at. A reading below it means
+   * the clock stepped back: the open time and the trials are moved back with it, so the step
+   * counts as no time at all rather than as a wait of its size.
+   */
+  seen: number;
 }
 
 /**
@@ -101,6 +107,7 @@ export function createMachine<O>(
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
+    seen: Number.NEGATIVE_INFINITY,
   };
 }
 
@@ -182,6 +189,7 @@ export function release(m: Machine, token: number): void {
 export function open(m: Machine, t: number): void {
   const from = m.phase.state;
   m.openings += 1;
+  m.seen = t;
   m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
@@ -194,7 +202,11 @@ export function open(m: Machine, t: number): void {
 export function adoptOpen(m: Machine, t: number, elapsed: number, period: number, openings: number): void {
   const from = m.phase.state;
   m.openings = openings;
-  m.phase = { state: 'open', openedAt: t - elapsed, openFor: period };
+  m.seen = t;
+  // A record is another clock's word: a negative or NaN elapsed would stretch the period, and a
+  // period that is not a positive finite number would never end (or end at once, forever).
+  const openFor = period > 0 && period < Infinity ? period : openDuration(m, openings);
+  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - Math.min(elapsed, openFor) : t, openFor };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -258,10 +270,27 @@ export function retryAfter(m: Machine, t: number): number {
 }
 
 function refresh(m: Machine, t: number): void {
-  const phase = m.phase;
+  let phase = m.phase;
+  if (phase.state !== 'open' && phase.state !== 'half-open') return;
+  const back = m.seen - t;
+  m.seen = t;
+  if (back > 0) stepBack(m, back);
+  phase = m.phase;
   if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
   m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
   m.onTransition(m.observer, 'open', 'half-open');
+}
+
+// Rare (a clock set back by hand, NTP, a VM restored), so it may allocate; the waits keep what
+// they had left at the last reading, which is all that can be known about the time the step hid.
+function stepBack(m: Machine, back: number): void {
+  const phase = m.phase;
+  if (phase.state === 'open') {
+    m.phase = { state: 'open', openedAt: phase.openedAt - back, openFor: phase.openFor };
+  } else if (phase.state === 'half-open') {
+    const trials = phase.trials;
+    for (let i = 0; i < trials.length; i++) trials[i] = { token: trials[i]!.token, admittedAt: trials[i]!.admittedAt - back };
+  }
 }
 
 function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {

@@ -136,6 +136,41 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('closed');
   });
 
+  it('stays open at most the recovery timeout after the clock steps back, however far', () => {
+    const s = setup();
+    s.advance(1_000_000);
+    trip(s);
+    s.advance(-60_000);
+    s.advance(1500);
+    expect(retryAfter(s.m, s.now())).toBeLessThanOrEqual(1000);
+    s.advance(1000);
+    expect(currentState(s.m, s.now)).toBe('half-open');
+  });
+
+  it('never promises a longer wait than before when the clock steps back by less than the time already waited', () => {
+    const s = setup();
+    trip(s);
+    s.advance(900);
+    expect(retryAfter(s.m, s.now())).toBe(100);
+    s.advance(-800);
+    expect(retryAfter(s.m, s.now())).toBe(100);
+    s.advance(100);
+    expect(currentState(s.m, s.now)).toBe('half-open');
+  });
+
+  it('lets a hung trial slot lapse at most the recovery timeout after the clock steps back', () => {
+    const s = setup();
+    trip(s);
+    s.advance(1000);
+    const hung = admit(s.m, s.now);
+    expect(hung).not.toBe(REJECTED);
+    s.advance(-60_000);
+    expect(admit(s.m, s.now)).toBe(REJECTED);
+    expect(retryAfter(s.m, s.now())).toBeLessThanOrEqual(1000);
+    s.advance(1000);
+    expect(admit(s.m, s.now)).not.toBe(REJECTED);
+  });
+
   it('drops outcomes admitted under an earlier state', () => {
     const s = setup();
     const early = admit(s.m, s.now);
