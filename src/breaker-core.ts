@@ -209,7 +209,11 @@ export function callStart(core: BreakerCore): number {
 
 /** Milliseconds since `start`, or NaN for a call that was not timed. */
 function elapsed(core: BreakerCore, start: number): number {
-  return Number.isNaN(start) ? Number.NaN : core.now() - start;
+  if (Number.isNaN(start)) return Number.NaN;
+  // A clock that stepped back during the call hides how long it took; a negative duration
+  // would reach listeners and histograms as nonsense, so the least it can have been stands.
+  const ms = core.now() - start;
+  return ms > 0 ? ms : 0;
 }
 
 function isSlow(core: BreakerCore, duration: number): boolean {
