@@ -3,6 +3,7 @@ import type { CircuitState, MachineSettings } from '../../src/core/machine.js';
 import {
   REJECTED,
   admit,
+  adoptOpen,
   close,
   createMachine,
   currentState,
@@ -169,6 +170,24 @@ describe('state machine', () => {
     expect(retryAfter(s.m, s.now())).toBeLessThanOrEqual(1000);
     s.advance(1000);
     expect(admit(s.m, s.now)).not.toBe(REJECTED);
+  });
+
+  it('takes in an open from another clock for at most its period, whatever elapsed it claims', () => {
+    for (const elapsed of [-3_600_000, Number.NaN]) {
+      const s = setup();
+      adoptOpen(s.m, s.now(), elapsed, 1000, 1);
+      expect(retryAfter(s.m, s.now())).toBe(1000);
+      s.advance(1000);
+      expect(currentState(s.m, s.now)).toBe('half-open');
+    }
+  });
+
+  it('takes in an open whose period is not a positive finite number for the local open time instead', () => {
+    for (const period of [Number.NaN, Infinity, -5]) {
+      const s = setup();
+      adoptOpen(s.m, s.now(), 0, period, 1);
+      expect(retryAfter(s.m, s.now())).toBe(1000);
+    }
   });
 
   it('drops outcomes admitted under an earlier state', () => {
