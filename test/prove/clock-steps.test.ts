@@ -24,6 +24,7 @@ describe('a clock that steps back', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.array(stepArb, { maxLength: 40 }), async (halfOpenMaxCalls, steps) => {
         const clock = manualClock();
         // Real time, as the walk lets it pass: forward moves only, a backwards step takes none.
+        // The breaker is read after every step, so no real time hides between a step and a reading.
         let real = 0;
         let openedAt = 0;
         const hung: { admittedAt: number; settled: boolean }[] = [];
