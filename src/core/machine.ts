@@ -33,13 +33,14 @@ export interface MachineConfig {
 
 interface Trial {
   readonly token: number;
-  readonly admittedAt: number;
+  /** Moved back with the clock when it steps back, like an open's `openedAt`. */
+  admittedAt: number;
 }
 
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; readonly openedAt: number; readonly openFor: number }
+  | { readonly state: 'open'; openedAt: number; readonly openFor: number }
   | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
@@ -82,8 +83,8 @@ export interface TrialGate {
   awaiting(): Promise<void> | undefined;
 }
 
-// Phases are never changed in place once made (half-open's trial list aside), so every new
-// machine can start from this one.
+// Phases are never changed in place once made (half-open's trial list and a backwards clock
+// step aside, and neither touches a closed phase), so every new machine can start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
@@ -107,7 +108,8 @@ export function createMachine<O>(
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
-    seen: Number.NEGATIVE_INFINITY,
+    // Stale until an open or half-open phase's first reading, when there is no instant yet to move.
+    seen: 0,
   };
 }
 
@@ -206,7 +208,7 @@ export function adoptOpen(m: Machine, t: number, elapsed: number, period: number
   // A record is another clock's word: a negative or NaN elapsed would stretch the period, and a
   // period that is not a positive finite number would never end (or end at once, forever).
   const openFor = period > 0 && period < Infinity ? period : openDuration(m, openings);
-  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - Math.min(elapsed, openFor) : t, openFor };
+  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openFor };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -270,27 +272,21 @@ export function retryAfter(m: Machine, t: number): number {
 }
 
 function refresh(m: Machine, t: number): void {
-  let phase = m.phase;
-  if (phase.state !== 'open' && phase.state !== 'half-open') return;
-  const back = m.seen - t;
-  m.seen = t;
-  if (back > 0) stepBack(m, back);
-  phase = m.phase;
+  const phase = m.phase;
+  if (phase.state === 'open' || phase.state === 'half-open') {
+    const back = m.seen - t;
+    m.seen = t;
+    // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
+    // last reading: none is assumed, so the waits keep what they had left then, and no wait
+    // outgrows its length by the size of the step.
+    if (back > 0) {
+      if (phase.state === 'open') phase.openedAt -= back;
+      else for (const trial of phase.trials) trial.admittedAt -= back;
+    }
+  }
   if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
   m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
   m.onTransition(m.observer, 'open', 'half-open');
-}
-
-// Rare (a clock set back by hand, NTP, a VM restored), so it may allocate; the waits keep what
-// they had left at the last reading, which is all that can be known about the time the step hid.
-function stepBack(m: Machine, back: number): void {
-  const phase = m.phase;
-  if (phase.state === 'open') {
-    m.phase = { state: 'open', openedAt: phase.openedAt - back, openFor: phase.openFor };
-  } else if (phase.state === 'half-open') {
-    const trials = phase.trials;
-    for (let i = 0; i < trials.length; i++) trials[i] = { token: trials[i]!.token, admittedAt: trials[i]!.admittedAt - back };
-  }
 }
 
 function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {
