@@ -13,7 +13,11 @@ export function callStart(internals: BreakerInternals): number {
 
 /** Milliseconds since `start`, or NaN for a call that was not timed. */
 function elapsed(internals: BreakerInternals, start: number): number {
-  return Number.isNaN(start) ? Number.NaN : internals.now() - start;
+  if (Number.isNaN(start)) return Number.NaN;
+  // A clock that stepped back during the call hides how long it took; a negative duration
+  // would reach listeners and histograms as nonsense, so the least it can have been stands.
+  const ms = internals.now() - start;
+  return ms > 0 ? ms : 0;
 }
 
 function isSlow(internals: BreakerInternals, duration: number): boolean {

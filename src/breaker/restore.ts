@@ -28,7 +28,8 @@ export function restoreBreaker(snapshot: CircuitSnapshot, options: BreakerOption
   if (registry !== false && !(registry instanceof CircuitRegistry)) invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
   // Registered only once restored: a snapshot that is refused leaves no breaker behind anywhere.
   const breaker = new CircuitBreaker({ ...options, ...(name !== undefined && { name }), registry: false });
-  restoreMachine(internalsOf(breaker).machine, snapshot);
+  const internals = internalsOf(breaker);
+  restoreMachine(internals.machine, snapshot, internals.now());
   if (registry !== false) registry.register(breaker);
   return breaker;
 }

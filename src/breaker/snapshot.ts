@@ -77,10 +77,11 @@ export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
 }
 
 /**
- * Puts the machine in the state `snapshot` describes, or throws a `TypeError` or `RangeError`
- * and changes nothing. Every field is checked before anything is applied.
+ * Puts the machine in the state `snapshot` describes, as of the local clock reading `t`, or
+ * throws a `TypeError` or `RangeError` and changes nothing. Every field is checked before
+ * anything is applied.
  */
-export function restoreMachine(m: Machine, snapshot: unknown): void {
+export function restoreMachine(m: Machine, snapshot: unknown, t: number): void {
   const s = plainObject(snapshot, 'snapshot', 'an object from breaker.toJSON()');
   const state = Object.hasOwn(s, 'state') ? s.state : undefined;
   if (typeof state !== 'string' || !Object.hasOwn(STATE_KEYS, state)) {
@@ -106,7 +107,9 @@ export function restoreMachine(m: Machine, snapshot: unknown): void {
   const failures = count('failures');
   const openings = count('openings');
   let phase: Phase;
-  if (state === 'open') phase = { state, openedAt: time('openedAt', false), openFor: time('openFor', true) };
+  // The snapshot's times are another clock's (another host, or an untrusted file): an open time
+  // ahead of this clock counts from now, so a restored open lasts at most its openFor.
+  if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openFor: time('openFor', true) };
   else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: time('lapseAfter', true) };
   // The holds' release functions stayed with the old breaker: a restored isolation is held by
   // none, and ends with close()/reset(), or when an isolate() taken on it is released.
@@ -122,5 +125,6 @@ export function restoreMachine(m: Machine, snapshot: unknown): void {
   }
   m.failures = failures;
   m.openings = openings;
+  m.seen = t;
   m.phase = phase;
 }

@@ -33,13 +33,14 @@ export interface MachineConfig {
 
 interface Trial {
   readonly token: number;
-  readonly admittedAt: number;
+  /** Moved back with the clock when it steps back, like an open's `openedAt`. */
+  admittedAt: number;
 }
 
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; readonly openedAt: number; readonly openFor: number }
+  | { readonly state: 'open'; openedAt: number; readonly openFor: number }
   | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
@@ -60,6 +61,12 @@ export interface Machine extends MachineConfig {
   readonly observer: unknown;
   /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
   trialGate: TrialGate | undefined;
+  /**
+   * The latest clock reading an open or half-open decision was made at. A reading below it means
+   * the clock stepped back: the open time and the trials are moved back with it, so the step
+   * counts as no time at all rather than as a wait of its size.
+   */
+  seen: number;
 }
 
 /**
@@ -76,8 +83,8 @@ export interface TrialGate {
   awaiting(): Promise<void> | undefined;
 }
 
-// Phases are never changed in place once made (half-open's trial list aside), so every new
-// machine can start from this one.
+// Phases are never changed in place once made (half-open's trial list and a backwards clock
+// step aside, and neither touches a closed phase), so every new machine can start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
@@ -101,6 +108,8 @@ export function createMachine<O>(
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
+    // Stale until an open or half-open phase's first reading, when there is no instant yet to move.
+    seen: 0,
   };
 }
 
@@ -182,6 +191,7 @@ export function release(m: Machine, token: number): void {
 export function open(m: Machine, t: number): void {
   const from = m.phase.state;
   m.openings += 1;
+  m.seen = t;
   m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
@@ -194,7 +204,11 @@ export function open(m: Machine, t: number): void {
 export function adoptOpen(m: Machine, t: number, elapsed: number, period: number, openings: number): void {
   const from = m.phase.state;
   m.openings = openings;
-  m.phase = { state: 'open', openedAt: t - elapsed, openFor: period };
+  m.seen = t;
+  // A record is another clock's word: a negative or NaN elapsed would stretch the period, and a
+  // period that is not a positive finite number would never end (or end at once, forever).
+  const openFor = period > 0 && period < Infinity ? period : openDuration(m, openings);
+  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openFor };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -259,6 +273,17 @@ export function retryAfter(m: Machine, t: number): number {
 
 function refresh(m: Machine, t: number): void {
   const phase = m.phase;
+  if (phase.state === 'open' || phase.state === 'half-open') {
+    const back = m.seen - t;
+    m.seen = t;
+    // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
+    // last reading: none is assumed, so the waits keep what they had left then, and no wait
+    // outgrows its length by the size of the step.
+    if (back > 0) {
+      if (phase.state === 'open') phase.openedAt -= back;
+      else for (const trial of phase.trials) trial.admittedAt -= back;
+    }
+  }
   if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
   m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
   m.onTransition(m.observer, 'open', 'half-open');

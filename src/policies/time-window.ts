@@ -66,17 +66,30 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
     const sliceOf = (t: number): number => {
       if (origin !== origin) origin = t;
       let index = Math.floor((t - origin) / width);
-      if (index >= SMALL_INTEGER_LIMIT) {
-        rebase(index);
-        index = Math.floor((t - origin) / width);
+      if (index >= SMALL_INTEGER_LIMIT) index = rebase(t, index);
+      const newest = length > 0 ? ring[(head + length - 1) % buckets]!.index : 0;
+      if (index < newest) {
+        // The clock stepped back, or the slices came from a clock ahead of this one: the reading
+        // is taken as the newest slice's time and the slices age from here, so none outlives
+        // the window by the size of the step. Anchored on `t` itself, so it is exact at any magnitude.
+        origin = t - newest * width;
+        index = newest;
       }
       return index;
     };
     // Once in a long while (2^30 slices), renumber the live slices from the current one.
-    const rebase = (index: number): void => {
+    const rebase = (t: number, index: number): number => {
+      expire(index);
+      if (length === 0) {
+        // Nothing live to keep in place: start afresh from `t`, which stays exact however far
+        // `origin` was (a restored slice from the far end of the number line).
+        origin = t;
+        return 0;
+      }
       const shift = index - buckets;
       origin += shift * width;
       for (let i = 0; i < length; i++) ring[(head + i) % buckets]!.index -= shift;
+      return Math.floor((t - origin) / width);
     };
     const push = (failed: number, isSlow: boolean, now: () => number): boolean => {
       const index = sliceOf(now());

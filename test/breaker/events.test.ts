@@ -20,6 +20,16 @@ describe('breaker.on()', () => {
     expect((failures[0]!.error as Error).message).toBe('failed');
   });
 
+  it('reports a call that spanned a backwards step of the clock as taking 0 ms, not a negative time', async () => {
+    const d = driven({ failureThreshold: 5 });
+    const durations: number[] = [];
+    d.breaker.on('success', (e) => durations.push(e.duration));
+    d.breaker.on('failure', (e) => durations.push(e.duration));
+    await d.guarded('ok', -60_000);
+    await d.guarded('fail', -5).catch(() => undefined);
+    expect(durations).toEqual([0, 0]);
+  });
+
   it('emits open, halfOpen, close and stateChange with where they came from', async () => {
     const d = driven({ failureThreshold: 1 });
     const seen: unknown[] = [];

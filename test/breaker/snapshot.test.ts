@@ -44,6 +44,24 @@ describe('snapshots', () => {
     expect(b.breaker.state).toBe('half-open');
   });
 
+  it('keeps an open restored with openedAt in the future for at most its openFor', () => {
+    const t = 1_000_000;
+    const snapshot = { version: 1, name: 'x', state: 'open', failures: 0, openings: 1, policy: null, openedAt: t + 3_600_000, openFor: 1000 };
+    const b = breakerAt(t, { initialState: snapshot });
+    expect(b.breaker.state).toBe('open');
+    expect(b.breaker.retryAfter).toBe(1000);
+    b.clock.advance(1000);
+    expect(b.breaker.state).toBe('half-open');
+  });
+
+  it('counts a restored open from the restore, not from the first look after it', () => {
+    const t = 1_000_000;
+    const snapshot = { version: 1, name: 'x', state: 'open', failures: 0, openings: 1, policy: null, openedAt: t + 3_600_000, openFor: 1000 };
+    const b = breakerAt(t, { initialState: snapshot });
+    b.clock.advance(1000);
+    expect(b.breaker.state).toBe('half-open');
+  });
+
   it('restores half-open, isolated and disabled circuits', async () => {
     const a = breakerAt(0);
     await a.run(false, false);

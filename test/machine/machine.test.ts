@@ -3,6 +3,7 @@ import type { CircuitState, MachineSettings } from '../../src/machine/machine.js
 import {
   REJECTED,
   admit,
+  adoptOpen,
   close,
   createMachine,
   currentState,
@@ -134,6 +135,59 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('half-open');
     recordSuccess(s.m, fresh, false, s.now);
     expect(s.m.phase.state).toBe('closed');
+  });
+
+  it('stays open at most the recovery timeout after the clock steps back, however far', () => {
+    const s = setup();
+    s.advance(1_000_000);
+    trip(s);
+    s.advance(-60_000);
+    s.advance(1500);
+    expect(retryAfter(s.m, s.now())).toBeLessThanOrEqual(1000);
+    s.advance(1000);
+    expect(currentState(s.m, s.now)).toBe('half-open');
+  });
+
+  it('never promises a longer wait than before when the clock steps back by less than the time already waited', () => {
+    const s = setup();
+    trip(s);
+    s.advance(900);
+    expect(retryAfter(s.m, s.now())).toBe(100);
+    s.advance(-800);
+    expect(retryAfter(s.m, s.now())).toBe(100);
+    s.advance(100);
+    expect(currentState(s.m, s.now)).toBe('half-open');
+  });
+
+  it('lets a hung trial slot lapse at most the recovery timeout after the clock steps back', () => {
+    const s = setup();
+    trip(s);
+    s.advance(1000);
+    const hung = admit(s.m, s.now);
+    expect(hung).not.toBe(REJECTED);
+    s.advance(-60_000);
+    expect(admit(s.m, s.now)).toBe(REJECTED);
+    expect(retryAfter(s.m, s.now())).toBeLessThanOrEqual(1000);
+    s.advance(1000);
+    expect(admit(s.m, s.now)).not.toBe(REJECTED);
+  });
+
+  it('takes in an open from another clock for at most its period, whatever elapsed it claims', () => {
+    for (const elapsed of [-3_600_000, Number.NaN]) {
+      const s = setup();
+      adoptOpen(s.m, s.now(), elapsed, 1000, 1);
+      expect(retryAfter(s.m, s.now())).toBe(1000);
+      s.advance(1000);
+      expect(currentState(s.m, s.now)).toBe('half-open');
+    }
+  });
+
+  it('takes in an open whose period is not a positive finite number for the local open time instead', () => {
+    for (const period of [Number.NaN, Infinity, -5]) {
+      const s = setup();
+      adoptOpen(s.m, s.now(), 0, period, 1);
+      expect(retryAfter(s.m, s.now())).toBe(1000);
+    }
   });
 
   it('drops outcomes admitted under an earlier state', () => {

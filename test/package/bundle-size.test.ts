@@ -13,12 +13,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // 5,499 B, events, stats and the registry to 6,595 B, the `timeout` option to 6,879 B, and the
 // review fixes (hand-linked signals, no stale causes, eager named decorator breakers) to 7,054 B,
 // and the `store` option (its checks, attaching, the trial gate, two events, a refused call
-// waiting for the fleet's lease answer) to 7,411 B;
+// waiting for the fleet's lease answer) to 7,411 B, and holding every wait to its length when the
+// clock steps back (the machine's latest reading, durations never negative) to 7,466 B;
 // the shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the Prometheus renderer
 // tree-shake away when unused.
 // This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
 // raise it only with a reason in the change.
-const CEILING = 7_450;
+const CEILING = 7_475;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);

@@ -64,6 +64,42 @@ describe('timeWindow', () => {
     expect(d.breaker.state).toBe('open');
   });
 
+  it('forgets counts within its duration of the first reading after the clock steps back', () => {
+    const policy = timeWindow({ duration: 1000, failureRate: 1, minimumCalls: 2 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.onFailure(false, now);
+    t -= 60_000;
+    expect(policy.stats!(now).failures).toBe(1);
+    t += 1000;
+    expect(policy.stats!(now)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+    expect(policy.onFailure(false, now)).toBe(false); // alone in the window: 1 call, below minimumCalls
+  });
+
+  it('holds counts restored from a clock ahead of this one for at most its duration', () => {
+    const policy = timeWindow({ duration: 1000, failureRate: 1, minimumCalls: 2 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.restore!({ buckets: [[t + HOUR, 3, 3, 0]] });
+    expect(policy.stats!(now).calls).toBe(3);
+    t += 1000;
+    expect(policy.stats!(now).calls).toBe(0);
+  });
+
+  it('keeps counting in time after restoring slices from a clock at the far end of the number line', () => {
+    for (const start of [-1e300, 1e300]) {
+      const policy = timeWindow({ duration: 1000, failureRate: 1, minimumCalls: 2 })();
+      let t = 1_000_000;
+      const now = () => t;
+      policy.restore!({ buckets: [[start, 3, 3, 0]] });
+      policy.stats!(now);
+      t += 1000;
+      policy.onSuccess(false, now);
+      t += 1000;
+      expect(policy.stats!(now).calls).toBe(0);
+    }
+  });
+
   it('keeps live slices across the renumbering that keeps slice numbers small', async () => {
     // 100 ms slices; slice numbers are renumbered once they reach 2^30.
     const d = driven({ policy: timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 2 }) });
