@@ -31,7 +31,7 @@ export { circuit } from './wrap/circuit.js';
 export type { CircuitSyncGuarded, SyncMethodDecorator } from './wrap/circuit-sync.js';
 export { circuitSync } from './wrap/circuit-sync.js';
 export type { CircuitDecoratorOptions, CircuitOptions } from './wrap/guard-spec.js';
-export type { ChangeMode, CloseRequest, OpenRequest, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';
+export type { ChangeMode, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';
 export { sharedStore } from './store/shared-store.js';
 export type { SharedStoreOptions } from './store/shared-store.js';
 export type { CircuitStore } from './store/store-link.js';

@@ -69,17 +69,25 @@ function redisBackend(send: SendCommand, prefix: string, keyTtl: number): Shared
   };
   return {
     read: async (name) => recordOf(await script(name, ['read'])),
-    open: async (name, r) => recordOf(await script(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings])),
-    close: async (name, r) => recordOf(await script(name, ['close', r.mode, r.generation])),
-    trial: async (name, owner, lease) => {
-      const reply = await script(name, ['trial', owner, Math.ceil(lease)]);
-      return { granted: Number(reply[5]) === 1, wait: Number(reply[6]), record: recordOf(reply) };
+    open: async (name, r) =>
+      recordOf(await script(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings, r.decidedAt, r.maxAge])),
+    close: async (name, r) => recordOf(await script(name, ['close', r.mode, r.generation, r.decidedAt, r.maxAge])),
+    trial: async (name, owner, lease, stamp) => {
+      const reply = await script(name, ['trial', owner, Math.ceil(lease), stamp.decidedAt, stamp.maxAge]);
+      const record = recordOf(reply);
+      return { granted: record.state !== 'foreign' && Number(reply[5]) === 1, wait: Number(reply[6]), record };
     },
   };
 }
 
-function recordOf(reply: unknown[]): SharedRecord {
-  const state = String(reply[0]);
-  if (state !== 'none' && state !== 'closed' && state !== 'open') throw new TypeError(`unexpected reply from Redis: ${JSON.stringify(reply)}`);
-  return { state, generation: Number(reply[1]), elapsed: Number(reply[2]), period: Number(reply[3]), openings: Number(reply[4]) };
+/** The script's reply as a record; one this version cannot read is foreign, for its breaker alone. */
+function recordOf(reply: unknown): SharedRecord {
+  const r = Array.isArray(reply) ? reply : [];
+  const state = String(r[0]);
+  const at = Number(r[7]);
+  if (state === 'foreign') return { state, generation: 0, elapsed: 0, period: 0, openings: 0, at, problem: String(r[8]) };
+  if (state !== 'none' && state !== 'closed' && state !== 'open') {
+    return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: `unexpected reply from Redis: ${JSON.stringify(reply)}` };
+  }
+  return { state, generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at };
 }

@@ -1,4 +1,4 @@
-import type { CircuitState } from '../core/machine.js';
+import type { AttachedBreaker, BreakerState } from './attached-breaker.js';
 
 /**
  * A breaker made with a `store` option. The store is opaque to users: only `sharedStore` makes
@@ -16,18 +16,23 @@ export interface CircuitStore {
 
 /** What a store keeps per attached breaker; the breaker tells it about each change of state. */
 export interface StoreLink {
-  changed(from: CircuitState, to: CircuitState): void;
+  changed(from: BreakerState, to: BreakerState): void;
   /** A change made by hand (`open()`, `close()`, `reset()`): published whether or not the state changed. */
   forced(): void;
+  /**
+   * While the store asks the fleet for the trial lease: settles when the answer is in, or the
+   * store's timeout passed. A call refused meanwhile waits for it once: it may be the trial.
+   */
+  leaseAnswer(): Promise<void> | undefined;
 }
 
-type Attach<Core> = (core: Core) => StoreLink;
+type Attach = (breaker: AttachedBreaker) => StoreLink;
 
-const attachers = new WeakMap<object, Attach<never>>();
+const attachers = new WeakMap<object, Attach>();
 
 /** Makes `store` attachable; called by the store's maker. */
-export function registerStore<Core>(store: CircuitStore, attach: Attach<Core>): void {
-  attachers.set(store, attach as Attach<never>);
+export function registerStore(store: CircuitStore, attach: Attach): void {
+  attachers.set(store, attach);
 }
 
 /** Whether `value` is a store made by `sharedStore`. */
@@ -35,7 +40,7 @@ export function isStore(value: unknown): value is CircuitStore {
   return typeof value === 'object' && value !== null && attachers.has(value);
 }
 
-/** Attaches a breaker's core to `store`. */
-export function attachStore<Core>(store: CircuitStore, core: Core): StoreLink {
-  return (attachers.get(store) as Attach<Core>)(core);
+/** Attaches a breaker to `store`. */
+export function attachStore(store: CircuitStore, breaker: AttachedBreaker): StoreLink {
+  return attachers.get(store)!(breaker);
 }
