@@ -282,6 +282,8 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     await readAll();
   };
 
+  const alone = (entry: Entry): boolean => !transport.connected || closed || entry.unusable !== undefined;
+
   const attach = (breaker: AttachedBreaker): StoreLink => {
     const ref = new WeakRef(breaker);
     // The methods reach the breaker through `ref` only: the store must not keep it alive.
@@ -314,12 +316,12 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       permit(t: number) {
         const self = ref.deref();
         // Away from the store (or done with it), this process decides alone, as a breaker without one would.
-        if (self === undefined || !transport.connected || closed || entry.unusable !== undefined) return true;
+        if (self === undefined || alone(entry)) return true;
         if (lease.holds(entry.lease, t, entry.generation)) return true;
         if (lease.mayAsk(entry.lease, t)) askForLease(entry, self);
         return false;
       },
-      wait: (t: number) => lease.waitFor(entry.lease, t),
+      wait: (t: number) => (alone(entry) ? 0 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
     breaker.setTrialGate(entry);
