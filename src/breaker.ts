@@ -10,7 +10,7 @@ import type { BreakerOptions } from './core/options.js';
 import { optionsObject, resolveBreakerOptions } from './core/options.js';
 import type { CircuitSnapshot } from './core/snapshot.js';
 import { snapshotMachine } from './core/snapshot.js';
-import { attachBreaker } from './attach-breaker.js';
+import { attachStore } from './store/store-link.js';
 
 let coreOfBreaker: (breaker: CircuitBreaker) => BreakerCore;
 
@@ -46,7 +46,7 @@ export class CircuitBreaker {
     this.name = resolved.name ?? 'anonymous';
     this.#core = createCore(this, this.name, resolved);
     resolved.registry?.register(this);
-    if (resolved.store !== undefined) this.#core.link = attachBreaker(resolved.store, this.#core);
+    if (resolved.store !== undefined) this.#core.link = attachStore(resolved.store, this.#core);
   }
 
   /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */

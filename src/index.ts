@@ -32,6 +32,6 @@ export type { CircuitSyncGuarded, SyncMethodDecorator } from './wrap/circuit-syn
 export { circuitSync } from './wrap/circuit-sync.js';
 export type { CircuitDecoratorOptions, CircuitOptions } from './wrap/guard-spec.js';
 export type { ChangeMode, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';
-export { sharedStore } from './store/shared-store.js';
+export { sharedStore } from './attach-breaker.js';
 export type { SharedStoreOptions } from './store/shared-store.js';
 export type { CircuitStore } from './store/store-link.js';

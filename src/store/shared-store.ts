@@ -7,7 +7,7 @@ import type { ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from 
 import type { CircuitStore, StoreLink } from './store-link.js';
 import { registerStore } from './store-link.js';
 import type { Lane, Timers, Transport } from './transport.js';
-import { createTransport, freeLane, realTimers } from './transport.js';
+import { createTransport, freeLane } from './transport.js';
 import * as lease from './trial-lease.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
@@ -59,42 +59,13 @@ interface Entry extends StoreLink, TrialGate {
   downSince: number;
 }
 
-/**
- * Makes a store that shares circuit state between processes through `backend` (see
- * {@link SharedStateBackend}; `redisStore` from `circuitry/redis` is this over Redis).
- *
- * - The closed-state path never waits for the store: failures are counted in each process, and
- *   the process whose count trips the circuit publishes the open.
- * - Every `syncInterval` the store reads the shared records of its breakers (one batch) and
- *   takes in what others decided: an open, a close, the time left.
- * - When the open period is over, one process at a time holds the trial lease and runs up to
- *   `halfOpenMaxCalls` trial calls; the lease lasts one open period, so a crashed prober cannot
- *   wedge the fleet. Its trials close or re-open the circuit for everyone.
- * - When the store fails or is slow, no call waits for it longer than `timeout`: each process
- *   decides from its local state, publishes what changed when the store answers again, and emits
- *   `storeDown`/`storeUp`. At most three requests per breaker, plus one probe per store, are ever
- *   queued, however long the store hangs.
- * - A record the store holds that this version cannot use (another program's key, a damaged
- *   record, a later format) is that breaker's problem only: it decides alone, said once.
- *
- * @example
- * ```ts no-run
- * const store = sharedStore(myBackend, { syncInterval: 250 });
- * const breaker = new CircuitBreaker({ name: 'payments', store });
- * ```
- * @throws TypeError or RangeError naming the option when an option is invalid.
- */
-export function sharedStore(backend: SharedStateBackend, options: SharedStoreOptions = {}): CircuitStore {
-  return createSharedStore(backend, options, realTimers);
-}
-
 function checkDuration(value: unknown, option: string): number {
   const ms = checkTimeout(value, option);
   if (ms > MAX_TIMER) invalid(RangeError, option, `at most ${MAX_TIMER} ms (Node's timer limit)`, ms);
   return ms;
 }
 
-/** {@link sharedStore} on the given timers. */
+/** `sharedStore` on the given timers; the breaker side (`src/attach-breaker.ts`) gives it real ones. */
 export function createSharedStore(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
   if (typeof options !== 'object' || options === null) invalid(TypeError, 'store options', 'an object', options);
   for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw new TypeError(`unknown store option "${key}"`);

@@ -27,12 +27,21 @@ export interface StoreLink {
 }
 
 type Attach = (breaker: AttachedBreaker) => StoreLink;
+type Side = (core: never) => AttachedBreaker;
 
 const attachers = new WeakMap<object, Attach>();
+// How a breaker's core becomes an AttachedBreaker: given by whoever makes the store for breakers,
+// so a breaker that never uses a store does not carry that code.
+const sides = new WeakMap<object, Side>();
 
 /** Makes `store` attachable; called by the store's maker. */
 export function registerStore(store: CircuitStore, attach: Attach): void {
   attachers.set(store, attach);
+}
+
+/** Says how breakers of `store` are seen by it; called by the breaker side. */
+export function registerSide<Core>(store: CircuitStore, side: (core: Core) => AttachedBreaker): void {
+  sides.set(store, side as Side);
 }
 
 /** Whether `value` is a store made by `sharedStore`. */
@@ -40,7 +49,7 @@ export function isStore(value: unknown): value is CircuitStore {
   return typeof value === 'object' && value !== null && attachers.has(value);
 }
 
-/** Attaches a breaker to `store`. */
-export function attachStore(store: CircuitStore, breaker: AttachedBreaker): StoreLink {
-  return attachers.get(store)!(breaker);
+/** Attaches a breaker's core to `store`. */
+export function attachStore<Core>(store: CircuitStore, core: Core): StoreLink {
+  return attachers.get(store)!((sides.get(store) as (core: Core) => AttachedBreaker)(core));
 }

@@ -1,6 +1,6 @@
 import { CircuitBreaker, circuit } from 'circuitry';
 import type { SharedStateBackend } from 'circuitry';
-import { createSharedStore } from '../../src/store/shared-store.js';
+import { sharedStoreOn } from '../../src/attach-breaker.js';
 import type { Timers } from '../../src/store/transport.js';
 import { simBackend, simRedis } from './sim-redis.js';
 
@@ -122,7 +122,7 @@ export async function simulate(seed: number, o: SimulationOptions = DEFAULTS): P
   const calls: number[] = [];
   const trialsByGeneration = new Map<string, number>();
   const processes = skew.map((ms, i) => {
-    const store = createSharedStore(backend, { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
+    const store = sharedStoreOn(backend, { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
     const breaker = new CircuitBreaker({
       name: 'dep',
       registry: false,
