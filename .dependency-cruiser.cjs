@@ -1,6 +1,6 @@
 // The layers of src/, lowest first: a file may import its own layer and the layers below it,
 // never one above (ARCHITECTURE.md draws them). `check` is the floor every layer may stand on.
-const LAYERS = ['machine', 'policies', 'breaker', 'deadline', 'decorate', 'resilience'];
+const LAYERS = ['machine', 'policies', 'breaker', 'deadline', 'decorate', 'resilience', 'store'];
 const INTERNAL = `^src/(${LAYERS.join('|')})/`;
 
 const upward = LAYERS.map((layer, i) => ({
@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/check/' },
     },
     ...upward,
+    {
+      name: 'store-uses-the-store-seam',
+      comment: 'The shared store reaches a breaker through the seam a store is given (store-link, attached-breaker, store-side), never its other insides.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(machine|policies|breaker|deadline|decorate|resilience)/', pathNot: '^src/breaker/(store-link|attached-breaker|store-side|errors)\\.ts$' },
+    },
     {
       name: 'adapters-use-public-entry-points',
       comment: 'Adapters reach the breaker as users do: through circuitry or circuitry/store, never its internals.',

@@ -1,13 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', prometheus: 'src/prometheus.ts', redis: 'src/redis.ts' },
+  entry: { index: 'src/index.ts', prometheus: 'src/prometheus.ts', redis: 'src/redis.ts', store: 'src/store.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'node20',
   sourcemap: false,
   treeshake: true,
-  // circuitry/prometheus and circuitry/redis use the main entry point rather than a copy of it.
-  external: ['circuitry'],
+  // The adapters use the entry points by name rather than a copy of them.
+  external: ['circuitry', 'circuitry/store'],
 });

@@ -6,6 +6,7 @@ export default defineConfig({
     // Tests and examples import the package by its name, as users do; here it is the source.
     alias: [
       { find: /^circuitry\/redis$/, replacement: fileURLToPath(new URL('./src/redis.ts', import.meta.url)) },
+      { find: /^circuitry\/store$/, replacement: fileURLToPath(new URL('./src/store.ts', import.meta.url)) },
       { find: /^circuitry\/prometheus$/, replacement: fileURLToPath(new URL('./src/prometheus.ts', import.meta.url)) },
       { find: /^circuitry$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],

@@ -29,7 +29,7 @@ try {
   if (released !== manifest.version) throw new Error(`package.json says ${manifest.version}, the newest CHANGELOG section says ${released}`);
   const packed = packFromCleanTree();
   const files = packed[0].files.map((f) => f.path).sort();
-  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus|redis)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|package\.json|prometheus\/package\.json|redis\/package\.json|README\.md|LICENSE)$/.test(f));
+  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE)$/.test(f));
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
   const missing = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE'].filter((f) => !files.includes(f));
   if (missing.length > 0) throw new Error(`the package packed from a clean tree lacks ${missing.join(', ')}`);
@@ -54,12 +54,17 @@ if (!toPrometheus().includes('circuit="shared-registry",state="closed"} 1')) thr
 const store = redisStore({ call: async () => ['none', 0, 0, 0, 0, 0, 0] });
 new CircuitBreaker({ name: 'shared-store', store, registry: false });
 store.close();
+// So must a store from circuitry/store, an entry point of its own (its own copy under CommonJS).
+const never = () => new Promise(() => {});
+const own = sharedStore({ read: never, open: never, close: never, trial: never });
+new CircuitBreaker({ name: 'own-store', store: own, registry: false });
+own.close();
 console.log('ok');
 `;
-  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';\nimport { redisStore } from 'circuitry/redis';"));
+  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';\nimport { redisStore } from 'circuitry/redis';\nimport { sharedStore } from 'circuitry/store';"));
   writeFileSync(
     join(scratch, 'cjs.cjs'),
-    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');\nconst { sharedStore } = require('circuitry/store');")}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     const out = run('node', [file]).trim();

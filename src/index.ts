@@ -31,7 +31,4 @@ export { circuit } from './decorate/circuit.js';
 export type { CircuitSyncGuarded, SyncMethodDecorator } from './decorate/circuit-sync.js';
 export { circuitSync } from './decorate/circuit-sync.js';
 export type { CircuitDecoratorOptions, CircuitOptions } from './decorate/circuit-options.js';
-export type { ChangeMode, CloseRequest, OpenRequest, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';
-export { sharedStore } from './store/shared-store.js';
-export type { SharedStoreOptions } from './store/shared-store.js';
 export type { CircuitStore } from './breaker/store-link.js';

@@ -42,9 +42,10 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
       throw error;
     };
   };
+  const retry: Retry = { waiting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
-    if (token === REJECTED) return afterLeaseAnswer(core, guarded, this, args) ?? rejectSoon(rejection(core));
+    if (token === REJECTED) return afterLeaseAnswer(core, retry, guarded, this, args) ?? rejectSoon(rejection(core));
     const start = callStart(core);
     let result: unknown;
     try {
@@ -76,10 +77,11 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
 function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerInternals, fallback: Fallback): AsyncGuarded {
   const machine = core.machine;
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
+  const retry: Retry = { waiting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const token = admit(machine, core.now);
     if (token === REJECTED) {
-      return afterLeaseAnswer(core, guarded, this, args) ?? settleWithFallback(core, fallback, this, rejection(core), args);
+      return afterLeaseAnswer(core, retry, guarded, this, args) ?? settleWithFallback(core, fallback, this, rejection(core), args);
     }
     const start = callStart(core);
     let result: unknown;
@@ -93,23 +95,24 @@ function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerInternal
   return guarded;
 }
 
-// True while a call that waited for a lease answer is admitted again: the admission is
-// synchronous, so one flag serves every breaker.
-let retrying = false;
+/** True while a call that waited for a lease answer is admitted again: the admission is synchronous. */
+interface Retry {
+  waiting: boolean;
+}
 
 /**
  * A call refused while a shared store asks the fleet for the trial lease waits for the answer
  * (one round trip, at most the store's timeout) and is tried once more: it may be the trial.
  * Undefined when nothing is being asked, or the call already waited once: refuse it now.
  */
-function afterLeaseAnswer(core: BreakerInternals, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
-  const answer = retrying ? undefined : core.machine.trialGate?.awaiting();
+function afterLeaseAnswer(core: BreakerInternals, retry: Retry, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
+  const answer = retry.waiting ? undefined : core.link?.leaseAnswer();
   return answer?.then(() => {
-    retrying = true;
+    retry.waiting = true;
     try {
       return guarded.apply(self, args);
     } finally {
-      retrying = false;
+      retry.waiting = false;
     }
   });
 }

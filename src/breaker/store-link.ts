@@ -1,4 +1,4 @@
-import type { CircuitState } from '../machine/machine.js';
+import type { AttachedBreaker, BreakerState } from './attached-breaker.js';
 
 /**
  * A breaker made with a `store` option. The store is opaque to users: only `sharedStore` makes
@@ -16,26 +16,54 @@ export interface CircuitStore {
 
 /** What a store keeps per attached breaker; the breaker tells it about each change of state. */
 export interface StoreLink {
-  changed(from: CircuitState, to: CircuitState): void;
+  changed(from: BreakerState, to: BreakerState): void;
   /** A change made by hand (`open()`, `close()`, `reset()`): published whether or not the state changed. */
   forced(): void;
+  /**
+   * While the store asks the fleet for the trial lease: settles when the answer is in, or the
+   * store's timeout passed. A call refused meanwhile waits for it once: it may be the trial.
+   */
+  leaseAnswer(): Promise<void> | undefined;
 }
 
-type Attach<Core> = (core: Core) => StoreLink;
+type Attach = (breaker: AttachedBreaker) => StoreLink;
+type Side = (core: never) => AttachedBreaker;
 
-const attachers = new WeakMap<object, Attach<never>>();
+interface Links {
+  readonly attachers: WeakMap<object, Attach>;
+  /**
+   * How a breaker's insides become an AttachedBreaker: given by whoever makes the store, so a
+   * breaker that never uses a store does not carry that code.
+   */
+  readonly sides: WeakMap<object, Side>;
+}
+
+// `circuitry/store` is an entry point of its own: in a CommonJS build it carries its own copy of
+// this module. The maps live on the global object so that every copy sees the same stores.
+const SLOT = Symbol.for('circuitry.storeLinks');
+
+function links(): Links {
+  const global = globalThis as { [SLOT]?: Links };
+  return (global[SLOT] ??= { attachers: new WeakMap(), sides: new WeakMap() });
+}
 
 /** Makes `store` attachable; called by the store's maker. */
-export function registerStore<Core>(store: CircuitStore, attach: Attach<Core>): void {
-  attachers.set(store, attach as Attach<never>);
+export function registerStore(store: CircuitStore, attach: Attach): void {
+  links().attachers.set(store, attach);
+}
+
+/** Says how breakers of `store` are seen by it; called by the breaker side. */
+export function registerSide<Core>(store: CircuitStore, side: (core: Core) => AttachedBreaker): void {
+  links().sides.set(store, side as Side);
 }
 
 /** Whether `value` is a store made by `sharedStore`. */
 export function isStore(value: unknown): value is CircuitStore {
-  return typeof value === 'object' && value !== null && attachers.has(value);
+  return typeof value === 'object' && value !== null && links().attachers.has(value);
 }
 
 /** Attaches a breaker's core to `store`. */
 export function attachStore<Core>(store: CircuitStore, core: Core): StoreLink {
-  return (attachers.get(store) as Attach<Core>)(core);
+  const { attachers, sides } = links();
+  return attachers.get(store)!((sides.get(store) as (core: Core) => AttachedBreaker)(core));
 }

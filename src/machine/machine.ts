@@ -79,8 +79,6 @@ export interface TrialGate {
   permit(t: number): boolean;
   /** Milliseconds until {@link TrialGate.permit} may say yes. */
   wait(t: number): number;
-  /** While a permit is being asked for: settles when the answer is in (or the asking gave up). */
-  awaiting(): Promise<void> | undefined;
 }
 
 // Phases are never changed in place once made (half-open's trial list and a backwards clock

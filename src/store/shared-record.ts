@@ -4,8 +4,13 @@
  * process's clock can stretch or cut an open period.
  */
 export interface SharedRecord {
-  /** `'none'` when the backend has no record: never written, expired, or lost. */
-  readonly state: 'none' | 'closed' | 'open';
+  /**
+   * `'none'` when the backend has no record: never written, expired, or lost. `'foreign'` when
+   * what it holds under the name is not a record this version can use (another program's key, a
+   * damaged record, or a later format version): the breaker then decides alone, and the backend
+   * never writes over it.
+   */
+  readonly state: 'none' | 'closed' | 'open' | 'foreign';
   /**
    * Grows with every change the backend accepts. A record made afresh (after one expired or was
    * lost) starts from the backend's clock, so a generation once seen never comes back.
@@ -17,6 +22,26 @@ export interface SharedRecord {
   readonly period: number;
   /** Openings in a row, for backoff; 0 while closed. */
   readonly openings: number;
+  /**
+   * The backend's clock when it answered, in milliseconds. A process uses it only to say, in the
+   * backend's own time, when a later request was decided ({@link RequestStamp}). Optional: a
+   * backend without it gets requests it cannot age.
+   */
+  readonly at?: number;
+  /** With `state: 'foreign'`: what is wrong with the record, for the report. */
+  readonly problem?: string;
+}
+
+/**
+ * When a request was decided, so that a backend can refuse one delivered late (a client that
+ * queued it through an outage, a network that replayed it): the process gave up on it after
+ * `maxAge` ms and will send what is true by then instead.
+ */
+export interface RequestStamp {
+  /** When the process decided, on the backend's clock as last seen from this process; 0 when unknown. */
+  readonly decidedAt: number;
+  /** Milliseconds after `decidedAt` past which the request must change nothing. */
+  readonly maxAge: number;
 }
 
 /** A backend's answer to a request for the fleet's trial lease. */
@@ -39,7 +64,7 @@ export type ChangeMode =
   | 'force';
 
 /** A request to record an open period. */
-export interface OpenRequest {
+export interface OpenRequest extends RequestStamp {
   /**
    * Why this process opened the circuit, which decides whether the change is kept: `'trip'` only
    * if the fleet is not open already, `'trial'` only if the record is unchanged since
@@ -50,14 +75,14 @@ export interface OpenRequest {
   readonly generation: number;
   /** Length of the open period, in whole milliseconds. */
   readonly period: number;
-  /** Whole milliseconds of it already passed (non-zero when a process re-publishes an open period). */
+  /** Whole milliseconds of it already passed at `decidedAt` (non-zero when a process re-publishes an open period). */
   readonly elapsed: number;
   /** Openings in a row as this process counts them. */
   readonly openings: number;
 }
 
 /** A request to record a close. */
-export interface CloseRequest {
+export interface CloseRequest extends RequestStamp {
   /**
    * Why this process closed the circuit, which decides whether the change is kept: `'trial'` only
    * if the record is unchanged since `generation`, `'force'` always.
@@ -71,6 +96,8 @@ export interface CloseRequest {
  * The atomic operations a database must offer to share circuits between processes. Each one is
  * a single atomic step in the database (a Lua script in Redis), timed by the database's clock.
  * `circuitry/redis` implements it for Redis; implement it to share state through another store.
+ * Every change request carries a {@link RequestStamp}: one that arrives older than its `maxAge`
+ * must change nothing.
  */
 export interface SharedStateBackend {
   /** The record of `name`. */
@@ -83,5 +110,5 @@ export interface SharedStateBackend {
    * Asks for the trial lease of `name` for `lease` ms: granted when the open period is over and
    * nobody else holds an unexpired lease. With no record at all, one is made, open and over.
    */
-  trial(name: string, owner: string, lease: number): Promise<TrialAnswer>;
+  trial(name: string, owner: string, lease: number, stamp: RequestStamp): Promise<TrialAnswer>;
 }

@@ -1,26 +1,27 @@
-import type { BreakerInternals as BreakerCore } from '../breaker/internals.js';
-import { report } from '../breaker/internals.js';
-import { emit, listening } from '../breaker/listeners.js';
-import { invalid } from '../check/check.js';
-import { checkDuration } from '../check/check.js';
-import { TimeoutError } from '../breaker/errors.js';
-import type { CircuitState, TrialGate } from '../machine/machine.js';
-import { adoptOpen, close, currentState } from '../machine/machine.js';
-import type { ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
+import { checkDuration, invalid, optionsObject } from '../check/check.js';
+import type { AttachedBreaker, BreakerState, TrialGate } from '../breaker/attached-breaker.js';
+import { attachBreaker } from '../breaker/store-side.js';
+import type { UsableRecord } from './record-rules.js';
+import { checkRecord, publication, reconcile, retry, sharedState, type Decision } from './record-rules.js';
+import type { ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from './shared-record.js';
 import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
-import { registerStore } from '../breaker/store-link.js';
+import { registerSide, registerStore } from '../breaker/store-link.js';
+import type { Lane, Timers, Transport } from './transport.js';
+import { createTransport, freeLane, realTimers } from './transport.js';
+import * as lease from './trial-lease.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
 export interface SharedStoreOptions {
   /**
    * Milliseconds between two reads of the shared state of every attached breaker, in one batch.
    * It bounds how late this process sees an open or a close decided by another: at most
-   * `syncInterval` plus one round trip. Default 500.
+   * `syncInterval` plus one round trip. Default 500; at most 2,147,483,647 (Node's timer limit).
    */
   syncInterval?: number;
   /**
    * Milliseconds a store operation may take; past it the operation counts as failed, the store as
-   * away, and the process decides alone until the store answers again. Default 200.
+   * away, and the process decides alone until the store answers again. A request given up on is
+   * refused by the store if it arrives later still. Default 200; at most 2,147,483,647.
    */
   timeout?: number;
   /** Who this process is when it holds the trial lease. Default: a random id per store. */
@@ -28,38 +29,283 @@ export interface SharedStoreOptions {
 }
 
 const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);
+/** Node fires a timer at once when its delay is beyond this. */
 
 /** One attached breaker, as the store sees it. */
 interface Entry extends StoreLink, TrialGate {
   /** Weak, so that a breaker nobody uses any more can be collected while attached. */
-  readonly core: WeakRef<BreakerCore>;
+  readonly breaker: WeakRef<AttachedBreaker>;
   readonly name: string;
   /** Who holds the lease: one per breaker, so two breakers of a name in one process never both probe. */
   readonly owner: string;
+  readonly lane: Lane;
+  readonly lease: lease.Lease;
   /** The generation of the shared record this process last took in. */
   generation: number;
   /** Bumped by every local change; a publish that succeeds clears `pending` only if none came after. */
   version: number;
   /** A local change the store has not taken yet: it is published again at the next sync. */
   pending: boolean;
-  /** Publishes sent and not yet answered; a read or a refusal that crosses one says nothing new. */
-  publishing: number;
-  /** A read is on its way: a slow store gets no second one on top of it. */
-  reading: boolean;
-  /** While this process holds the trial lease: until when, on the breaker's clock. */
-  leaseUntil: number;
-  /** The generation the lease was granted under: any change of the record ends it. */
-  leaseGeneration: number;
-  /** After a refusal: no new request for the lease before this time. */
-  askAfter: number;
-  /** The lease request on its way; calls refused meanwhile wait for its answer. */
-  asking: Promise<void> | undefined;
-  /** Set while a state decided elsewhere is applied, so that it is not published back. */
-  adopting: boolean;
   /** The rule of the last local change, kept to publish it again if the store missed it. */
   mode: ChangeMode;
-  /** When the store went away, on this breaker's clock. */
+  /** Set while a state decided elsewhere is applied, so that it is not published back. */
+  adopting: boolean;
+  /** The backend's clock minus the breaker's, from the last answer that came in time. */
+  offset: number | undefined;
+  /** While the record is not one this process can use: why. The breaker decides alone meanwhile. */
+  unusable: string | undefined;
+  /** When the store, or this breaker's record, went away, on this breaker's clock. */
   downSince: number;
+}
+
+/** `sharedStore` on the given timers, without the breaker side (see {@link sharedStoreOn}). */
+export function createSharedStore(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
+  optionsObject(options, 'store', OPTION_KEYS);
+  for (const method of ['read', 'open', 'close', 'trial'] as const) {
+    if (typeof (backend as Partial<SharedStateBackend> | null)?.[method] !== 'function') {
+      invalid(TypeError, 'backend', 'an object with read, open, close and trial methods', backend);
+    }
+  }
+  const syncInterval = options.syncInterval === undefined ? 500 : checkDuration(options.syncInterval, 'syncInterval', { timer: true });
+  const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
+  const owner = options.owner ?? globalThis.crypto.randomUUID();
+  if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
+
+  const entries = new Set<Entry>();
+  let attached = 0;
+  let timer: unknown;
+  let closed = false;
+
+  /** The attached breakers still alive, with their entries; the collected ones are dropped. */
+  const live = (): [Entry, AttachedBreaker][] => {
+    const pairs: [Entry, AttachedBreaker][] = [];
+    for (const entry of entries) {
+      const breaker = entry.breaker.deref();
+      if (breaker === undefined) entries.delete(entry);
+      else pairs.push([entry, breaker]);
+    }
+    return pairs;
+  };
+
+  const transport: Transport = createTransport(timeout, timers, {
+    // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
+    down(error, operation) {
+      for (const [entry, breaker] of live()) {
+        if (entry.unusable !== undefined) continue;
+        entry.downSince = breaker.now();
+        breaker.storeDown(error, operation);
+      }
+    },
+    up() {
+      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(breaker.now() - entry.downSince);
+      // What changed while away goes out now, not an interval later.
+      if (!closed) void readAll();
+    },
+  });
+
+  /** When this process decides, in the backend's time as last seen; the backend refuses it if it arrives late. */
+  const stamp = (entry: Entry, breaker: AttachedBreaker): RequestStamp => ({
+    decidedAt: entry.offset === undefined ? 0 : Math.round(breaker.now() + entry.offset),
+    maxAge: Math.ceil(timeout),
+  });
+
+  /**
+   * The record as this process may use it; undefined when it cannot. A record that cannot be
+   * used makes this breaker decide alone, reported once until the record is usable again.
+   */
+  const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
+    const checked = checkRecord(record);
+    if (typeof checked === 'string') {
+      if (entry.unusable === undefined) {
+        entry.unusable = checked;
+        if (transport.connected) entry.downSince = breaker.now();
+        breaker.storeDown(new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`), 'record');
+      }
+      return undefined;
+    }
+    if (entry.unusable !== undefined) {
+      entry.unusable = undefined;
+      breaker.storeUp(breaker.now() - entry.downSince);
+    }
+    if (checked.at !== undefined) entry.offset = checked.at - (sentAt + breaker.now()) / 2;
+    return checked;
+  };
+
+  const carryOut = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
+    if (decision.kind === 'keep') return;
+    if (decision.kind === 'publish') return publish(entry, breaker, decision.mode);
+    if (decision.renewed) lease.end(entry.lease);
+    const record = decision.record;
+    entry.generation = record.generation;
+    if (decision.adopt === 'nothing') return;
+    entry.adopting = true;
+    try {
+      if (decision.adopt === 'close') breaker.adoptClose();
+      else breaker.adoptOpen(record.elapsed, record.period, record.openings);
+    } finally {
+      entry.adopting = false;
+    }
+  };
+
+  const take = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord, resending: boolean): void => {
+    const local = { state: breaker.state(), generation: entry.generation };
+    const decision = resending ? retry(record, local, entry.mode) : reconcile(record, local);
+    if (resending && decision.kind !== 'publish') entry.pending = false;
+    carryOut(entry, breaker, decision);
+  };
+
+  /** Marks the state this process is in now as to be published under `mode`, and sends it if it can. */
+  const publish = (entry: Entry, breaker: AttachedBreaker, mode: ChangeMode): void => {
+    entry.version += 1;
+    entry.pending = true;
+    entry.mode = mode;
+    lease.end(entry.lease);
+    flush(entry, breaker);
+  };
+
+  const flush = (entry: Entry, breaker: AttachedBreaker): void => {
+    if (closed || !entry.pending || entry.unusable !== undefined) return;
+    const what = publication(breaker.state(), breaker.openPeriod(), breaker.openings(), entry.mode);
+    if (what === undefined) return;
+    const version = entry.version;
+    const generation = entry.generation;
+    const sentAt = breaker.now();
+    const s = stamp(entry, breaker);
+    const call =
+      what.op === 'open'
+        ? () => backend.open(entry.name, { mode: entry.mode, generation, period: what.period, elapsed: what.elapsed, openings: what.openings, ...s })
+        : () => backend.close(entry.name, { mode: what.mode, generation, ...s });
+    const sent = transport.send(entry.lane, 'write', what.op, call);
+    // Not sent (one on its way, or the store away): it goes when that one settles, or at the next sync.
+    void sent?.then((outcome) => {
+      const self = entry.breaker.deref();
+      if (!outcome.ok || self === undefined) return;
+      if (entry.version === version) entry.pending = false;
+      const record = usable(entry, self, outcome.value, sentAt);
+      if (record !== undefined) take(entry, self, record, false);
+      if (entry.pending) flush(entry, self);
+    });
+  };
+
+  const askForLease = (entry: Entry, breaker: AttachedBreaker): void => {
+    const period = breaker.openPeriod();
+    if (breaker.state() !== 'half-open' || period === undefined || closed) return;
+    const askedAt = breaker.now();
+    const length = Math.ceil(period.period);
+    const s = stamp(entry, breaker);
+    const sent = transport.send(entry.lane, 'lease', 'trial', () => backend.trial(entry.name, entry.owner, length, s));
+    if (sent === undefined) return;
+    entry.lease.asking = sent.then((outcome) => {
+      entry.lease.asking = undefined;
+      const self = entry.breaker.deref();
+      if (!outcome.ok || self === undefined) return;
+      const answer = outcome.value;
+      const record = usable(entry, self, answer?.record, askedAt);
+      if (record === undefined) return;
+      if (answer.granted === true) {
+        lease.granted(entry.lease, askedAt, length, record.generation);
+        entry.generation = record.generation;
+        return;
+      }
+      lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
+      if (entry.lane.write === 0) take(entry, self, record, false);
+    });
+  };
+
+  const read = (entry: Entry, probe = false): Promise<void> => {
+    const breaker = entry.breaker.deref();
+    if (closed || breaker === undefined) return Promise.resolve();
+    const sentAt = breaker.now();
+    const sent = transport.send(entry.lane, 'read', 'sync', () => backend.read(entry.name), probe);
+    if (sent === undefined) return Promise.resolve();
+    return sent.then((outcome) => {
+      const self = entry.breaker.deref();
+      // A read that crosses a publish says nothing new: the publish's own answer will.
+      if (!outcome.ok || self === undefined || entry.lane.write !== 0) return;
+      const record = usable(entry, self, outcome.value, sentAt);
+      if (record === undefined) return;
+      take(entry, self, record, entry.pending);
+    });
+  };
+
+  const readAll = async (): Promise<void> => {
+    const pairs = live();
+    if (!transport.connected) {
+      // Away: one probe for the whole store, so a hang of any length queues nothing more.
+      const first = pairs[0];
+      if (first !== undefined) await read(first[0], true);
+      return;
+    }
+    await Promise.all(pairs.map(([entry]) => read(entry)));
+  };
+
+  const sync = async (): Promise<void> => {
+    // What was sent before lands first, so the reads see it.
+    await transport.idle();
+    await readAll();
+  };
+
+  const alone = (entry: Entry): boolean => !transport.connected || closed || entry.unusable !== undefined;
+
+  const attach = (breaker: AttachedBreaker): StoreLink => {
+    const ref = new WeakRef(breaker);
+    // The methods reach the breaker through `ref` only: the store must not keep it alive.
+    const entry: Entry = {
+      breaker: ref,
+      name: breaker.name,
+      owner: `${owner}#${++attached}`,
+      lane: freeLane(),
+      lease: lease.newLease(),
+      generation: 0,
+      version: 0,
+      pending: false,
+      mode: 'trip',
+      adopting: false,
+      offset: undefined,
+      unusable: undefined,
+      downSince: transport.connected ? 0 : breaker.now(),
+      changed(from: BreakerState, to: BreakerState) {
+        const self = ref.deref();
+        // Changes by hand are published by `forced`, after the change, whatever it was.
+        if (self === undefined || self.manual() || entry.adopting) return;
+        if (!sharedState(from) || !sharedState(to) || to === 'half-open') return;
+        publish(entry, self, from === 'half-open' ? 'trial' : 'trip');
+      },
+      forced() {
+        const self = ref.deref();
+        if (self !== undefined && sharedState(self.state())) publish(entry, self, 'force');
+      },
+      leaseAnswer: () => entry.lease.asking,
+      permit(t: number) {
+        const self = ref.deref();
+        // Away from the store (or done with it), this process decides alone, as a breaker without one would.
+        if (self === undefined || alone(entry)) return true;
+        if (lease.holds(entry.lease, t, entry.generation)) return true;
+        if (lease.mayAsk(entry.lease, t)) askForLease(entry, self);
+        return false;
+      },
+      wait: (t: number) => (alone(entry) ? 0 : lease.waitFor(entry.lease, t)),
+    };
+    entries.add(entry);
+    breaker.setTrialGate(entry);
+    if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
+    void read(entry, true);
+    return entry;
+  };
+
+  const store: CircuitStore = {
+    sync,
+    close() {
+      closed = true;
+      if (timer !== undefined) timers.clearInterval(timer);
+      timer = undefined;
+    },
+    get connected() {
+      return transport.connected;
+    },
+  };
+  registerStore(store, attach);
+  return store;
 }
 
 /**
@@ -73,294 +319,27 @@ interface Entry extends StoreLink, TrialGate {
  * - When the open period is over, one process at a time holds the trial lease and runs up to
  *   `halfOpenMaxCalls` trial calls; the lease lasts one open period, so a crashed prober cannot
  *   wedge the fleet. Its trials close or re-open the circuit for everyone.
- * - When the store fails or is slow, no call waits for it: each process decides from its local
- *   state, publishes what changed when the store answers again, and emits `storeDown`/`storeUp`.
+ * - When the store fails or is slow, no call waits for it longer than `timeout`: each process
+ *   decides from its local state, publishes what changed when the store answers again, and emits
+ *   `storeDown`/`storeUp`. At most three requests per breaker, plus one probe per store, are ever
+ *   queued, however long the store hangs.
+ * - A record the store holds that this version cannot use (another program's key, a damaged
+ *   record, a later format) is that breaker's problem only: it decides alone, said once.
  *
  * @example
  * ```ts no-run
  * const store = sharedStore(myBackend, { syncInterval: 250 });
  * const breaker = new CircuitBreaker({ name: 'payments', store });
  * ```
+ * @throws TypeError or RangeError naming the option when an option is invalid.
  */
 export function sharedStore(backend: SharedStateBackend, options: SharedStoreOptions = {}): CircuitStore {
-  if (typeof options !== 'object' || options === null) invalid(TypeError, 'store options', 'an object', options);
-  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw new TypeError(`unknown store option "${key}"`);
-  for (const method of ['read', 'open', 'close', 'trial'] as const) {
-    if (typeof (backend as Partial<SharedStateBackend> | null)?.[method] !== 'function') {
-      invalid(TypeError, 'backend', 'an object with read, open, close and trial methods', backend);
-    }
-  }
-  const syncInterval = options.syncInterval === undefined ? 500 : checkDuration(options.syncInterval, 'syncInterval', { timer: true });
-  const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
-  const owner = options.owner ?? globalThis.crypto.randomUUID();
-  if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
-
-  const entries = new Set<Entry>();
-  let attached = 0;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let connected = true;
-  let closed = false;
-  /** Operations on their way, so that `sync()` can wait for what was sent before it. */
-  const inflight = new Set<Promise<unknown>>();
-
-  /** Runs one store operation within `timeout`; resolves undefined when it failed. */
-  const run = <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
-    const done = attempt(operation, call);
-    inflight.add(done);
-    void done.then(() => inflight.delete(done));
-    return done;
-  };
-
-  const attempt = <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> =>
-    new Promise<T>((resolve, reject) => {
-      // Unlike a guarded call's, this timer must not keep a process alive that is otherwise done.
-      const clock = setTimeout(() => reject(new TimeoutError(`store ${operation}`, timeout)), timeout);
-      clock.unref?.();
-      let pending: Promise<T>;
-      try {
-        pending = Promise.resolve(call());
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => (clearTimeout(clock), resolve(value)),
-        (error: unknown) => (clearTimeout(clock), reject(error)),
-      );
-    }).then(
-      (value) => {
-        up();
-        return value;
-      },
-      (error: unknown) => {
-        down(error, operation);
-        return undefined;
-      },
-    );
-
-  /** The attached breakers still alive, with their entries; the collected ones are dropped. */
-  const live = (): [Entry, BreakerCore][] => {
-    const pairs: [Entry, BreakerCore][] = [];
-    for (const entry of entries) {
-      const core = entry.core.deref();
-      if (core === undefined) entries.delete(entry);
-      else pairs.push([entry, core]);
-    }
-    return pairs;
-  };
-
-  const down = (error: unknown, operation: string): void => {
-    if (!connected) return;
-    connected = false;
-    // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
-    for (const [entry, core] of live()) {
-      entry.downSince = core.now();
-      report(core, error, 'store');
-      if (listening(core, 'storeDown')) emit(core, 'storeDown', { error, operation });
-    }
-  };
-
-  const up = (): void => {
-    if (connected) return;
-    connected = true;
-    for (const [entry, core] of live()) {
-      if (listening(core, 'storeUp')) emit(core, 'storeUp', { downFor: core.now() - entry.downSince });
-    }
-  };
-
-  /**
-   * Takes in a record the store returned. A record of a generation already taken in changes
-   * nothing, unless the two disagree on whether the circuit is closed: then the store's wins.
-   */
-  const apply = (entry: Entry, core: BreakerCore, record: SharedRecord): void => {
-    const m = core.machine;
-    const local = currentState(m, core.now);
-    // Isolated and disabled are set by hand in this process, and hold until released here;
-    // what the fleet did meanwhile is taken in at the first sync after.
-    if (local === 'isolated' || local === 'disabled') return;
-    if (record.state === 'none') {
-      // The store lost the record (expired, or a restart without persistence): what this
-      // process knows goes back in.
-      if (local !== 'closed') publishLocal(entry, core, 'trip');
-      return;
-    }
-    const agrees = (record.state === 'closed') === (local === 'closed');
-    if (record.generation === entry.generation && agrees) return;
-    if (record.generation !== entry.generation) entry.leaseUntil = Number.NEGATIVE_INFINITY;
-    entry.generation = record.generation;
-    entry.adopting = true;
-    try {
-      if (record.state === 'closed') {
-        if (local !== 'closed') close(m);
-      } else if (local !== 'half-open' || record.elapsed < record.period) {
-        // Opened elsewhere: no failure of this process is to blame for it. (Already open here,
-        // it is this process's own open coming back, or one it had taken in already.)
-        if (local !== 'open') core.lastFailure = undefined;
-        // Over in both places, half-open stays as it is, trials and all.
-        adoptOpen(m, core.now(), record.elapsed, record.period, record.openings);
-      }
-    } finally {
-      entry.adopting = false;
-    }
-  };
-
-  const settle = (entry: Entry, version: number, record: SharedRecord | undefined): void => {
-    entry.publishing -= 1;
-    const core = entry.core.deref();
-    if (record === undefined || core === undefined) return;
-    if (entry.version === version) entry.pending = false;
-    apply(entry, core, record);
-  };
-
-  /** Publishes the state this process is in now, under `mode`. */
-  const publishLocal = (entry: Entry, core: BreakerCore, mode: ChangeMode): void => {
-    if (closed) return;
-    const phase = core.machine.phase;
-    const generation = entry.generation;
-    entry.leaseUntil = Number.NEGATIVE_INFINITY;
-    if (phase.state === 'open' || phase.state === 'half-open') {
-      const t = core.now();
-      // Backends keep whole milliseconds (Redis refuses a fractional expiry).
-      const period = Math.ceil(phase.state === 'open' ? phase.openFor : phase.lapseAfter);
-      const elapsed = phase.state === 'open' ? Math.min(Math.floor(t - phase.openedAt), period) : period;
-      const request = { mode, generation, period, elapsed: Math.max(0, elapsed), openings: core.machine.openings };
-      send(entry, mode, 'open', () => backend.open(entry.name, request));
-    } else if (phase.state === 'closed') {
-      const request = { mode: mode === 'force' ? ('force' as const) : ('trial' as const), generation };
-      send(entry, mode, 'close', () => backend.close(entry.name, request));
-    }
-  };
-
-  const send = (entry: Entry, mode: ChangeMode, operation: string, call: () => Promise<SharedRecord>): void => {
-    const version = ++entry.version;
-    entry.publishing += 1;
-    entry.pending = true;
-    entry.mode = mode;
-    void run(operation, call).then((record) => settle(entry, version, record));
-  };
-
-  /**
-   * A change the store missed goes out again, unless the record moved on meanwhile (someone
-   * else decided, or the store took the change and its answer came too late): then the record
-   * is taken in as it is.
-   */
-  const resend = (entry: Entry, core: BreakerCore, record: SharedRecord): void => {
-    if (record.state !== 'none' && record.generation !== entry.generation) {
-      entry.pending = false;
-      apply(entry, core, record);
-      return;
-    }
-    const local = core.machine.phase.state;
-    if (local === 'isolated' || local === 'disabled') return;
-    // A trial's verdict only means something against the open it was a trial of.
-    const mode = entry.mode === 'trial' && record.state !== 'open' && local !== 'closed' ? 'trip' : entry.mode;
-    publishLocal(entry, core, mode);
-  };
-
-  const askForLease = (entry: Entry, core: BreakerCore): void => {
-    const phase = core.machine.phase;
-    if (phase.state !== 'half-open' || closed) return;
-    const askedAt = core.now();
-    const lease = Math.ceil(phase.lapseAfter);
-    entry.asking = run('trial', () => backend.trial(entry.name, entry.owner, lease)).then((answer) => {
-      entry.asking = undefined;
-      if (answer === undefined || entry.core.deref() === undefined) return;
-      if (answer.granted) {
-        // Counted from the request, so this process gives the lease up no later than the store does.
-        entry.leaseUntil = askedAt + lease;
-        entry.leaseGeneration = entry.generation = answer.record.generation;
-        return;
-      }
-      entry.askAfter = core.now() + Math.min(answer.wait, syncInterval);
-      if (entry.publishing === 0) apply(entry, core, answer.record);
-    });
-  };
-
-  const syncOne = async (entry: Entry): Promise<void> => {
-    if (entry.reading || closed) return;
-    entry.reading = true;
-    const record = await run('sync', () => backend.read(entry.name));
-    entry.reading = false;
-    const core = entry.core.deref();
-    if (record === undefined || core === undefined || entry.publishing > 0) return;
-    if (entry.pending) resend(entry, core, record);
-    else apply(entry, core, record);
-  };
-
-  const sync = async (): Promise<void> => {
-    // What was sent before lands first, so the reads see it.
-    await Promise.all([...inflight]);
-    await Promise.all(live().map(([entry]) => syncOne(entry)));
-  };
-
-  const attach = (core: BreakerCore): StoreLink => {
-    const ref = new WeakRef(core);
-    // The methods reach the breaker through `ref` only: the store must not keep it alive.
-    const entry: Entry = {
-      core: ref,
-      name: core.name,
-      owner: `${owner}#${++attached}`,
-      generation: 0,
-      version: 0,
-      pending: false,
-      publishing: 0,
-      reading: false,
-      leaseUntil: Number.NEGATIVE_INFINITY,
-      leaseGeneration: -1,
-      askAfter: Number.NEGATIVE_INFINITY,
-      asking: undefined,
-      adopting: false,
-      mode: 'trip',
-      downSince: connected ? 0 : core.now(),
-      changed(from: CircuitState, to: CircuitState) {
-        const self = ref.deref();
-        // Changes by hand are published by `forced`, after the change, whatever it was.
-        if (self === undefined || self.manual || entry.adopting) return;
-        if (!shared(from) || !shared(to) || to === 'half-open') return;
-        publishLocal(entry, self, from === 'half-open' ? 'trial' : 'trip');
-      },
-      forced() {
-        const self = ref.deref();
-        if (self !== undefined && shared(self.machine.phase.state)) publishLocal(entry, self, 'force');
-      },
-      permit(t: number) {
-        const self = ref.deref();
-        // Away from the store (or done with it), this process decides alone, as a breaker without one would.
-        if (self === undefined || !connected || closed) return true;
-        if (t < entry.leaseUntil && entry.leaseGeneration === entry.generation) return true;
-        if (t >= entry.askAfter && entry.asking === undefined) askForLease(entry, self);
-        return false;
-      },
-      wait(t: number) {
-        return entry.asking !== undefined ? 1 : Math.max(1, entry.askAfter - t);
-      },
-      awaiting() {
-        return entry.asking;
-      },
-    };
-    entries.add(entry);
-    core.machine.trialGate = entry;
-    if (timer === undefined && !closed) {
-      timer = setInterval(() => void sync(), syncInterval);
-      // The store must never keep a process alive that has nothing else to do.
-      timer.unref?.();
-    }
-    void syncOne(entry);
-    return entry;
-  };
-
-  const store: CircuitStore = {
-    sync,
-    close() {
-      closed = true;
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
-    },
-    get connected() {
-      return connected;
-    },
-  };
-  registerStore(store, attach);
-  return store;
+  return sharedStoreOn(backend, options, realTimers);
 }
 
-const shared = (state: CircuitState): boolean => state === 'closed' || state === 'open' || state === 'half-open';
+/** {@link sharedStore} on the given timers (the fleet simulation runs it on virtual time). */
+export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
+  const store = createSharedStore(backend, options, timers);
+  registerSide(store, attachBreaker);
+  return store;
+}

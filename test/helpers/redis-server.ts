@@ -17,11 +17,11 @@ export function freePort(): Promise<number> {
  * A real redis-server of the machine (scripts/ensure-redis.mjs installs it) on a random loopback
  * port, with no persistence, so that a restart loses every key as a crash would.
  */
-export async function startRedis() {
+export async function startRedis(extraArgs: string[] = []) {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    const running = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+    const running = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     child = running;
@@ -46,5 +46,7 @@ export async function startRedis() {
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start, restart: async () => (await stop(), await start()) };
+    /** Freezes the server (SIGSTOP) or wakes it (SIGCONT): a hang, with connections left open. */
+  const signal = (name: 'SIGSTOP' | 'SIGCONT') => void child?.kill(name);
+  return { port, url: `redis://127.0.0.1:${port}`, stop, start, signal, restart: async () => (await stop(), await start()) };
 }

@@ -12,11 +12,11 @@ import {
   pipe,
   restoreBreaker,
   retry,
-  sharedStore,
   timeout,
   timeWindow,
 } from 'circuitry';
 import * as main from 'circuitry';
+import { sharedStore } from 'circuitry/store';
 import { registerPromClientMetrics, toPrometheus } from 'circuitry/prometheus';
 
 type Case = [what: string, attempt: () => unknown, type: typeof TypeError | typeof RangeError, names: string];

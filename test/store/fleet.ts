@@ -1,4 +1,5 @@
-import { CircuitBreaker, circuit, sharedStore } from 'circuitry';
+import { CircuitBreaker, circuit } from 'circuitry';
+import { sharedStore } from 'circuitry/store';
 import type { BreakerOptions, CircuitStore } from 'circuitry';
 import { memoryBackend } from '../helpers/memory-backend.js';
 

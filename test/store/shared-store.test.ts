@@ -1,4 +1,5 @@
-import { CircuitBreaker, circuit, sharedStore } from 'circuitry';
+import { CircuitBreaker, circuit } from 'circuitry';
+import { sharedStore } from 'circuitry/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collected } from '../helpers/gc.js';
 import { memoryBackend } from '../helpers/memory-backend.js';

@@ -1,4 +1,4 @@
-import { invalid } from '../check/check.js';
+import { invalid } from '../../check/check.js';
 
 /** Sends one Redis command, as an array of strings, and resolves with its reply. */
 export type SendCommand = (args: string[]) => Promise<unknown>;

@@ -1,3 +1,5 @@
+// The record script as circuitry 0.2.0 shipped it, before records had a format version: the
+// rolling-deploy test runs it beside today's, as an old process of the fleet would.
 /**
  * The one Lua script every shared-state operation runs: each is a single atomic step in Redis,
  * timed by Redis's own clock (TIME), so no read-modify-write race between processes and no
@@ -6,7 +8,7 @@
  * l lease owner, u lease until. Times are Redis milliseconds; replies carry durations only.
  * Every write renews the key's expiry: the end of the open period or lease, plus ARGV[2] ms.
  */
-export const RECORD_SCRIPT = `
+export const RECORD_SCRIPT_V0 = `
 local key, op, keep = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { CircuitStore } from 'circuitry';
+import type { SharedRecord, SharedStateBackend, SharedStoreOptions } from 'circuitry/store';
+import { sharedStore } from 'circuitry/store';
+import { invalid } from '../../check/check.js';
+import type { RedisClientLike, SendCommand } from './redis-client.js';
+import { sendCommandOf } from './redis-client.js';
+import { RECORD_SCRIPT } from './record-script.js';
+
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions extends SharedStoreOptions {
+  /** Put before each breaker's name to make its key. Default `'circuitry:'`. */
+  prefix?: string;
+  /**
+   * Milliseconds a breaker's key is kept after it last mattered (the end of its open period or
+   * trial lease, or its close). Unused keys expire by themselves. Default 86,400,000 (a day).
+   */
+  keyTtl?: number;
+}
+
+const SHA = createHash('sha1').update(RECORD_SCRIPT).digest('hex');
+
+/**
+ * A store that shares circuit state between every process using the same Redis and prefix.
+ * Give it to breakers with a `name`: breakers of the same name in different processes are one
+ * circuit. What is shared and what is not, and what happens while Redis is away, is in the
+ * README's "Shared state through Redis".
+ *
+ * @example
+ * ```ts no-run
+ * import Redis from 'ioredis';
+ * import { CircuitBreaker } from 'circuitry';
+ * import { redisStore } from 'circuitry/redis';
+ *
+ * const store = redisStore(new Redis(), { prefix: 'shop:circuits:' });
+ * const payments = new CircuitBreaker({ name: 'payments', store });
+ * ```
+ * @param client - a connected ioredis client, or a node-redis client after `connect()`.
+ * @throws TypeError or RangeError naming the option when an option is invalid.
+ */
+export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): CircuitStore {
+  if (typeof options !== 'object' || options === null) invalid(TypeError, 'redisStore options', 'an object', options);
+  const { prefix = 'circuitry:', keyTtl = 86_400_000, ...shared } = options;
+  if (typeof prefix !== 'string') invalid(TypeError, 'prefix', 'a string', prefix);
+  if (!Number.isSafeInteger(keyTtl) || keyTtl < 1) {
+    invalid(typeof keyTtl === 'number' ? RangeError : TypeError, 'keyTtl', 'a positive whole number of milliseconds', keyTtl);
+  }
+  return sharedStore(redisBackend(sendCommandOf(client), prefix, keyTtl), shared);
+}
+
+function redisBackend(send: SendCommand, prefix: string, keyTtl: number): SharedStateBackend {
+  const keep = String(keyTtl);
+  const script = async (name: string, [operation, ...args]: [string, ...(string | number)[]]): Promise<unknown[]> => {
+    const tail = ['1', prefix + name, operation, keep, ...args.map(String)];
+    try {
+      return (await send(['EVALSHA', SHA, ...tail])) as unknown[];
+    } catch (error) {
+      // Redis forgets scripts when it restarts; the first call after that sends the text again.
+      if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+      return (await send(['EVAL', RECORD_SCRIPT, ...tail])) as unknown[];
+    }
+  };
+  return {
+    read: async (name) => recordOf(await script(name, ['read'])),
+    open: async (name, r) =>
+      recordOf(await script(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings, r.decidedAt, r.maxAge])),
+    close: async (name, r) => recordOf(await script(name, ['close', r.mode, r.generation, r.decidedAt, r.maxAge])),
+    trial: async (name, owner, lease, stamp) => {
+      const reply = await script(name, ['trial', owner, Math.ceil(lease), stamp.decidedAt, stamp.maxAge]);
+      const record = recordOf(reply);
+      return { granted: record.state !== 'foreign' && Number(reply[5]) === 1, wait: Number(reply[6]), record };
+    },
+  };
+}
+
+/** The script's reply as a record; one this version cannot read is foreign, for its breaker alone. */
+function recordOf(reply: unknown): SharedRecord {
+  const r = Array.isArray(reply) ? reply : [];
+  const state = String(r[0]);
+  const at = Number(r[7]);
+  if (state === 'foreign') return { state, generation: 0, elapsed: 0, period: 0, openings: 0, at, problem: String(r[8]) };
+  if (state !== 'none' && state !== 'closed' && state !== 'open') {
+    return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: `unexpected reply from Redis: ${JSON.stringify(reply)}` };
+  }
+  return { state, generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at };
+}

@@ -1,0 +1,44 @@
+import { adoptOpen, close, currentState } from '../machine/machine.js';
+import type { AttachedBreaker } from './attached-breaker.js';
+import type { BreakerInternals } from './internals.js';
+import { report } from './internals.js';
+import { emit, listening } from './listeners.js';
+
+// The store holds its side weakly, so a breaker nobody uses can be collected while attached;
+// this keeps the side alive exactly as long as the breaker's core.
+const sides = new WeakMap<BreakerInternals, AttachedBreaker>();
+
+/** The breaker's side of a store: the one place where a store reaches into a breaker. */
+export function attachBreaker(core: BreakerInternals): AttachedBreaker {
+  const m = core.machine;
+  const side: AttachedBreaker = {
+    name: core.name,
+    now: core.now,
+    state: () => currentState(m, core.now),
+    openPeriod() {
+      const phase = m.phase;
+      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, period: phase.openFor };
+      if (phase.state === 'half-open') return { elapsed: phase.lapseAfter, period: phase.lapseAfter };
+      return undefined;
+    },
+    openings: () => m.openings,
+    manual: () => core.manual,
+    adoptOpen(elapsed, period, openings) {
+      if (currentState(m, core.now) !== 'open') core.lastFailure = undefined;
+      adoptOpen(m, core.now(), elapsed, period, openings);
+    },
+    adoptClose: () => close(m),
+    setTrialGate(gate) {
+      m.trialGate = gate;
+    },
+    storeDown(error, operation) {
+      report(core, error, 'store');
+      if (listening(core, 'storeDown')) emit(core, 'storeDown', { error, operation });
+    },
+    storeUp(downFor) {
+      if (listening(core, 'storeUp')) emit(core, 'storeUp', { downFor });
+    },
+  };
+  sides.set(core, side);
+  return side;
+}

@@ -1,0 +1,10 @@
+/**
+ * `circuitry/store`: circuit state shared across processes through a backend of your own. See
+ * {@link sharedStore}; `redisStore` from `circuitry/redis` is this over Redis. A backend
+ * implements {@link SharedStateBackend}: four atomic operations on one record per breaker name.
+ *
+ * @packageDocumentation
+ */
+export { sharedStore } from './store/shared-store.js';
+export type { SharedStoreOptions } from './store/shared-store.js';
+export type { ChangeMode, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';

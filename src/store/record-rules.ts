@@ -1,0 +1,109 @@
+/**
+ * How a process takes in the shared record: pure functions of a record and the local state,
+ * returning a decision the store carries out. No promises, no clocks, no breaker.
+ */
+import type { BreakerState, OpenPeriod } from '../breaker/attached-breaker.js';
+import type { ChangeMode, SharedRecord } from './shared-record.js';
+
+/** A record that passed {@link checkRecord}: one of ours, with sane numbers. */
+export interface UsableRecord extends SharedRecord {
+  readonly state: 'none' | 'closed' | 'open';
+}
+
+/**
+ * The record as this process may use it, or what is wrong with it. A backend's answer is input
+ * from elsewhere (another version, another writer, a damaged key): a value that would make a
+ * breaker wait forever or compute NaN is refused here, and the breaker decides alone.
+ */
+export function checkRecord(record: unknown): UsableRecord | string {
+  if (typeof record !== 'object' || record === null) return `not a record: ${String(record)}`;
+  const r = record as Partial<SharedRecord>;
+  if (r.state === 'foreign') return r.problem ?? 'not a circuitry record';
+  if (r.state !== 'none' && r.state !== 'closed' && r.state !== 'open') return `unknown state ${JSON.stringify(r.state)}`;
+  for (const field of ['generation', 'elapsed', 'period', 'openings'] as const) {
+    if (typeof r[field] !== 'number' || !Number.isFinite(r[field])) return `${field} is not a finite number: ${String(r[field])}`;
+  }
+  if (r.period! < 0 || r.openings! < 0) return `negative period or openings: ${r.period}, ${r.openings}`;
+  // An open time ahead of the backend's clock (a clock stepped back, a failover) must not
+  // stretch the period: at most the whole period is left.
+  const elapsed = Math.min(Math.max(r.elapsed!, 0), r.period!);
+  const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : undefined;
+  return { state: r.state, generation: r.generation!, elapsed, period: r.period!, openings: r.openings!, ...(at !== undefined && { at }) };
+}
+
+/** What this process knows of its shared record. */
+export interface LocalView {
+  readonly state: BreakerState;
+  /** The generation of the record last taken in. */
+  readonly generation: number;
+}
+
+/** What to do with a record. */
+export type Decision =
+  /** Nothing to take in. */
+  | { readonly kind: 'keep' }
+  /** The store lost the record: publish what this process knows. */
+  | { readonly kind: 'publish'; readonly mode: ChangeMode }
+  /** Take in the record's generation (a new one ends any lease), and `adopt` its state. */
+  | { readonly kind: 'take'; readonly record: UsableRecord; readonly renewed: boolean; readonly adopt: 'open' | 'close' | 'nothing' };
+
+/**
+ * Takes in a record the store returned. A record of a generation already taken in changes
+ * nothing, unless the two disagree on whether the circuit is closed: then the store's wins.
+ */
+export function reconcile(record: UsableRecord, local: LocalView): Decision {
+  // Isolated and disabled are set by hand in this process, and hold until released here;
+  // what the fleet did meanwhile is taken in at the first sync after.
+  if (local.state === 'isolated' || local.state === 'disabled') return KEEP;
+  if (record.state === 'none') {
+    // The store lost the record (expired, or a restart without persistence): what this
+    // process knows goes back in.
+    return local.state === 'closed' ? KEEP : { kind: 'publish', mode: 'trip' };
+  }
+  const agrees = (record.state === 'closed') === (local.state === 'closed');
+  const renewed = record.generation !== local.generation;
+  if (!renewed && agrees) return KEEP;
+  let adopt: 'open' | 'close' | 'nothing' = 'nothing';
+  if (record.state === 'closed') {
+    if (local.state !== 'closed') adopt = 'close';
+  } else if (local.state !== 'half-open' || record.elapsed < record.period) {
+    // Over in both places, half-open stays as it is, trials and all.
+    adopt = 'open';
+  }
+  return { kind: 'take', record, renewed, adopt };
+}
+
+/**
+ * A change the store has not confirmed goes out again, unless the record moved on meanwhile
+ * (someone else decided, or the store took the change and its answer came too late): then the
+ * record is taken in as it is.
+ */
+export function retry(record: UsableRecord, local: LocalView, lastMode: ChangeMode): Decision {
+  if (record.state !== 'none' && record.generation !== local.generation) return reconcile(record, local);
+  if (local.state === 'isolated' || local.state === 'disabled') return KEEP;
+  // A trial's verdict only means something against the open it was a trial of.
+  const mode = lastMode === 'trial' && record.state !== 'open' && local.state !== 'closed' ? 'trip' : lastMode;
+  return { kind: 'publish', mode };
+}
+
+const KEEP: Decision = { kind: 'keep' };
+
+/** What to publish for a local state, or undefined when the state is not one the fleet shares. */
+export function publication(
+  state: BreakerState,
+  open: OpenPeriod | undefined,
+  openings: number,
+  mode: ChangeMode,
+): { op: 'open'; period: number; elapsed: number; openings: number } | { op: 'close'; mode: 'trial' | 'force' } | undefined {
+  if ((state === 'open' || state === 'half-open') && open !== undefined) {
+    // Backends keep whole milliseconds (Redis refuses a fractional expiry).
+    const period = Math.ceil(open.period);
+    const elapsed = Math.max(0, Math.min(Math.floor(open.elapsed), period));
+    return { op: 'open', period, elapsed, openings };
+  }
+  if (state === 'closed') return { op: 'close', mode: mode === 'force' ? 'force' : 'trial' };
+  return undefined;
+}
+
+/** The states the fleet shares; isolated and disabled belong to one process. */
+export const sharedState = (state: BreakerState): boolean => state === 'closed' || state === 'open' || state === 'half-open';

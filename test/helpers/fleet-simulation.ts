@@ -1,0 +1,208 @@
+import { CircuitBreaker, circuit } from 'circuitry';
+import type { SharedStateBackend } from 'circuitry/store';
+import { sharedStoreOn } from '../../src/store/shared-store.js';
+import type { Timers } from '../../src/store/transport.js';
+import { simBackend, simRedis } from './sim-redis.js';
+
+/** A small seeded generator (mulberry32): the same seed gives the same schedule. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), chance: (p: number) => next() < p };
+}
+
+/** Everything happens on one virtual timeline, in (time, order) order: timers, deliveries, calls. */
+function timeline() {
+  let now = 0;
+  let order = 0;
+  const queue: { at: number; order: number; run: () => void; dead?: boolean }[] = [];
+  const at = (time: number, run: () => void) => {
+    const event = { at: Math.max(time, now), order: ++order, run };
+    let i = queue.length;
+    while (i > 0 && (queue[i - 1]!.at > event.at || (queue[i - 1]!.at === event.at && queue[i - 1]!.order > event.order))) i--;
+    queue.splice(i, 0, event);
+    return event;
+  };
+  const timers: Timers = {
+    setTimeout: (fn, ms) => at(now + ms, fn),
+    clearTimeout: (h) => void ((h as { dead?: boolean }).dead = true),
+    setInterval(fn, ms) {
+      const handle = { dead: false };
+      const tick = () => {
+        if (handle.dead) return;
+        fn();
+        at(now + ms, tick);
+      };
+      at(now + ms, tick);
+      return handle;
+    },
+    clearInterval: (h) => void ((h as { dead?: boolean }).dead = true),
+  };
+  return {
+    timers,
+    at,
+    get now() {
+      return now;
+    },
+    /** Runs every event up to `until`, letting promise reactions settle after each. */
+    async runUntil(until: number, after: () => void) {
+      while (queue.length > 0 && queue[0]!.at <= until) {
+        const event = queue.shift()!;
+        now = event.at;
+        if (!event.dead) event.run();
+        for (let i = 0; i < 30; i++) await Promise.resolve();
+        after();
+      }
+      now = until;
+    },
+  };
+}
+
+export interface SimulationOptions {
+  processes: number;
+  halfOpenMaxCalls: number;
+  period: number;
+  syncInterval: number;
+  timeout: number;
+  /** Virtual ms of faults, then as long again of a clean network and a healthy dependency. */
+  faultyFor: number;
+}
+
+export const DEFAULTS: SimulationOptions = { processes: 3, halfOpenMaxCalls: 1, period: 1000, syncInterval: 100, timeout: 50, faultyFor: 6000 };
+
+/**
+ * One schedule of the fleet protocol: processes with their own skewed clocks, each with its own
+ * sharedStore and breaker, one simulated Redis with the Lua script's rules, and a network that
+ * delays, reorders, drops, duplicates, replays late, hangs, restarts Redis empty and answers
+ * after the caller gave up. Returns the first broken invariant, or undefined.
+ */
+export async function simulate(seed: number, o: SimulationOptions = DEFAULTS): Promise<string | undefined> {
+  const r = rng(seed);
+  const line = timeline();
+  const skew = Array.from({ length: o.processes }, () => r.int(-5000, 5000));
+  const redis = simRedis(() => line.now + 1_000_000);
+  const inner = simBackend(redis);
+  let faults = true;
+  let hangUntil = 0;
+
+  // Each request crosses the network twice; the request leg may be delayed, dropped, duplicated
+  // or replayed much later; the answer leg may come after the caller gave up.
+  const network = <T>(work: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const deliver = (answer: boolean) => {
+        const arrive = () => {
+          if (line.now < hangUntil) return void line.at(hangUntil + r.int(0, 5), arrive);
+          void work().then(
+            (value) => answer && line.at(line.now + (faults && r.chance(0.1) ? r.int(o.timeout, 3 * o.timeout) : r.int(0, 5)), () => resolve(value)),
+            (error: unknown) => answer && reject(error),
+          );
+        };
+        line.at(line.now + (faults ? r.int(0, r.chance(0.1) ? 3 * o.timeout : 10) : r.int(0, 3)), arrive);
+      };
+      if (faults && r.chance(0.03)) return; // dropped
+      deliver(true);
+      if (faults && r.chance(0.05)) deliver(false); // duplicated
+      if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, 10 * o.timeout), () => deliver(false)); // replayed late
+    });
+  const backend: SharedStateBackend = {
+    read: (name) => network(() => inner.read(name)),
+    open: (name, q) => network(() => inner.open(name, q)),
+    close: (name, q) => network(() => inner.close(name, q)),
+    trial: (name, owner, lease, s) => network(() => inner.trial(name, owner, lease, s)),
+  };
+
+  let dependencyFails = false;
+  let lastFailure = Number.NEGATIVE_INFINITY;
+  const calls: number[] = [];
+  const trialsByGeneration = new Map<string, number>();
+  const processes = skew.map((ms, i) => {
+    const store = sharedStoreOn(backend, { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
+    const breaker = new CircuitBreaker({
+      name: 'dep',
+      registry: false,
+      failureThreshold: 2,
+      recoveryTimeout: o.period,
+      halfOpenMaxCalls: o.halfOpenMaxCalls,
+      clock: { now: () => line.now + ms },
+      store,
+      reportError: () => {},
+    });
+    const call = circuit(async () => {
+      if (breaker.state === 'half-open' && store.connected) {
+        const h = redis.live('dep');
+        const key = h instanceof Map ? `${h.get('g')}` : 'none';
+        trialsByGeneration.set(key, (trialsByGeneration.get(key) ?? 0) + 1);
+      }
+      if (dependencyFails) {
+        lastFailure = line.now;
+        throw new Error('dependency failed');
+      }
+      return 'ok';
+    }, breaker);
+    calls.push(0);
+    return { store, breaker, call };
+  });
+
+  let broken: string | undefined;
+  const check = () => {
+    if (broken !== undefined) return;
+    for (const [generation, trials] of trialsByGeneration) {
+      // A shared trial is one admitted while the process was connected; more than the limit under
+      // one record generation means two processes both thought they held the lease.
+      if (trials > o.halfOpenMaxCalls) broken = `${trials} trials under generation ${generation}`;
+    }
+  };
+
+  // Calls, dependency flips and faults, for the faulty part of the schedule.
+  for (let t = 0; t < o.faultyFor; t += r.int(5, 40)) {
+    const p = r.int(0, o.processes - 1);
+    line.at(t, () => {
+      const before = line.now;
+      calls[p]! += 1;
+      void processes[p]!.call().catch((error: Error) => {
+        if (error.name !== 'CircuitOpenError') return;
+        // No refusal may outlast the period (plus a lease, a sync and the store's timeouts)
+        // after the last real failure.
+        const bound = 2 * o.period + o.syncInterval + 4 * o.timeout;
+        if (before - lastFailure > bound && broken === undefined) broken = `p${p} refused at ${before}, ${before - lastFailure} ms after the last failure`;
+      });
+    });
+  }
+  for (let t = 0; t < o.faultyFor; t += r.int(200, 1500)) line.at(t, () => void (dependencyFails = r.chance(0.4)));
+  for (let t = 500; t < o.faultyFor; t += r.int(500, 3000)) {
+    line.at(t, () => {
+      if (r.chance(0.3)) hangUntil = line.now + r.int(o.timeout, 10 * o.timeout);
+      if (r.chance(0.1)) redis.keys.clear(); // restarted empty
+    });
+  }
+  line.at(o.faultyFor, () => {
+    faults = false;
+    dependencyFails = false;
+  });
+  // After the faults: a clean network, a healthy dependency, and calls that keep probing it.
+  const settleFor = 2 * o.period + 4 * o.syncInterval + 8 * o.timeout;
+  for (let t = o.faultyFor; t < o.faultyFor + settleFor; t += 25) {
+    for (let p = 0; p < o.processes; p++) line.at(t, () => void ((calls[p]! += 1), processes[p]!.call().catch(() => {})));
+  }
+  await line.runUntil(o.faultyFor + settleFor + o.syncInterval, check);
+  check();
+  if (broken === undefined) {
+    const states = processes.map((p) => p.breaker.state);
+    if (states.some((s) => s !== 'closed')) broken = `not converged after the faults: ${states.join(', ')}`;
+  }
+  if (broken === undefined) {
+    processes.forEach((p, i) => {
+      const s = p.breaker.stats();
+      const counted = s.successes + s.failures + s.rejections + s.ignored;
+      if (counted !== calls[i] && broken === undefined) broken = `p${i}: ${calls[i]} calls, ${counted} counted`;
+    });
+  }
+  processes.forEach((p) => p.store.close());
+  return broken;
+}

@@ -1,0 +1,136 @@
+import type { CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from 'circuitry/store';
+
+/** A key as Redis holds it: a hash of strings, or a value of another type (foreign). */
+export type RawValue = Map<string, string> | { type: string };
+
+/** What the Lua script replies: [state, gen, elapsed, period, openings, granted, wait, now, problem?]. */
+export type ScriptReply = (string | number)[];
+
+/**
+ * The rules of circuitry/redis's Lua script (src/redis/record-script.ts) restated line by line
+ * over raw string hashes, on a clock the test drives. The differential test runs the same
+ * operations against this and a real redis-server and asserts identical replies and records.
+ */
+export function simRedis(now: () => number) {
+  const keys = new Map<string, RawValue>();
+  const expiry = new Map<string, number>();
+  const num = (s: string | undefined, fallback: string) => {
+    const v = s ?? fallback;
+    // Lua's tonumber: a decimal number, or nil.
+    return /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(v) ? Number(v) : undefined;
+  };
+  const live = (key: string) => {
+    const until = expiry.get(key);
+    if (until !== undefined && until <= now()) {
+      keys.delete(key);
+      expiry.delete(key);
+    }
+    return keys.get(key);
+  };
+
+  function run(key: string, op: string, keep: number, args: (string | number)[]): ScriptReply {
+    const a = args.map(String);
+    const t = Math.floor(now());
+    const value = live(key);
+    const kind = value === undefined ? 'none' : value instanceof Map ? 'hash' : value.type;
+    const foreign = (why: string): ScriptReply => ['foreign', 0, 0, 0, 0, 0, 0, t, why];
+    if (kind !== 'none' && kind !== 'hash') return foreign(`the key holds a ${kind}`);
+    const h = value instanceof Map ? value : new Map<string, string>();
+    const version = num(h.get('v'), '0');
+    if (version === undefined || version > 1) return foreign(`format version ${h.get('v') ?? 'nil'}`);
+    let state = h.get('s') ?? 'none';
+    if (kind === 'none') state = 'none';
+    else if (state !== 'open' && state !== 'closed') return foreign(`state ${h.get('s') ?? 'nil'}`);
+    let gen = num(h.get('g'), '0');
+    let openedAt = num(h.get('o'), '0');
+    let period = num(h.get('p'), '0');
+    let openings = num(h.get('n'), '0');
+    let owner = h.get('l') ?? '';
+    let leaseUntil = num(h.get('u'), '0');
+    if (gen === undefined || openedAt === undefined || period === undefined || openings === undefined || leaseUntil === undefined) {
+      return foreign('a field is not a number');
+    }
+    if (state === 'none') gen = t;
+    if (state === 'open' && (openedAt > t || leaseUntil > t + period)) {
+      openedAt = Math.min(openedAt, t);
+      leaseUntil = Math.min(leaseUntil, t + period);
+      h.set('o', String(openedAt));
+      h.set('u', String(leaseUntil));
+    }
+    const reply = (granted = 0, wait = 0): ScriptReply => [state, gen!, state === 'open' ? t - openedAt! : 0, period!, openings!, granted, wait, t];
+    const save = () => {
+      const fields: [string, number | string][] = [['v', 1], ['s', state], ['g', gen!], ['o', openedAt!], ['p', period!], ['n', openings!], ['l', owner], ['u', leaseUntil!]];
+      for (const [f, v] of fields) h.set(f, String(v));
+      keys.set(key, h);
+      const ends = state === 'open' ? Math.max(openedAt! + period!, leaseUntil!) : t;
+      expiry.set(key, t + Math.ceil(Math.max(ends - t, 0) + keep));
+    };
+    const stale = (decidedAt: number | undefined, maxAge: number | undefined) =>
+      decidedAt !== undefined && decidedAt > 0 && maxAge !== undefined && t - decidedAt > maxAge;
+
+    if (op === 'read') return reply();
+    if (op === 'open') {
+      const [mode, g, p, elapsed, n0, d, m] = [a[0], num(a[1], ''), num(a[2], ''), num(a[3], ''), num(a[4], ''), num(a[5], ''), num(a[6], '')];
+      let n = n0!;
+      if (stale(d, m)) return reply();
+      if (mode === 'force' || (mode === 'trip' && state !== 'open') || (mode === 'trial' && state === 'open' && g === gen)) {
+        if (mode === 'trial') n = Math.max(n, openings + 1);
+        const from = d !== undefined && d > 0 ? Math.min(d, t) : t;
+        [state, gen, openedAt, period, openings, owner, leaseUntil] = ['open', gen + 1, from - elapsed!, p!, n, '', 0];
+        save();
+      }
+      return reply();
+    }
+    if (op === 'close') {
+      const [mode, g] = [a[0], num(a[1], '')];
+      if (stale(num(a[2], ''), num(a[3], ''))) return reply();
+      if (mode === 'force' || (state === 'open' && g === gen)) {
+        [state, gen, openedAt, period, openings, owner, leaseUntil] = ['closed', gen + 1, 0, 0, 0, '', 0];
+        save();
+      }
+      return reply();
+    }
+    if (op === 'trial') {
+      const [who, lease] = [a[0]!, num(a[1], '')!];
+      if (stale(num(a[2], ''), num(a[3], ''))) return reply(0, 0);
+      if (state === 'closed') return reply(0, 0);
+      if (state === 'none') [state, gen, openedAt, period, openings] = ['open', gen + 1, t - lease, lease, 1];
+      const left = openedAt + period - t;
+      if (left > 0) return reply(0, left);
+      if (owner !== '' && owner !== who && leaseUntil > t) return reply(0, Math.min(leaseUntil - t, lease));
+      [owner, leaseUntil] = [who, t + lease];
+      save();
+      return reply(1, 0);
+    }
+    throw new Error(`circuitry: unknown operation ${op}`);
+  }
+
+  return { keys, expiry, run, live };
+}
+
+/** The reply as circuitry/redis's backend turns it into a record. */
+export function recordOf(r: ScriptReply): SharedRecord {
+  if (r[0] === 'foreign') return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, at: Number(r[7]), problem: String(r[8]) };
+  return { state: r[0] as 'none' | 'closed' | 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at: Number(r[7]) };
+}
+
+/** The arguments circuitry/redis sends for each operation, after the operation's name. */
+export const scriptArgs = {
+  open: (r: OpenRequest) => [r.mode, r.generation, r.period, r.elapsed, r.openings, r.decidedAt, r.maxAge],
+  close: (r: CloseRequest) => [r.mode, r.generation, r.decidedAt, r.maxAge],
+  trial: (owner: string, lease: number, s: RequestStamp) => [owner, Math.ceil(lease), s.decidedAt, s.maxAge],
+};
+
+/** A backend over `sim`, answering at once: the network in between is the caller's to add. */
+export function simBackend(sim: ReturnType<typeof simRedis>, keep = 86_400_000): SharedStateBackend {
+  return {
+    read: async (name) => recordOf(sim.run(name, 'read', keep, [])),
+    open: async (name, r) => recordOf(sim.run(name, 'open', keep, scriptArgs.open(r))),
+    close: async (name, r) => recordOf(sim.run(name, 'close', keep, scriptArgs.close(r))),
+    trial: async (name, owner, lease, s): Promise<TrialAnswer> => {
+      const reply = sim.run(name, 'trial', keep, scriptArgs.trial(owner, lease, s));
+      const record = recordOf(reply);
+      return { granted: record.state !== 'foreign' && reply[5] === 1, wait: Number(reply[6]), record };
+    },
+  };
+}

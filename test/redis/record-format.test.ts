@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { CircuitBreaker, circuit } from 'circuitry';
+import { sharedStore } from 'circuitry/store';
+import type { SharedRecord, SharedStateBackend } from 'circuitry/store';
+import { redisStore } from 'circuitry/redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '../helpers/redis-server.js';
+import { RECORD_SCRIPT_V0 } from './record-script-v0.js';
+
+// A rolling deploy: processes of 0.2.0 (records without a format version) and of today share
+// one Redis and one circuit. Neither may crash, wedge or write over what it cannot read.
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let client: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  await client.quit();
+  await redis.stop();
+});
+const raw = (...args: string[]) => client.call(...(args as [string, ...string[]]));
+
+/** What a 0.2.0 process does to Redis: its own script, its own arguments. */
+function oldBackend(prefix: string): SharedStateBackend {
+  const sha = createHash('sha1').update(RECORD_SCRIPT_V0).digest('hex');
+  const run = async (name: string, args: (string | number)[]) => {
+    const tail = ['1', prefix + name, ...[args[0]!, '60000', ...args.slice(1)].map(String)];
+    try {
+      return (await raw('EVALSHA', sha, ...tail)) as unknown[];
+    } catch {
+      return (await raw('EVAL', RECORD_SCRIPT_V0, ...tail)) as unknown[];
+    }
+  };
+  const rec = (r: unknown[]): SharedRecord => ({ state: r[0] as 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]) });
+  return {
+    read: async (name) => rec(await run(name, ['read'])),
+    open: async (name, r) => rec(await run(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings])),
+    close: async (name, r) => rec(await run(name, ['close', r.mode, r.generation])),
+    trial: async (name, owner, lease) => {
+      const r = await run(name, ['trial', owner, lease]);
+      return { granted: Number(r[5]) === 1, wait: Number(r[6]), record: rec(r) };
+    },
+  };
+}
+
+function member(store: ReturnType<typeof sharedStore>) {
+  let t = Date.now();
+  const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
+  const breaker = new CircuitBreaker({ name: 'dep', registry: false, failureThreshold: 1, recoveryTimeout: 200, clock, store });
+  let fail = false;
+  const call = circuit(async () => {
+    if (fail) throw new Error('down');
+    return 'ok';
+  }, breaker);
+  return { breaker, clock, attempt: () => call().catch((e: Error) => e.name), fail: (f: boolean) => void (fail = f) };
+}
+
+describe('record format versions', () => {
+  it('an old process trips, a new one takes it in and closes it, and the old one takes the close in', async () => {
+    const prefix = 'roll:1:';
+    const oldStore = sharedStore(oldBackend(prefix), { syncInterval: 60_000, timeout: 1000 });
+    const newStore = redisStore(client, { prefix, syncInterval: 60_000, timeout: 1000 });
+    const old = member(oldStore);
+    const fresh = member(newStore);
+    await Promise.all([oldStore.sync(), newStore.sync()]);
+    old.fail(true);
+    await old.attempt();
+    await oldStore.sync();
+    expect(await raw('HGET', `${prefix}dep`, 'v')).toBeNull();
+    await newStore.sync();
+    expect(fresh.breaker.state).toBe('open');
+    // Redis's clock must pass the 200 ms period for the lease.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    fresh.clock.advance(250);
+    expect(await fresh.attempt()).toBe('ok');
+    await newStore.sync();
+    expect(await raw('HGET', `${prefix}dep`, 'v')).toBe('1');
+    await oldStore.sync();
+    expect(old.breaker.state).toBe('closed');
+    // And the other way: the old script reads and writes a version-1 record.
+    old.fail(true);
+    old.clock.advance(1);
+    await old.attempt();
+    await oldStore.sync();
+    await newStore.sync();
+    expect(fresh.breaker.state).toBe('open');
+    oldStore.close();
+    newStore.close();
+  });
+
+  it('a record of a later format is not ours: the new process decides alone, says so once, and never writes over it', async () => {
+    const prefix = 'roll:2:';
+    await raw('HSET', `${prefix}dep`, 'v', '2', 's', 'open', 'g', '9', 'shape', 'new');
+    const store = redisStore(client, { prefix, syncInterval: 60_000, timeout: 1000 });
+    const p = member(store);
+    const downs: unknown[] = [];
+    p.breaker.on('storeDown', (e) => downs.push(e));
+    await store.sync();
+    p.fail(true);
+    await p.attempt();
+    await store.sync();
+    await store.sync();
+    p.fail(false);
+    p.clock.advance(200);
+    expect(await p.attempt()).toBe('ok');
+    expect(downs).toHaveLength(1);
+    expect(await raw('HGETALL', `${prefix}dep`)).toEqual(['v', '2', 's', 'open', 'g', '9', 'shape', 'new']);
+    store.close();
+  });
+});

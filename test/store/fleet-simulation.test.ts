@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, simulate } from '../helpers/fleet-simulation.js';
+
+// Deterministic simulation of the fleet protocol: every schedule is a seed, and a failing one
+// prints the seed that replays it (CIRCUITRY_SIM_SEED=<seed>).
+const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.env.CIRCUITRY_MODEL_RUNS) : 400;
+const only = process.env.CIRCUITRY_SIM_SEED;
+
+describe('fleet protocol under a hostile network, simulated', () => {
+  it(
+    `keeps its promises over ${only ?? runs} schedules: trials per open, refusals bounded by the period, convergence, every call counted once`,
+    async () => {
+      const seeds = only !== undefined ? [Number(only)] : Array.from({ length: runs }, (_, i) => 1 + i);
+      for (const seed of seeds) {
+        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2) });
+        expect(broken === undefined ? 'ok' : `seed ${seed}: ${broken} (replay: CIRCUITRY_SIM_SEED=${seed})`).toBe('ok');
+      }
+    },
+    // Scaled with the number of schedules, so a deep run is not cut by the default 5 s.
+    10_000 + 40 * (only !== undefined ? 1 : runs),
+  );
+});

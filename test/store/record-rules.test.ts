@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { checkRecord, publication, reconcile, retry } from '../../src/store/record-rules.js';
+import type { UsableRecord } from '../../src/store/record-rules.js';
+
+const open = (generation: number, elapsed = 100, period = 1000): UsableRecord => ({ state: 'open', generation, elapsed, period, openings: 1 });
+const closed = (generation: number): UsableRecord => ({ state: 'closed', generation, elapsed: 0, period: 0, openings: 0 });
+
+describe('record rules: checking what the store returned', () => {
+  it('refuses records that would make a breaker wait forever or compute NaN, saying why', () => {
+    expect(checkRecord({ state: 'open', generation: Number.NaN, elapsed: 0, period: 1000, openings: 1 })).toMatch(/generation/);
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: 0, period: -5, openings: 1 })).toMatch(/negative/);
+    expect(checkRecord({ state: 'half', generation: 1, elapsed: 0, period: 5, openings: 1 })).toMatch(/unknown state/);
+    expect(checkRecord({ state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: 'the key holds a string' })).toBe('the key holds a string');
+    expect(checkRecord(undefined)).toMatch(/not a record/);
+  });
+
+  it('never leaves more than the whole period to wait, whatever the store\'s clock says', () => {
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: -3_600_000, period: 1000, openings: 1 })).toMatchObject({ elapsed: 0 });
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: 5000, period: 1000, openings: 1 })).toMatchObject({ elapsed: 1000 });
+  });
+});
+
+describe('record rules: taking a record in', () => {
+  it('an open decided elsewhere is adopted; one already taken in changes nothing', () => {
+    expect(reconcile(open(2), { state: 'closed', generation: 1 })).toMatchObject({ kind: 'take', adopt: 'open', renewed: true });
+    expect(reconcile(open(2), { state: 'open', generation: 2 })).toEqual({ kind: 'keep' });
+  });
+
+  it('a close decided elsewhere closes; isolated and disabled processes keep their own state', () => {
+    expect(reconcile(closed(3), { state: 'open', generation: 2 })).toMatchObject({ kind: 'take', adopt: 'close' });
+    expect(reconcile(closed(3), { state: 'isolated', generation: 2 })).toEqual({ kind: 'keep' });
+    expect(reconcile(open(3), { state: 'disabled', generation: 2 })).toEqual({ kind: 'keep' });
+  });
+
+  it('half-open stays half-open, trials and all, when the record\'s period is over too', () => {
+    expect(reconcile(open(2, 1000), { state: 'half-open', generation: 1 })).toMatchObject({ adopt: 'nothing', renewed: true });
+    expect(reconcile(open(2, 10), { state: 'half-open', generation: 1 })).toMatchObject({ adopt: 'open' });
+  });
+
+  it('a record the store lost is put back from a process that is not closed', () => {
+    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, period: 0, openings: 0 };
+    expect(reconcile(none, { state: 'open', generation: 2 })).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(reconcile(none, { state: 'closed', generation: 2 })).toEqual({ kind: 'keep' });
+  });
+
+  it('a change the store missed is sent again, unless the record moved on; a trial verdict against a gone open becomes a trip', () => {
+    expect(retry(open(1), { state: 'open', generation: 1 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(retry(closed(4), { state: 'open', generation: 1 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
+    expect(retry(closed(1), { state: 'open', generation: 1 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
+  });
+
+  it('publishes whole milliseconds, never more elapsed than the period', () => {
+    expect(publication('open', { elapsed: 1500.7, period: 1234.2 }, 2, 'trip')).toEqual({ op: 'open', period: 1235, elapsed: 1235, openings: 2 });
+    expect(publication('closed', undefined, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });
+    expect(publication('isolated', undefined, 0, 'force')).toBeUndefined();
+  });
+});
