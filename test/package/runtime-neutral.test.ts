@@ -1,4 +1,6 @@
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
@@ -17,4 +19,16 @@ it.each(['index', 'prometheus', 'redis'])('circuitry/%s bundles for a browser, n
     logLevel: 'silent',
   });
   expect(result.errors).toEqual([]);
+});
+
+// Some engines have no AbortController; an app that never times a call out must still load.
+it('the built main entry loads where there is no AbortController', () => {
+  expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
+  const child = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "delete globalThis.AbortController; const { circuit } = await import('./dist/index.js'); console.log(await circuit(async () => 'ok')());"],
+    { cwd: root, encoding: 'utf8', timeout: 30_000 },
+  );
+  expect(child.stderr).toBe('');
+  expect(child.stdout.trim()).toBe('ok');
 });
