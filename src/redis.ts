@@ -1,6 +1,6 @@
 /**
  * `circuitry/redis`: circuit state shared across processes through Redis, with the user's own
- * client (ioredis or node-redis). See {@link redisStore}.
+ * client (ioredis, node-redis or Bun's RedisClient). See {@link redisStore}.
  *
  * @packageDocumentation
  */
@@ -43,7 +43,8 @@ const SHA = 'dcd4d9cbfadd3b545228d7d7d23d700aa00728ad';
  * const store = redisStore(new Redis(), { prefix: 'shop:circuits:' });
  * const payments = new CircuitBreaker({ name: 'payments', store });
  * ```
- * @param client - a connected ioredis client, or a node-redis client after `connect()`.
+ * @param client - a connected ioredis client, a node-redis client after `connect()`, or Bun's
+ *   built-in `RedisClient`.
  * @throws TypeError or RangeError naming the option when an option is invalid.
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): CircuitStore {
