@@ -37,18 +37,24 @@ async function serve(script) {
 export async function runBrowser(app) {
   const server = await serve(await bundle(app, 'browser-entry.mjs', { format: 'iife' }));
   const profile = mkdtempSync(join(tmpdir(), 'circuitry-chromium-'));
-  // A persistent context is how playwright takes a --user-data-dir: a fresh one each run.
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors = [];
-    page.on('pageerror', (error) => errors.push(error));
-    await page.goto(server.url);
-    const summary = await page.evaluate(() => globalThis.circuitrySmoke());
-    if (errors.length > 0) throw errors[0];
-    return `${context.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent))}: ${summary}`;
+    // A persistent context is how playwright takes a --user-data-dir: a fresh one each run.
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const errors = [];
+      page.on('pageerror', (error) => errors.push(error));
+      await page.goto(server.url);
+      // page.evaluate waits for ever on a promise that never settles.
+      let timer;
+      const stuck = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the smoke test did not settle within 60 s')), 60_000)));
+      const summary = await Promise.race([page.evaluate(() => globalThis.circuitrySmoke()), stuck]).finally(() => clearTimeout(timer));
+      if (errors.length > 0) throw errors[0];
+      return `${context.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent))}: ${summary}`;
+    } finally {
+      await context.close();
+    }
   } finally {
-    await context.close();
     server.close();
     rmSync(profile, { recursive: true, force: true });
   }

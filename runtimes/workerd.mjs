@@ -39,6 +39,7 @@ export async function runWorkerd(app) {
       });
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`workerd exited with ${code}: ${log.slice(-1000)}`)));
+      setTimeout(() => reject(new Error(`workerd did not listen within 30 s: ${log.slice(-1000)}`)), 30_000).unref();
     });
     const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(30_000) });
     const body = await response.text();

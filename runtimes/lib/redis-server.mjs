@@ -20,7 +20,7 @@ export async function startRedis() {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   // Ready when the server says so in its log.
-  await new Promise((resolve, reject) => {
+  const ready = new Promise((resolve, reject) => {
     let log = '';
     child.stdout.on('data', (chunk) => {
       log += chunk;
@@ -28,7 +28,14 @@ export async function startRedis() {
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${log.slice(-500)}`)));
+    setTimeout(() => reject(new Error(`redis-server was not ready within 30 s: ${log.slice(-500)}`)), 30_000).unref();
   });
+  try {
+    await ready;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   child.stdout.resume();
   return {
     url: `redis://127.0.0.1:${port}`,
