@@ -1,6 +1,6 @@
 /**
  * `circuitry/redis`: circuit state shared across processes through Redis, with the user's own
- * client (ioredis or node-redis). See {@link redisStore}.
+ * client (ioredis, node-redis or Bun's RedisClient). See {@link redisStore}.
  *
  * @packageDocumentation
  */

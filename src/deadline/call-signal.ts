@@ -28,17 +28,18 @@ export function callSignal(): AbortSignal {
 
 /** The signal of an enclosing call, if a wrapper outside this one set one. */
 export function outerSignal(): AbortSignal | undefined {
-  return current === NEVER ? undefined : current;
+  return current === never ? undefined : current;
 }
 
 // What a call with nothing to cancel it sees: a signal that never aborts, so functions can
-// always hand `callSignal()` on.
-const NEVER = /* @__PURE__ */ new AbortController().signal;
+// always hand `callSignal()` on. Made at the first such call, not at load: an engine without
+// AbortController can still load circuitry and use every part that cancels nothing.
+let never: AbortSignal | undefined;
 
 /** Calls `fn` with `signal` as the current call's signal during its synchronous part. */
 export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
   const previous = current;
-  current = signal ?? NEVER;
+  current = signal ?? (never ??= new AbortController().signal);
   try {
     return fn();
   } finally {
@@ -53,7 +54,7 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
  */
 export function linkedController(parents: (AbortSignal | undefined)[]): { controller: AbortController; unlink: () => void } {
   const controller = new AbortController();
-  const live = parents.filter((p): p is AbortSignal => p !== undefined && p !== NEVER);
+  const live = parents.filter((p): p is AbortSignal => p !== undefined && p !== never);
   const onAbort = function (this: AbortSignal): void {
     controller.abort(this.reason);
   };

@@ -68,7 +68,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   }
   const syncInterval = options.syncInterval === undefined ? 500 : checkDuration(options.syncInterval, 'syncInterval', { timer: true });
   const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
-  const owner = options.owner ?? globalThis.crypto.randomUUID();
+  const owner = options.owner ?? randomOwner();
   if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
 
   const entries = new Set<Entry>();
@@ -342,4 +342,12 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const store = createSharedStore(backend, options, timers);
   registerSide(store, attachBreaker);
   return store;
+}
+
+// randomUUID exists only in secure contexts (https, localhost) in browsers: elsewhere an id
+// random enough to tell this process's lease from another's still serves.
+function randomOwner(): string {
+  const uuid = (globalThis.crypto as { randomUUID?: () => string } | undefined)?.randomUUID;
+  if (typeof uuid === 'function') return uuid.call(globalThis.crypto);
+  return `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 }

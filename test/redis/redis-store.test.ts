@@ -144,7 +144,7 @@ describe.each(Object.entries(CLIENTS))('redisStore with %s', (clientName, connec
 
 describe('redisStore: input', () => {
   it('refuses what is not a client, and bad options, naming them', () => {
-    expect(() => redisStore({} as never)).toThrow(new TypeError('client must be an ioredis or node-redis client (with call or sendCommand), got an object'));
+    expect(() => redisStore({} as never)).toThrow(new TypeError('client must be an ioredis, node-redis or Bun RedisClient (with call, sendCommand or send), got an object'));
     const fake = { call: async () => [] };
     expect(() => redisStore(fake, { keyTtl: 0 })).toThrow(new RangeError('keyTtl must be a positive whole number of milliseconds, got 0'));
     expect(() => redisStore(fake, { prefix: 5 as never })).toThrow(new TypeError('prefix must be a string, got 5'));

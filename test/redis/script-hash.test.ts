@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+import { CircuitBreaker } from 'circuitry';
+import { redisStore } from 'circuitry/redis';
+import { expect, it } from 'vitest';
+import { RECORD_SCRIPT } from '../../src/adapters/redis/record-script.js';
+
+// circuitry/redis carries its script's SHA1 as a constant, so that it needs no Node built-in at
+// load. A stale constant would still work, through a NOSCRIPT and a full EVAL on every call:
+// only this test would notice. After changing the script, put the SHA1 it prints in src/adapters/redis/redis-store.ts.
+it('runs its script by the SHA1 of the script text, as EVAL registers it', async () => {
+  const sent: string[][] = [];
+  const client = {
+    call: async (...args: string[]) => {
+      sent.push(args);
+      return ['none', 0, 0, 0, 0, 0, 0];
+    },
+  };
+  const store = redisStore(client, { syncInterval: 60_000 });
+  new CircuitBreaker({ name: 'hashed', registry: false, store });
+  await store.sync();
+  store.close();
+  expect(sent.length).toBeGreaterThan(0);
+  expect(sent.map(([command, sha]) => `${command} ${sha}`)).toContain(`EVALSHA ${createHash('sha1').update(RECORD_SCRIPT).digest('hex')}`);
+  expect(sent.map(([command]) => command)).not.toContain('EVAL');
+});
