@@ -78,8 +78,9 @@ beforeAll(async () => {
     });
     workers.push(child);
   }
-  await Promise.all(workers.map((_, i) => until(`worker ${i} ready`, () => messages.find((m) => m.type === 'ready' && m.worker === i))));
-}, 30_000);
+  // Starting a Node process with two Redis clients can take many seconds on a loaded machine.
+  await Promise.all(workers.map((_, i) => until(`worker ${i} ready`, () => messages.find((m) => m.type === 'ready' && m.worker === i), 45_000)));
+}, 60_000);
 
 afterAll(async () => {
   for (const w of workers) if (w.connected) w.send({ type: 'exit' });
