@@ -138,10 +138,7 @@ export function live(r: Registrations): Named[] {
 }
 
 function warnClash(name: string, places: (string | undefined)[]): void {
-  const where = places.map((p) => p ?? 'a place the runtime does not say');
-  const message =
-    `two live circuits are named "${name}", made at ${where.slice(0, -1).join(', ')} and at ${where.at(-1)}. ` +
-    `Both stay listed, each under its name and place; give each its own name, or pass registry: false to one`;
+  const message = `two live circuits are named "${name}", made at ${places.map((p) => p ?? '(unknown)').join(' and at ')}: both stay listed; give each its own name, or pass registry: false to one`;
   // Like Node's MaxListenersExceededWarning: a mistake in how an app is put together, told once
   // where it happens, that must not fail the code that made the breaker.
   if (typeof process === 'object' && typeof process.emitWarning === 'function') {
