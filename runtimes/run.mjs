@@ -24,7 +24,9 @@ function prepare() {
   if (!existsSync(join(root, 'dist/index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   rmSync(app, { recursive: true, force: true });
   mkdirSync(app);
-  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', app], { cwd: root, encoding: 'utf8' }));
+  // The prepack build writes to stdout too: the JSON report is what follows it.
+  const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', app], { cwd: root, encoding: 'utf8' });
+  const [{ filename }] = JSON.parse(packed.slice(packed.search(/^\[/m)));
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'runtimes-app', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', `./${filename}`], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
   cpSync(join(here, 'smoke'), app, { recursive: true });

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'circuitry-install-'));
@@ -23,13 +23,34 @@ function packFromCleanTree() {
   return JSON.parse(out.slice(out.search(/^\[/m)));
 }
 
+// Every relative link and image of every packed Markdown file (the README first) must name a
+// file in the tarball, since there is no repository URL to fall back on: a user reading the
+// README from node_modules, or on the registry's page, follows them there. Material that stays
+// in the repository is named in words instead.
+function brokenLinks(installed, files) {
+  const broken = [];
+  for (const file of files.filter((f) => f.endsWith('.md'))) {
+    const text = readFileSync(join(installed, file), 'utf8').replace(/^(```|````)[^\n]*\n[\s\S]*?^\1$/gm, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      if (/^([a-z][a-z+.-]*:|#)/i.test(target)) continue;
+      const path = posix.normalize(posix.join(posix.dirname(file), decodeURIComponent(target.replace(/#.*$/, ''))));
+      if (!files.includes(path) || !existsSync(join(installed, path))) broken.push(`${file} -> ${target}`);
+    }
+  }
+  return broken;
+}
+
 try {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const released = /^## \[([^\]]+)\]/m.exec(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'))?.[1];
   if (released !== manifest.version) throw new Error(`package.json says ${manifest.version}, the newest CHANGELOG section says ${released}`);
   const packed = packFromCleanTree();
   const files = packed[0].files.map((f) => f.path).sort();
-  const unexpected = files.filter((f) => !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE)$/.test(f));
+  // The docs, changelog and chart ship because the README links to them; nothing else beside dist.
+  const unexpected = files.filter(
+    (f) =>
+      !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/semver\.md|docs\/migrating\/[\w-]+\.md|bench\/results\.svg)$/.test(f),
+  );
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
   const missing = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE'].filter((f) => !files.includes(f));
   if (missing.length > 0) throw new Error(`the package packed from a clean tree lacks ${missing.join(', ')}`);
@@ -37,6 +58,11 @@ try {
 
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(scratch, packed[0].filename)]);
+  const installed = join(scratch, 'node_modules/circuitry');
+  if (!files.includes('README.md')) throw new Error('the package ships no README');
+  const broken = brokenLinks(installed, files);
+  if (broken.length > 0) throw new Error(`links in the packed docs that lead nowhere inside the package: ${broken.join(', ')}`);
+  console.log(`install test: ${files.length} files, ${packed[0].size} bytes packed; every relative link of their Markdown resolves inside the package`);
   // The TypeScript check reuses this repository's compiler and polyfill rather than fetching them.
   cpSync(join(root, 'node_modules/reflect-metadata'), join(scratch, 'node_modules/reflect-metadata'), { recursive: true });
 
@@ -66,7 +92,30 @@ console.log('ok');
     join(scratch, 'cjs.cjs'),
     `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');\nconst { sharedStore } = require('circuitry/store');")}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
-  for (const file of ['esm.mjs', 'cjs.cjs']) {
+  // ESM and CommonJS copies loaded side by side in one process (as NestJS-style apps do) are two
+  // module instances, yet share one default registry: what one makes, the other lists and exports.
+  writeFileSync(
+    join(scratch, 'mixed.mjs'),
+    `import { createRequire } from 'node:module';
+import { CircuitBreaker, circuit, defaultRegistry } from 'circuitry';
+const require = createRequire(import.meta.url);
+const cjs = require('circuitry');
+const { toPrometheus } = require('circuitry/prometheus');
+if (cjs.CircuitBreaker === CircuitBreaker) throw new Error('expected two copies of circuitry, got one');
+const imported = new CircuitBreaker({ name: 'made-by-import' });
+const derived = circuit(async function madeByImportDerived() {});
+if (cjs.defaultRegistry.get('made-by-import') !== imported) throw new Error('require does not see a breaker made through import');
+if (!cjs.defaultRegistry.all().includes(derived.breaker)) throw new Error('require does not see a derived-name breaker made through import');
+const text = toPrometheus();
+for (const name of ['made-by-import', 'madeByImportDerived']) {
+  if (!text.includes('circuit="' + name + '",state="closed"} 1')) throw new Error('circuitry/prometheus (require) misses ' + name);
+}
+const required = new cjs.CircuitBreaker({ name: 'made-by-require' });
+if (defaultRegistry.get('made-by-require') !== required) throw new Error('import does not see a breaker made through require');
+console.log('ok');
+`,
+  );
+  for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs']) {
     const out = run('node', [file]).trim();
     if (out !== 'ok') throw new Error(`${file} printed ${out}`);
     console.log(`install test: ${file} ok`);
@@ -106,7 +155,7 @@ new Service().find('a', 2).then((v) => { if (v !== 'aa') throw new Error(v); con
   const nest = run('node', ['out/nest.js']).trim();
   if (nest !== 'ok') throw new Error(`nest.ts printed ${nest}`);
   console.log('install test: experimentalDecorators with emitDecoratorMetadata ok');
-  console.log('install: 4 passed, 0 failed');
+  console.log('install: 6 passed, 0 failed');
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -19,10 +19,12 @@ interface Family {
   readonly help: string;
   readonly type: 'gauge' | 'counter';
   readonly labelNames: readonly string[];
-  readonly samples: (breaker: CircuitBreaker) => [labels: readonly string[], value: number][];
+  readonly samples: (breaker: CircuitBreaker, circuit: string) => [labels: readonly string[], value: number][];
 }
 
-// One description of every metric serves both the text renderer and the prom-client adapter.
+// One description of every metric serves both the text renderer and the prom-client adapter. The
+// `circuit` label is the registry's key, not the breaker's name: breakers may share a name, and
+// two series with the same labels would be refused by every scraper.
 function families(prefix: string): Family[] {
   return [
     {
@@ -30,9 +32,9 @@ function families(prefix: string): Family[] {
       help: 'Circuit state: 1 for the state the circuit is in, 0 for the others.',
       type: 'gauge',
       labelNames: ['circuit', 'state'],
-      samples: (b) => {
+      samples: (b, circuit) => {
         const state = b.state;
-        return STATES.map((s) => [[b.name, s], s === state ? 1 : 0]);
+        return STATES.map((s) => [[circuit, s], s === state ? 1 : 0]);
       },
     },
     {
@@ -40,13 +42,13 @@ function families(prefix: string): Family[] {
       help: 'Calls by outcome: success, failure (counted), rejected (not run), ignored (an error that does not count).',
       type: 'counter',
       labelNames: ['circuit', 'outcome'],
-      samples: (b) => {
+      samples: (b, circuit) => {
         const s = b.stats();
         return [
-          [[b.name, 'success'], s.successes],
-          [[b.name, 'failure'], s.failures],
-          [[b.name, 'rejected'], s.rejections],
-          [[b.name, 'ignored'], s.ignored],
+          [[circuit, 'success'], s.successes],
+          [[circuit, 'failure'], s.failures],
+          [[circuit, 'rejected'], s.rejections],
+          [[circuit, 'ignored'], s.ignored],
         ];
       },
     },
@@ -55,21 +57,21 @@ function families(prefix: string): Family[] {
       help: 'Counted failures whose error is named TimeoutError.',
       type: 'counter',
       labelNames: ['circuit'],
-      samples: (b) => [[[b.name], b.stats().timeouts]],
+      samples: (b, circuit) => [[[circuit], b.stats().timeouts]],
     },
     {
       name: `${prefix}fallbacks_total`,
       help: 'Calls served by a fallback.',
       type: 'counter',
       labelNames: ['circuit'],
-      samples: (b) => [[[b.name], b.stats().fallbacks]],
+      samples: (b, circuit) => [[[circuit], b.stats().fallbacks]],
     },
     {
       name: `${prefix}consecutive_failures`,
       help: 'Counted failures in a row.',
       type: 'gauge',
       labelNames: ['circuit'],
-      samples: (b) => [[[b.name], b.failures]],
+      samples: (b, circuit) => [[[circuit], b.failures]],
     },
   ];
 }
@@ -99,12 +101,12 @@ export function escapeLabelValue(value: string): string {
  */
 export function toPrometheus(options: PrometheusOptions = {}): string {
   const { registry, prefix } = checkOptions(options);
-  const breakers = registry.all();
+  const breakers = registry.entries();
   const lines: string[] = [];
   for (const family of families(prefix)) {
     lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-    for (const breaker of breakers) {
-      for (const [values, value] of family.samples(breaker)) {
+    for (const [key, breaker] of breakers) {
+      for (const [values, value] of family.samples(breaker, key)) {
         const labels = family.labelNames.map((label, i) => `${label}="${escapeLabelValue(values[i]!)}"`).join(',');
         lines.push(`${family.name}{${labels}} ${value}`);
       }
@@ -175,8 +177,8 @@ export function registerPromClientMetrics(promClient: PromClientLike, promRegist
       registers: [promRegistry],
       collect() {
         this.reset();
-        for (const breaker of registry.all()) {
-          for (const [values, value] of family.samples(breaker)) {
+        for (const [key, breaker] of registry.entries()) {
+          for (const [values, value] of family.samples(breaker, key)) {
             const labels = Object.fromEntries(family.labelNames.map((label, i) => [label, values[i]!]));
             if (family.type === 'counter') this.inc!(labels, value);
             else this.set!(labels, value);

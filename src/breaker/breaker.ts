@@ -25,7 +25,7 @@ const FIXED_OPTIONS = ['name', 'registry', 'store'] as const;
 
 /** Where a breaker registers itself: a `CircuitRegistry` is one. */
 export interface BreakerRegistry {
-  /** Adds `breaker`; throws when it cannot. */
+  /** Adds `breaker`. */
   register(breaker: CircuitBreaker): void;
 }
 
@@ -77,7 +77,8 @@ export interface BreakerOptions {
   name?: string;
   /**
    * Where the breaker registers itself: a `CircuitRegistry`, or `false` for nowhere.
-   * Default: `defaultRegistry` when `name` is given, nowhere otherwise.
+   * Default: `defaultRegistry` when `name` is given, or when `circuit` or `@circuit` made the
+   * breaker (not instance-scoped), nowhere otherwise.
    */
   registry?: BreakerRegistry | false;
   /** The time source, in milliseconds. Default: `Date.now()`. */

@@ -1,24 +1,32 @@
 import type { CircuitBreaker } from './breaker.js';
 import type { Registrations } from './registrations.js';
-import { add, createRegistrations, defaultRegistrations, live, lookup, remove } from './registrations.js';
+import { add, createRegistrations, defaultRegistrations, listed, live, lookup, remove } from './registrations.js';
 
-let over: (registrations: Registrations) => CircuitRegistry;
+// The registrations the next `CircuitRegistry` adopts instead of new ones: how defaultRegistry
+// is made over the process-wide slot. A module variable rather than a static block, which
+// bundlers must keep, so that an app that never imports the registry does not carry it.
+let adopting: Registrations | undefined;
 
 /**
  * The breakers of a process by name, as Python's `CircuitBreakerMonitor` keeps them, for health
  * checks and metrics. Breakers are held weakly: registering never keeps one alive, and a
- * collected breaker leaves on its own. Two live breakers may not share a name.
+ * collected breaker leaves on its own.
  *
- * A breaker given a `name` registers itself in {@link defaultRegistry}, unless its `registry`
- * option names another registry or is `false`.
+ * A breaker given a `name`, and one made by `circuit` or `@circuit` (named after its function or
+ * `Class.method`), registers itself in {@link defaultRegistry}, unless its `registry` option
+ * names another registry or is `false`. Instance-scoped decorator breakers do not.
+ *
+ * Names may be shared. A breaker made at the same place as a live one of its name (the same
+ * module evaluated again, by a dev server's reload or `vi.resetModules()`) replaces it. One made
+ * elsewhere is listed beside it, each under its name and place (see {@link CircuitRegistry.entries}),
+ * and unless circuitry derived both names, a `CircuitryWarning` says where each was made.
  */
 export class CircuitRegistry {
-  #r: Registrations = createRegistrations();
+  #r: Registrations = adopting ?? createRegistrations();
 
   /**
-   * Adds `breaker` under its name.
-   *
-   * @throws TypeError when another live breaker has that name already.
+   * Adds `breaker` under its name, following the rule above for a name already taken: it never
+   * throws for a name.
    */
   register(breaker: CircuitBreaker): void {
     add(this.#r, breaker);
@@ -29,14 +37,29 @@ export class CircuitRegistry {
     return remove(this.#r, breaker);
   }
 
-  /** The live breaker registered under `name`, if any. */
+  /**
+   * The live breaker registered under `name` (the newest, when several share it) or listed
+   * under the key `name` by {@link CircuitRegistry.entries}, if any.
+   */
   get(name: string): CircuitBreaker | undefined {
     return lookup(this.#r, name) as CircuitBreaker | undefined;
   }
 
-  /** Every live breaker, in the order they registered. */
+  /** Every live breaker, in the order their names first registered. */
   all(): CircuitBreaker[] {
     return live(this.#r) as CircuitBreaker[];
+  }
+
+  /**
+   * Every live breaker with the key it is listed under, unique in this registry: its name, or,
+   * while live breakers share a name, the name followed by where each was made,
+   * `Client.get (src/billing/client.ts:12:3)` (a path relative to the working directory). A key
+   * depends on which breakers are live and where they were made, never on which came first, so
+   * metric series keep their labels across restarts; `circuitry/prometheus` uses it as the
+   * `circuit` label.
+   */
+  entries(): [key: string, breaker: CircuitBreaker][] {
+    return listed(this.#r) as [string, CircuitBreaker][];
   }
 
   /** Breakers refusing calls: `'open'`, or `'isolated'` by hand. */
@@ -59,17 +82,21 @@ export class CircuitRegistry {
     return this.all().every((b) => b.state === 'closed' || b.state === 'disabled');
   }
 
-  static {
-    over = (registrations) => {
-      const registry = new CircuitRegistry();
-      registry.#r = registrations;
-      return registry;
-    };
+}
+
+function overDefault(): CircuitRegistry {
+  adopting = defaultRegistrations();
+  try {
+    return new CircuitRegistry();
+  } finally {
+    adopting = undefined;
   }
 }
 
 /**
- * Where breakers given a `name` register themselves unless told otherwise. One per process, even
- * when circuitry is loaded twice (from `import` and from `require`).
+ * Where breakers register themselves unless told otherwise: those given a `name`, and those
+ * `circuit` and `@circuit` make. One per process, even when circuitry is loaded twice (from
+ * `import` and from `require`).
  */
-export const defaultRegistry: CircuitRegistry = /* @__PURE__ */ over(defaultRegistrations());
+// One pure call with no arguments: a bundler drops it whole when nothing reads defaultRegistry.
+export const defaultRegistry: CircuitRegistry = /* @__PURE__ */ overDefault();

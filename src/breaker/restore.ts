@@ -11,7 +11,9 @@ import { restoreMachine } from './snapshot.js';
  * policy's window, and for an open circuit the time it opened, so it stays open only for what
  * was left (with the default clock, times are `Date.now()` readings and survive a restart).
  * `options` are the breaker's options as for `new CircuitBreaker`; its name defaults to the
- * snapshot's.
+ * snapshot's. It registers as a breaker made with that name does: restored again at the same
+ * place, the new breaker takes the name over from the last, so saving and restoring around
+ * every call works (see `CircuitRegistry`).
  *
  * @example
  * ```ts

@@ -3,6 +3,7 @@ import { CircuitBreaker } from '../breaker/breaker.js';
 import { checkDuration, invalid, optionalFunction, optionsObject } from '../check/check.js';
 import { resolveBreakerOptions } from '../breaker/options.js';
 import type { Fallback } from '../breaker/fallback.js';
+import { add, defaultRegistrations, placeOfCaller } from '../breaker/registrations.js';
 
 /**
  * Options of `circuit(fn, options)`: a breaker's options, or a shared `breaker`, plus what belongs
@@ -50,11 +51,13 @@ export interface GuardSpec {
   readonly fallback: Fallback | undefined;
   readonly scope: 'class' | 'instance';
   readonly timeout: number | undefined;
+  /** Where `circuit` was applied, for a breaker that will join the default registry under a derived name. */
+  readonly place: string | undefined;
 }
 
 /** Checks `circuit`'s second argument (or a decorator factory's only one). */
 export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = true): GuardSpec {
-  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined };
+  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined, place: undefined };
   const o = optionsObject(spec, 'circuit', undefined, 'an object or a CircuitBreaker');
   const { fallback, breaker, scope = 'class', timeout, ...breakerOptions } = o as CircuitDecoratorOptions;
   if (!forDecorator && 'scope' in o) throw new TypeError('unknown circuit option "scope"');
@@ -68,21 +71,34 @@ export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = t
     const clash = Object.keys(breakerOptions)[0] ?? (scope === 'instance' ? 'scope "instance"' : undefined);
     if (clash !== undefined) throw new TypeError(`${clash} cannot be combined with breaker: a shared breaker keeps its own options`);
   }
-  return { breaker, breakerOptions, fallback: fallback as Fallback | undefined, scope, timeout: timeout === undefined ? undefined : checkDuration(timeout, 'timeout', { timer: true }) };
+  // Read here, where the function is wrapped or the method decorated, and not where the breaker
+  // is made (a bare standard decorator makes it at the first call, from wherever that comes):
+  // the place tells clashing derived names apart, and must not depend on which call came first.
+  const derived = breaker === undefined && scope === 'class' && breakerOptions.name === undefined && breakerOptions.registry === undefined;
+  return {
+    breaker,
+    breakerOptions,
+    fallback: fallback as Fallback | undefined,
+    scope,
+    timeout: timeout === undefined ? undefined : checkDuration(timeout, 'timeout', { timer: true }),
+    place: derived ? placeOfCaller() : undefined,
+  };
 }
 
 /**
- * The breaker a spec describes, made with `defaultName` unless the options name one. Only a
- * breaker the user named joins the default registry: derived names (a function's, `Class.method`)
- * can clash between modules, and a clash must not break a call. `perInstance` breakers share a
- * name, so they join no registry at all.
+ * The breaker a spec describes, made with `defaultName` unless the options name one. Every
+ * class-scoped and function breaker is listed in the default registry unless `registry` says
+ * otherwise, so that a bare `@circuit` shows in monitoring; derived names (a function's,
+ * `Class.method`) join quietly, under the place `circuit` was applied, since two classes named
+ * `Client` are no one's mistake. `perInstance` breakers join no registry: a series per instance
+ * would grow with the instances, and no one state describes them all.
  */
 export function breakerFromSpec(spec: GuardSpec, defaultName: string, perInstance = false): CircuitBreaker {
   if (spec.breaker !== undefined) return spec.breaker;
   const { name, registry } = spec.breakerOptions;
-  return new CircuitBreaker({
-    ...spec.breakerOptions,
-    name: name ?? defaultName,
-    registry: perInstance ? false : (registry ?? (name === undefined ? false : undefined)),
-  });
+  if (perInstance) return new CircuitBreaker({ ...spec.breakerOptions, name: name ?? defaultName, registry: false });
+  if (name !== undefined || registry !== undefined) return new CircuitBreaker({ ...spec.breakerOptions, name: name ?? defaultName });
+  const breaker = new CircuitBreaker({ ...spec.breakerOptions, name: defaultName, registry: false });
+  add(defaultRegistrations(), breaker, { place: spec.place, derived: true });
+  return breaker;
 }
