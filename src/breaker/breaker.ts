@@ -190,7 +190,7 @@ export class CircuitBreaker {
 
   /** Back to a new breaker's state: the same as {@link CircuitBreaker.close}, under the name other libraries use. */
   reset(): void {
-    byHand(this.#internals, close);
+    this.close();
   }
 
   /**
