@@ -29,6 +29,28 @@ export const cases = {
       return () => guarded();
     },
   },
+  // The least any wrapper that observes a promise can cost: one `.then` with two handlers.
+  'success/floor': {
+    group: 'success',
+    label: 'floor `(...a) => f(...a).then(id, rethrow)`',
+    setup: async () => {
+      const id = (x) => x;
+      const rethrow = (e) => {
+        throw e;
+      };
+      const floor = (...a) => ok(...a).then(id, rethrow);
+      return () => floor();
+    },
+  },
+  'success/circuitry-execute': {
+    group: 'success',
+    label: 'circuitry `breaker.execute(() => f())`',
+    setup: async () => {
+      const { CircuitBreaker } = await circuitry();
+      const breaker = new CircuitBreaker();
+      return () => breaker.execute(() => ok());
+    },
+  },
   'success/circuitry-decorator': {
     group: 'success',
     label: 'circuitry `@circuit` method',

@@ -2,6 +2,10 @@
 // numerator / denominator, taken within one round.
 export const ratioSpecs = [
   { id: 'success', label: 'closed success: circuitry `circuit(f)` / bare `await f()`', numerator: 'success/circuitry', denominator: 'success/bare', chart: 'circuitry / bare' },
+  { id: 'floor', label: 'closed success: floor `f(...a).then(id, rethrow)` / bare', numerator: 'success/floor', denominator: 'success/bare' },
+  { id: 'success-floor', label: 'closed success: circuitry `circuit(f)` / floor', numerator: 'success/circuitry', denominator: 'success/floor', chart: 'circuitry / floor' },
+  { id: 'execute', label: 'closed success: `breaker.execute(() => f())` / bare', numerator: 'success/circuitry-execute', denominator: 'success/bare' },
+  { id: 'execute-floor', label: 'closed success: `breaker.execute(() => f())` / floor', numerator: 'success/circuitry-execute', denominator: 'success/floor' },
   { id: 'success-decorator', label: 'closed success: `@circuit` method / bare', numerator: 'success/circuitry-decorator', denominator: 'success/bare', chart: '@circuit / bare' },
   { id: 'success-listeners', label: 'closed success: circuitry with a `success` listener / bare', numerator: 'success/circuitry-listeners', denominator: 'success/bare' },
   { id: 'listener-cost', label: 'closed success: with a `success` listener / without', numerator: 'success/circuitry-listeners', denominator: 'success/circuitry' },
@@ -34,6 +38,7 @@ const atMost = (limit) => ({ text: `≤ ${limit}×`, check: (x) => x <= limit })
 const atLeast = (limit) => ({ text: `≥ ${limit}×`, check: (x) => x >= limit });
 export const targets = {
   success: atMost(1.25),
+  'success-floor': atMost(1.15),
   'redis-success': atMost(1.1),
   'opossum-success-no-timeout': atLeast(4),
   'cockatiel-success': atLeast(1.8),

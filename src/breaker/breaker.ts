@@ -6,7 +6,7 @@ import type { ExpectedError } from './error-filter.js';
 import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
 import type { BreakerInternals } from './internals.js';
-import { createInternals, machineConfig } from './internals.js';
+import { createInternals, machineConfig, setInternalsReader } from './internals.js';
 import { addListener, needsDurations } from './listeners.js';
 import { OPTION_LISTENERS, resolveBreakerOptions } from './options.js';
 import { add, defaultRegistrations } from './registrations.js';
@@ -119,6 +119,10 @@ export class CircuitBreaker {
   #offOptionListeners: () => void;
   #execute: ((fn: () => unknown) => Promise<unknown>) | undefined;
 
+  static {
+    setInternalsReader((breaker) => (breaker as CircuitBreaker).#internals);
+  }
+
   /**
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
@@ -126,7 +130,7 @@ export class CircuitBreaker {
     const resolved = resolveBreakerOptions(options);
     this.#options = { ...options };
     this.name = resolved.name ?? 'anonymous';
-    this.#internals = createInternals(this, this.name, resolved, onTransition);
+    this.#internals = createInternals(this.name, resolved, onTransition);
     this.#offOptionListeners = listenToOptions(this, this.#internals, options);
     const registry = options.registry;
     if (registry === undefined) {
@@ -191,7 +195,7 @@ export class CircuitBreaker {
 
   /** Back to a new breaker's state: the same as {@link CircuitBreaker.close}, under the name other libraries use. */
   reset(): void {
-    byHand(this.#internals, close);
+    this.close();
   }
 
   /**
@@ -304,7 +308,7 @@ function invoke(fn: unknown): unknown {
 
 // Option callbacks are listeners like any other, ahead of those added with on().
 function listenToOptions(breaker: CircuitBreaker, internals: BreakerInternals, options: BreakerOptions): () => void {
-  const offs: (() => void)[] = [];
+  let offs: (() => void)[] | undefined;
   for (const [option, event] of Object.entries(OPTION_LISTENERS) as [keyof typeof OPTION_LISTENERS, CircuitEvent][]) {
     const callback = options[option];
     if (callback === undefined) continue;
@@ -312,10 +316,14 @@ function listenToOptions(breaker: CircuitBreaker, internals: BreakerInternals, o
       option === 'onStateChange'
         ? (payload) => (callback as NonNullable<BreakerOptions['onStateChange']>)((payload as CircuitEvents['stateChange']).from, (payload as CircuitEvents['stateChange']).to, breaker)
         : () => (callback as (b: CircuitBreaker) => void)(breaker);
-    offs.push(addListener(internals, event, { listener, source: option, fromOption: true }));
+    (offs ??= []).push(addListener(internals, event, { listener, source: option, fromOption: true }));
   }
-  return () => offs.forEach((off) => off());
+  // Most breakers have no option callbacks: they share one no-op instead of holding a closure
+  // and an array each (memory per breaker is benchmarked).
+  return offs === undefined ? ignoreOff : () => offs.forEach((off) => off());
 }
+
+function ignoreOff(): void {}
 
 // A change made by hand is one a shared store must keep, whatever the fleet decided meanwhile.
 function byHand(internals: BreakerInternals, change: (machine: BreakerInternals['machine']) => void): void {

@@ -56,8 +56,14 @@ export class CircuitOpenError extends Error {
   }
 }
 
-Object.defineProperty(CircuitOpenError.prototype, 'name', { value: 'CircuitOpenError', writable: true, configurable: true });
+nameErrorClass(CircuitOpenError, 'CircuitOpenError');
 Object.defineProperty(CircuitOpenError.prototype, BRAND, { value: true });
+
+// The name lives on the prototype, as on built-in errors, so it is not an own enumerable
+// property of every instance; one helper for the three classes keeps the bundle small.
+function nameErrorClass(cls: abstract new (...args: never[]) => Error, name: string): void {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+}
 
 // Frozen intrinsics (SES, `--frozen-intrinsics`) refuse the write: then the trace is kept.
 function setStackTraceLimit(limit: number): boolean {
@@ -94,7 +100,7 @@ export class CircuitIsolatedError extends CircuitOpenError {
   }
 }
 
-Object.defineProperty(CircuitIsolatedError.prototype, 'name', { value: 'CircuitIsolatedError', writable: true, configurable: true });
+nameErrorClass(CircuitIsolatedError, 'CircuitIsolatedError');
 
 /**
  * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry
@@ -118,4 +124,4 @@ export class TimeoutError extends Error {
   }
 }
 
-Object.defineProperty(TimeoutError.prototype, 'name', { value: 'TimeoutError', writable: true, configurable: true });
+nameErrorClass(TimeoutError, 'TimeoutError');

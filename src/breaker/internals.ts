@@ -39,16 +39,21 @@ export interface BreakerInternals extends CallCounts {
 /** Called by the machine after each real change of state. */
 export type TransitionHandler = (internals: BreakerInternals, from: CircuitState, to: CircuitState) => void;
 
-// Keyed by the public breaker: the layers above reach a breaker's insides only through here.
-const byBreaker = new WeakMap<object, BreakerInternals>();
+// The public breaker holds its insides in a private field, and breaker.ts hands this module the
+// one function that reads it: no WeakMap entry per breaker (memory per breaker is benchmarked).
+let readInternals: (breaker: object) => BreakerInternals;
+
+/** Called once by `CircuitBreaker`: how to read a breaker's insides. */
+export function setInternalsReader(read: (breaker: object) => BreakerInternals): void {
+  readInternals = read;
+}
 
 /** The insides of `breaker`, made by {@link createInternals} for it. */
 export function internalsOf(breaker: object): BreakerInternals {
-  return byBreaker.get(breaker)!;
+  return readInternals(breaker);
 }
 
 export function createInternals(
-  breaker: object,
   name: string,
   options: ResolvedBreakerOptions,
   onTransition: TransitionHandler,
@@ -84,7 +89,6 @@ export function createInternals(
     manual: false,
   };
   (internals as { machine: Machine }).machine = createMachine(machineConfig(internals, options, undefined), onTransition, internals);
-  byBreaker.set(breaker, internals);
   return internals;
 }
 

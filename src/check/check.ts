@@ -6,14 +6,12 @@
 
 /** Renders a rejected value for an error message: strings quoted, types named. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `"${value}" (a string)`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (value === null) return 'null';
-  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function';
-  if (Array.isArray(value)) return 'an array';
-  return 'an object';
+  const type = typeof value;
+  if (type === 'string') return `"${value as string}" (a string)`;
+  if (type === 'bigint') return `${value as bigint}n`;
+  if (type === 'function') return (value as Function).name ? `function ${(value as Function).name}` : 'an anonymous function';
+  if (type !== 'object' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 /** Throws `new Type("<option> must be <expected>, got <value>")`. */

@@ -6,20 +6,22 @@ import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-// The benchmark issue's target is 2,000 B, and it is not met. The foundation alone came to
-// 4,272 B (opossum: 4,575 B, cockatiel's breaker alone: 2,762 B): option validation with messages
-// that name the option and value, both decorator standards, and reflect-metadata carry-over.
-// Policies and runtime control (isolate, disable, configure, toJSON, backoff) brought it to
-// 5,499 B, events, stats and the registry to 6,595 B, the `timeout` option to 6,879 B, and the
-// review fixes (hand-linked signals, no stale causes, eager named decorator breakers) to 7,054 B,
-// and the `store` option (its checks, attaching, the trial gate, two events, a refused call
-// waiting for the fleet's lease answer) to 7,411 B, and holding every wait to its length when the
-// clock steps back (the machine's latest reading, durations never negative) to 7,466 B;
-// the shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the Prometheus renderer
-// tree-shake away when unused.
+// The benchmark issue asks for less than opossum's 4,575 B (cockatiel's breaker alone: 2,762 B),
+// and it is not met: 7,871 B. What each kilobyte costs now, by module (esbuild's metafile,
+// minified, about 2.9 bytes minified per byte gzipped): the state machine ~1 kB; the decorator
+// engine, decorator-call detection and function identity (both decorator standards and
+// reflect-metadata carry-over, which `circuit` brings because it is one name for wrapper and
+// decorator) ~1 kB; the CircuitBreaker class (~0.75 kB), whose rarely used methods (configure,
+// toJSON, stats, isolate, disable/enable, on) cannot be tree-shaken; option checks with messages
+// that name the option and value (options, check, circuit-options, error-filter) ~1.4 kB; the
+// call path and outcome counting ~0.9 kB; errors ~0.4 kB; per-breaker internals (a clock and
+// policy that cannot throw into a call) ~0.5 kB; the `timeout` option's deadline and callSignal
+// ~0.3 kB; listeners, transitions, fallback, registry and store link ~0.9 kB together.
+// The shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the
+// Prometheus renderer tree-shake away when unused.
 // This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
 // raise it only with a reason in the change.
-const CEILING = 7_475;
+const CEILING = 7_880;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
