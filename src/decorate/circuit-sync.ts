@@ -1,7 +1,8 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { syncCallsThrough } from '../breaker/sync-path.js';
 import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
-import { guardEntry } from './engine.js';
+import { decoratorEngine } from './engine.js';
+import { circuitStrategy } from './method-breakers.js';
 
 /** A function guarded by `circuitSync`: the original's signature, and the breaker behind it. */
 export type CircuitSyncGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) => R) & {
@@ -63,4 +64,4 @@ export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ guardEntry({ api: 'circuitSync', guard: syncCallsThrough, isAsync: false });
+const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuitSync', syncCallsThrough, false));

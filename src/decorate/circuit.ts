@@ -1,8 +1,9 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { callsThrough } from '../breaker/async-path.js';
 import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
-import type { Guard } from './engine.js';
-import { guardEntry } from './engine.js';
+import { decoratorEngine } from './engine.js';
+import type { CallPath } from './method-breakers.js';
+import { circuitStrategy } from './method-breakers.js';
 
 /**
  * A function guarded by `circuit`: the original's parameters and `this`, a promise of its result
@@ -85,4 +86,4 @@ export function circuit(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ guardEntry({ api: 'circuit', guard: callsThrough as Guard, isAsync: true });
+const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuit', callsThrough as CallPath, true));

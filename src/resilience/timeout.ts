@@ -1,5 +1,5 @@
 import type { AsyncMethodDecorator } from '../decorate/circuit.js';
-import { wrapperEntry } from '../decorate/wrapper-entry.js';
+import { decoratorEngine, statelessStrategy } from '../decorate/engine.js';
 import { checkDuration } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
 
@@ -24,4 +24,4 @@ export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ wrapperEntry<number>('timeout', withDeadline, (ms) => checkDuration(ms, 'timeout', { timer: true }));
+const entry = /* @__PURE__ */ decoratorEngine(statelessStrategy('timeout', (ms) => checkDuration(ms, 'timeout', { timer: true }), withDeadline));
