@@ -1,6 +1,7 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { syncCallsThrough } from '../breaker/sync-path.js';
 import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
+import type { AnyFunction } from './engine.js';
 import { decoratorEngine } from './engine.js';
 import { circuitStrategy } from './method-breakers.js';
 
@@ -64,4 +65,12 @@ export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuitSync', syncCallsThrough, false));
+const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuitSync', syncCallsThrough, false, refuseAsync));
+
+// An async function's promise would be counted as a success the moment it is returned, so the
+// breaker would never open: refused when it is wrapped, before it can mislead anyone.
+function refuseAsync(fn: AnyFunction, name: string): void {
+  if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') {
+    throw new TypeError(`circuitSync cannot guard the async function "${name}": it would count every promise as a success. Use circuit`);
+  }
+}
