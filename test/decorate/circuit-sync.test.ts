@@ -80,6 +80,7 @@ describe('circuitSync()', () => {
   it('refuses an async method when the class is defined', () => {
     expect(() => {
       class Client {
+        // @ts-expect-error: @circuitSync on an async method is a compile error too; this proves the run-time check
         @circuitSync async load(): Promise<number> {
           return 1;
         }
