@@ -3,8 +3,7 @@ import { syncCallsThrough } from '../breaker/sync-path.js';
 import type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './circuit-options.js';
 import type { CircuitDecoratesMethodsOnly, FallbackDoesNotFitTheMethod } from './circuit.js';
 import type { AnyFunction } from './engine.js';
-import { decoratorEngine } from './engine.js';
-import { circuitStrategy } from './method-breakers.js';
+import { circuitEngine } from './method-breakers.js';
 
 /** A function guarded by `circuitSync`: the original's signature, and the breaker behind it. */
 export type CircuitSyncGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) => R) & {
@@ -107,7 +106,7 @@ export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuitSync', syncCallsThrough, false, refuseAsync));
+const entry = /* @__PURE__ */ circuitEngine('circuitSync', syncCallsThrough, false, refuseAsync);
 
 // An async function's promise would be counted as a success the moment it is returned, so the
 // breaker would never open: refused when it is wrapped, before it can mislead anyone.

@@ -1,9 +1,8 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { callsThrough } from '../breaker/async-path.js';
 import type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './circuit-options.js';
-import { decoratorEngine } from './engine.js';
 import type { CallPath } from './method-breakers.js';
-import { circuitStrategy } from './method-breakers.js';
+import { circuitEngine } from './method-breakers.js';
 
 /**
  * A function guarded by `circuit`: the original's parameters and `this`, a promise of its result
@@ -153,4 +152,4 @@ export function circuit(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ decoratorEngine(circuitStrategy('circuit', callsThrough as CallPath, true));
+const entry = /* @__PURE__ */ circuitEngine('circuit', callsThrough as CallPath, true);

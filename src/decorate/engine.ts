@@ -79,18 +79,19 @@ export function keyLabel(key: string | symbol): string {
 }
 
 /**
- * The strategy of a wrapper that keeps no state per class or instance (`retry`, `timeout`): a
- * method is wrapped like a function, named `Class.method` when the class is known.
+ * The engine of a wrapper that keeps no state per class or instance (`retry`, `timeout`): a
+ * method is wrapped like a function, named `Class.method` when the class is known. One call, so
+ * that one pure annotation at the call site lets bundlers drop an unused wrapper whole.
  */
-export function statelessStrategy<P>(
+export function statelessEngine<P>(
   api: string,
   plan: (options: unknown) => P,
   wrap: (fn: AnyFunction, plan: P, name: string) => AnyFunction,
-): WrapStrategy<P> {
-  return {
+): (...params: unknown[]) => unknown {
+  return decoratorEngine({
     api,
     plan,
     wrapFunction: (fn, p) => wrap(fn, p, fn.name),
     wrapMethod: (method, p, key, owner) => wrap(method, p, owner === undefined ? keyLabel(key) : `${owner}.${keyLabel(key)}`),
-  };
+  });
 }

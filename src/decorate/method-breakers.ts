@@ -6,7 +6,7 @@ import { withDeadline } from '../deadline/deadline.js';
 import type { CircuitPlan } from './circuit-options.js';
 import { breakerFor, parseCircuitOptions } from './circuit-options.js';
 import type { AnyFunction, WrapStrategy } from './engine.js';
-import { keyLabel } from './engine.js';
+import { decoratorEngine, keyLabel } from './engine.js';
 import { BREAKER_OF } from './function-identity.js';
 
 /** A breaker's call path: runs each call of `fn` through `breaker` (`callsThrough` or `syncCallsThrough`). */
@@ -21,17 +21,18 @@ export function lookupBreaker(fn: unknown, self: unknown): CircuitBreaker | unde
 }
 
 /**
- * The strategy of `circuit` (`isAsync`) and `circuitSync`: a function gets a breaker of its own
- * (or the shared one); a method gets one per class or one per instance, made when first needed.
- * `refuse` turns away a function this kind cannot guard, when it is wrapped.
+ * The engine of `circuit` (`isAsync`) and `circuitSync`, with their strategy: a function gets a
+ * breaker of its own (or the shared one); a method gets one per class or one per instance.
+ * `refuse` turns away a function this kind cannot guard, when it is wrapped. One call, so that
+ * one pure annotation at the call site lets bundlers drop an unused one whole.
  */
-export function circuitStrategy(
+export function circuitEngine(
   api: 'circuit' | 'circuitSync',
   callPath: CallPath,
   isAsync: boolean,
   refuse?: (fn: AnyFunction, name: string) => void,
-): WrapStrategy<CircuitPlan> {
-  return {
+): (...params: unknown[]) => unknown {
+  const strategy: WrapStrategy<CircuitPlan> = {
     api,
     plan: (options, forDecorator) => parseCircuitOptions(options, forDecorator, isAsync),
     wrapFunction(fn, plan) {
@@ -47,6 +48,7 @@ export function circuitStrategy(
       return methodWithBreakers(callPath, isAsync, plan, method, key, owner);
     },
   };
+  return decoratorEngine(strategy);
 }
 
 // The `timeout` option runs inside the breaker, so a timed-out call counts as a failure.

@@ -8,7 +8,7 @@ import type { ErrorReporter } from '../breaker/report.js';
 import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
 import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
-import { decoratorEngine, statelessStrategy } from '../decorate/engine.js';
+import { statelessEngine } from '../decorate/engine.js';
 import { callWithSignal, linkedController, outerSignal } from '../deadline/call-signal.js';
 
 /** What `onRetry` hears before each wait. */
@@ -234,4 +234,4 @@ export function retry(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ decoratorEngine(statelessStrategy('retry', plan, withRetry));
+const entry = /* @__PURE__ */ statelessEngine('retry', plan, withRetry);

@@ -1,5 +1,5 @@
 import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
-import { decoratorEngine, statelessStrategy } from '../decorate/engine.js';
+import { statelessEngine } from '../decorate/engine.js';
 import { checkDuration } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
 
@@ -24,4 +24,4 @@ export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ decoratorEngine(statelessStrategy('timeout', (ms) => checkDuration(ms, 'timeout', { timer: true }), withDeadline));
+const entry = /* @__PURE__ */ statelessEngine('timeout', (ms) => checkDuration(ms, 'timeout', { timer: true }), withDeadline);
