@@ -155,7 +155,41 @@ new Service().find('a', 2).then((v) => { if (v !== 'aa') throw new Error(v); con
   const nest = run('node', ['out/nest.js']).trim();
   if (nest !== 'ok') throw new Error(`nest.ts printed ${nest}`);
   console.log('install test: experimentalDecorators with emitDecoratorMetadata ok');
-  console.log('install: 6 passed, 0 failed');
+
+  // The consumer compile matrix: the packed types under the strictest flags users turn on, with
+  // each module resolution a consumer may use. One file, written as such a consumer writes it; ESM
+  // only, since verbatimModuleSyntax refuses import syntax in a CommonJS file (the CommonJS
+  // consumer above covers require).
+  const strictest = `import { circuit, circuitSync, retry, timeout, CircuitBreaker } from 'circuitry';
+import type { CircuitGuarded, CircuitSnapshot, Retrying } from 'circuitry';
+interface Config { timeout: number | undefined; name: string | undefined }
+declare const cfg: Config;
+declare function fetchUser(id: string): Promise<{ id: string }>;
+// exactOptionalPropertyTypes: a config value that may be undefined is forwarded as it is.
+export const getUser: CircuitGuarded<unknown, [id: string], { id: string }> = circuit(fetchUser, { timeout: cfg.timeout, fallback: undefined });
+export const shared: CircuitGuarded<unknown, [id: string], { id: string }> = circuit(fetchUser, { breaker: new CircuitBreaker(), timeout: cfg.timeout });
+export const retried: Retrying<unknown, [id: string], { id: string }> = retry(fetchUser, { attempts: undefined });
+export const timed: (id: string) => Promise<{ id: string }> = timeout(fetchUser, 100);
+export const len: (s: string) => number = circuitSync((s: string) => s.length);
+export const snapshot: CircuitSnapshot = new CircuitBreaker().toJSON();
+export class Client {
+  @circuit({ fallback: () => ({ id: 'cold' }), timeout: cfg.timeout }) async get(id: string): Promise<{ id: string }> { return { id }; }
+  @circuitSync({ scope: undefined }) size(s: string): number { return s.length; }
+}
+`;
+  writeFileSync(join(scratch, 'strictest.ts'), strictest);
+  const flags = ['--strict', '--exactOptionalPropertyTypes', '--noUncheckedIndexedAccess', '--verbatimModuleSyntax', '--isolatedDeclarations', '--declaration', '--emitDeclarationOnly', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types')];
+  const matrix = [
+    ['node16', 'node16', 'strictest.mts'],
+    ['nodenext', 'nodenext', 'strictest.mts'],
+    ['esnext', 'bundler', 'strictest.ts'],
+  ];
+  for (const [module, resolution, file] of matrix) {
+    if (file !== 'strictest.ts') writeFileSync(join(scratch, file), strictest);
+    run('node', [tsc, ...flags, '--module', module, '--moduleResolution', resolution, '--outDir', `out-${resolution}`, file]);
+    console.log(`install test: strictest consumer (${file}, moduleResolution ${resolution}) ok`);
+  }
+  console.log(`install: ${6 + matrix.length} passed, 0 failed`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

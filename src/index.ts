@@ -6,7 +6,7 @@ export type { RejectingState } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';
 export type { CircuitState } from './machine/machine.js';
 export type { ErrorReporter } from './breaker/report.js';
-export type { CircuitSnapshot } from './breaker/snapshot.js';
+export type { CircuitSnapshot, SnapshotBase } from './breaker/snapshot.js';
 export type { Fallback } from './breaker/fallback.js';
 export { exponentialBackoff } from './policies/backoff.js';
 export type { ExponentialBackoffOptions } from './policies/backoff.js';
@@ -23,12 +23,20 @@ export type { CallCounts, CircuitStats } from './breaker/stats.js';
 export { callSignal } from './deadline/call-signal.js';
 export { pipe } from './resilience/pipe.js';
 export { retry } from './resilience/retry.js';
-export type { RetryInfo, RetryOptions } from './resilience/retry.js';
+export type { Retrying, RetryInfo, RetryOptions } from './resilience/retry.js';
 export { timeout } from './resilience/timeout.js';
 export { breakerOf } from './decorate/breaker-of.js';
-export type { AsyncMethodDecorator, CircuitGuarded } from './decorate/circuit.js';
+export type {
+  AsyncDecorated,
+  AsyncMethodDecorator,
+  CircuitDecoratesMethodsOnly,
+  CircuitGuarded,
+  FallbackDoesNotFitTheMethod,
+  RetryAndTimeoutDecorateAsyncMethods,
+  UseCircuitSyncForSynchronousMethods,
+} from './decorate/circuit.js';
 export { circuit } from './decorate/circuit.js';
-export type { CircuitSyncGuarded, SyncMethodDecorator } from './decorate/circuit-sync.js';
+export type { CircuitSyncGuarded, SyncDecorated, SyncMethodDecorator, UseCircuitForAsyncMethods } from './decorate/circuit-sync.js';
 export { circuitSync } from './decorate/circuit-sync.js';
-export type { CircuitDecoratorOptions, CircuitOptions } from './decorate/circuit-options.js';
+export type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './decorate/circuit-options.js';
 export type { CircuitStore } from './breaker/store-link.js';

@@ -32,69 +32,69 @@ export interface BreakerRegistry {
 /** Options of a {@link CircuitBreaker}: when it opens, when it probes, who hears about it. */
 export interface BreakerOptions {
   /** Consecutive counted failures that open the circuit, under the default policy. Default 5. */
-  failureThreshold?: number;
+  failureThreshold?: number | undefined;
   /**
    * Milliseconds the circuit stays open before it admits a trial call. Default 30,000. A function
    * gets the number of openings in a row (1 for a trip from closed, 2 after a failed trial, ...)
    * and returns the time for this one; see `exponentialBackoff`. It starts over when the circuit
    * closes.
    */
-  recoveryTimeout?: number | ((openings: number) => number);
+  recoveryTimeout?: (number | ((openings: number) => number)) | undefined;
   /**
    * When a closed circuit opens, instead of `failureThreshold` failures in a row:
    * `countWindow(...)`, `timeWindow(...)`, or your own {@link PolicyFactory}.
    */
-  policy?: PolicyFactory;
+  policy?: PolicyFactory | undefined;
   /**
    * Milliseconds at or above which a call counts as slow, for the `slowCallRate` of a window
    * policy. The call itself still succeeds or fails as it would. Needs a window `policy`.
    */
-  slowCallDuration?: number;
+  slowCallDuration?: number | undefined;
   /**
    * Judges a returned value: true counts the call as a failure (the caller still gets the value,
    * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
    */
-  isFailure?: (result: any) => boolean;
+  isFailure?: ((result: any) => boolean) | undefined;
 
   /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
-  halfOpenMaxCalls?: number;
+  halfOpenMaxCalls?: number | undefined;
   /** Trial successes in a row that close the circuit again. Default 1. */
-  successThreshold?: number;
+  successThreshold?: number | undefined;
   /**
    * Which errors count as failures: an `Error` class (subclasses match too), an array of them, or
    * a predicate. Other errors pass through untouched and count neither way. Default: every error.
    */
-  expectedError?: ExpectedError;
+  expectedError?: ExpectedError | undefined;
   /** Called when the circuit opens. */
-  onOpen?: (breaker: CircuitBreaker) => void;
+  onOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called when the circuit closes again. */
-  onClose?: (breaker: CircuitBreaker) => void;
+  onClose?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
-  onHalfOpen?: (breaker: CircuitBreaker) => void;
+  onHalfOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called after every real change of state (never for closed → closed), after the specific listener. */
-  onStateChange?: (from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void;
+  onStateChange?: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;
   /** A name for messages, errors and metrics. Default: the guarded function's name, or `Class.method`. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Where the breaker registers itself: a `CircuitRegistry`, or `false` for nowhere.
    * Default: `defaultRegistry` when `name` is given, or when `circuit` or `@circuit` made the
    * breaker (not instance-scoped), nowhere otherwise.
    */
-  registry?: BreakerRegistry | false;
+  registry?: (BreakerRegistry | false) | undefined;
   /** The time source, in milliseconds. Default: `Date.now()`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /**
    * Receives errors that circuitry contains: a throwing listener, clock or `expectedError`
    * predicate. Default: a process warning named `CircuitryWarning`.
    */
-  reportError?: ErrorReporter;
+  reportError?: ErrorReporter | undefined;
   /**
    * Shares this breaker's state with every process using the same store and `name`: an open
    * decided by one is seen by all, and one process at a time runs trial calls. Made by
    * `redisStore` (from `circuitry/redis`) or `sharedStore`. Needs `name`. Default: none, the
    * state lives in this process only.
    */
-  store?: CircuitStore;
+  store?: CircuitStore | undefined;
 }
 
 /**

@@ -38,7 +38,7 @@ export type CircuitSnapshot =
  * The fields every snapshot has, whatever its state.
  * @inline
  */
-interface SnapshotBase {
+export interface SnapshotBase {
   /** The snapshot format; a breaker refuses any other. */
   version: 1;
   /** The breaker's name; `restoreBreaker` uses it when its options name none. */

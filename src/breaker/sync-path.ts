@@ -1,12 +1,14 @@
 import { internalsOf } from './internals.js';
 import { callStart, noteFallback, recordError, recordValue, rejection } from './outcomes.js';
-import { admit, REJECTED } from '../machine/machine.js';
+import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
 /**
  * Wraps a synchronous `fn` so that each call goes through the breaker and stays synchronous: it
- * returns the value or throws, {@link CircuitOpenError} included.
+ * returns the value or throws, {@link CircuitOpenError} included. A native `Promise` returned by
+ * `fn` is a misuse (`circuit` is for those): the caller gets a `TypeError`, the promise's rejection
+ * is handled, and the call counts neither way.
  */
 export function syncCallsThrough(
   breaker: object,
@@ -34,6 +36,16 @@ export function syncCallsThrough(
       }
       throw error;
     }
+    if (result instanceof Promise) {
+      // A promise is not an outcome yet: counting it a success would keep the circuit closed
+      // forever, and a failure would open it and hide this TypeError behind CircuitOpenError.
+      release(machine, token);
+      result.then(undefined, () => undefined);
+      throw new TypeError(
+        `circuitSync: ${fn.name ? `"${fn.name}"` : 'the function'} returned a Promise, whose outcome a synchronous breaker cannot wait for; it was counted neither as a success nor as a failure. Use circuit`,
+      );
+    }
+    // Other thenables (lazy query builders that run on then()) are values: they are returned as they are.
     recordValue(core, token, result, start);
     return result;
   };

@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
-import { lookupBreaker } from './engine.js';
+import { lookupBreaker } from './method-breakers.js';
 
 /** The breaker behind a function guarded by `circuit` or `circuitSync`. */
 export function breakerOf(guarded: Function): CircuitBreaker;

@@ -1,13 +1,12 @@
 import type { BreakerOptions } from '../breaker/breaker.js';
 import { CircuitBreaker } from '../breaker/breaker.js';
 import { checkDuration, invalid, optionalFunction, optionsObject } from '../check/check.js';
-import { resolveBreakerOptions } from '../breaker/options.js';
 import type { Fallback } from '../breaker/fallback.js';
 import { add, defaultRegistrations, placeOfCaller } from '../breaker/registrations.js';
 
 /**
  * Options of `circuit(fn, options)`: a breaker's options, or a shared `breaker`, plus what belongs
- * to the guarded function itself.
+ * to the guarded function itself. An option set to `undefined` is an option left out.
  *
  * @typeParam A - the guarded function's parameters
  * @typeParam F - what the fallback returns
@@ -18,35 +17,58 @@ export interface CircuitOptions<A extends unknown[] = any[], F = unknown, R = an
    * Judges a returned value: true counts the call as a failure (the caller still gets the value,
    * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
    */
-  isFailure?: (result: R) => boolean;
+  isFailure?: ((result: R) => boolean) | undefined;
   /**
    * The result of a call that failed with a counted failure (`error` is the original) or was
    * rejected by the breaker (`error` is the {@link CircuitOpenError}). It gets the call's
    * arguments and `this`. What it throws reaches the caller with the original error as `cause`.
    */
-  fallback?: (error: unknown, ...args: A) => F;
+  fallback?: ((error: unknown, ...args: A) => F) | undefined;
   /** A breaker to share with other guarded functions, instead of a new one; no breaker options with it. */
-  breaker?: CircuitBreaker;
+  breaker?: CircuitBreaker | undefined;
   /**
    * Milliseconds a call may take: a slower one rejects with `TimeoutError`, which the breaker
    * counts as a failure (and a timeout). The function can read its own `AbortSignal` with
    * `callSignal()` to stop the work.
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
-/** Options of the `@circuit(...)` and `@circuitSync(...)` decorators. */
-export interface CircuitDecoratorOptions extends CircuitOptions<any[], unknown> {
+/**
+ * Options of the `@circuit(...)` and `@circuitSync(...)` decorators.
+ *
+ * @typeParam FB - the fallback's type, checked against the decorated method's parameters and result
+ */
+export interface CircuitDecoratorOptions<FB extends AnyFallback | undefined = AnyFallback | undefined> extends Omit<CircuitOptions, 'fallback'> {
+  /**
+   * As `circuit(fn, { fallback })`; the decorated method's parameters and result are checked
+   * against it, but cannot type its parameters for you: annotate them.
+   */
+  fallback?: FB;
   /**
    * `'class'` (the default): one breaker serves the method for every instance, as Python's
    * decorator does. `'instance'`: each instance gets its own, held weakly.
    */
-  scope?: 'class' | 'instance';
+  scope?: 'class' | 'instance' | undefined;
 }
 
-/** What a guard needs to know, parsed and checked once, when `circuit` is applied. */
-export interface GuardSpec {
+/**
+ * Tells `circuit(fn, options)` from a standard decorator call `(method, context)`: a decorator
+ * context has `addInitializer`, options never do, so `@circuit` is never read as the function form.
+ */
+export interface NotDecoratorContext {
+  /** Never set. */
+  readonly addInitializer?: never;
+}
+
+/** Any fallback, before the method it serves is known. */
+export type AnyFallback = (error: unknown, ...args: any[]) => unknown;
+
+/** A circuit's options, checked once when `circuit` or `circuitSync` is applied. */
+export interface CircuitPlan {
+  /** The shared breaker, or undefined when the circuit makes its own from `breakerOptions`. */
   readonly breaker: CircuitBreaker | undefined;
+  /** Checked by the breaker's constructor, the one place breaker options are checked. */
   readonly breakerOptions: BreakerOptions;
   readonly fallback: Fallback | undefined;
   readonly scope: 'class' | 'instance';
@@ -55,16 +77,23 @@ export interface GuardSpec {
   readonly place: string | undefined;
 }
 
-/** Checks `circuit`'s second argument (or a decorator factory's only one). */
-export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = true): GuardSpec {
-  if (spec instanceof CircuitBreaker) return { breaker: spec, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined, place: undefined };
-  const o = optionsObject(spec, 'circuit', undefined, 'an object or a CircuitBreaker');
-  const { fallback, breaker, scope = 'class', timeout, ...breakerOptions } = o as CircuitDecoratorOptions;
-  if (!forDecorator && 'scope' in o) throw new TypeError('unknown circuit option "scope"');
+const CIRCUIT_OWN = new Set(['fallback', 'breaker', 'scope', 'timeout']);
+
+/**
+ * Checks what belongs to the circuit itself in `circuit`'s second argument (or a decorator
+ * factory's only one); the breaker options are left to `new CircuitBreaker`, so they are checked
+ * once. Options set to `undefined` are dropped, as if left out.
+ */
+export function parseCircuitOptions(options: unknown, forDecorator: boolean, isAsync: boolean): CircuitPlan {
+  if (options instanceof CircuitBreaker) return { breaker: options, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined, place: undefined };
+  const o = optionsObject(options, 'circuit', undefined, 'an object or a CircuitBreaker');
+  const breakerOptions: Record<string, unknown> = {};
+  for (const key of Object.keys(o)) if (!CIRCUIT_OWN.has(key) && o[key] !== undefined) breakerOptions[key] = o[key];
+  const { breaker, scope = 'class', timeout } = o as CircuitDecoratorOptions;
+  if (!forDecorator && o.scope !== undefined) throw new TypeError('unknown circuit option "scope"');
   // A synchronous call cannot be cut short: its result is there before any timer could fire.
-  if (!isAsync && 'timeout' in o) throw new TypeError('timeout cannot be used with circuitSync: a synchronous call cannot be cut short');
-  resolveBreakerOptions(breakerOptions);
-  optionalFunction(o, 'fallback');
+  if (!isAsync && timeout !== undefined) throw new TypeError('timeout cannot be used with circuitSync: a synchronous call cannot be cut short');
+  const fallback = optionalFunction<Fallback>(o, 'fallback');
   if (scope !== 'class' && scope !== 'instance') invalid(TypeError, 'scope', '"class" or "instance"', scope);
   if (breaker !== undefined) {
     if (!(breaker instanceof CircuitBreaker)) invalid(TypeError, 'breaker', 'a CircuitBreaker', breaker);
@@ -78,7 +107,7 @@ export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = t
   return {
     breaker,
     breakerOptions,
-    fallback: fallback as Fallback | undefined,
+    fallback,
     scope,
     timeout: timeout === undefined ? undefined : checkDuration(timeout, 'timeout', { timer: true }),
     place: derived ? placeOfCaller() : undefined,
@@ -86,19 +115,19 @@ export function parseGuardSpec(spec: unknown, forDecorator: boolean, isAsync = t
 }
 
 /**
- * The breaker a spec describes, made with `defaultName` unless the options name one. Every
+ * The breaker a plan describes, made with `defaultName` unless the options name one. Every
  * class-scoped and function breaker is listed in the default registry unless `registry` says
  * otherwise, so that a bare `@circuit` shows in monitoring; derived names (a function's,
  * `Class.method`) join quietly, under the place `circuit` was applied, since two classes named
  * `Client` are no one's mistake. `perInstance` breakers join no registry: a series per instance
  * would grow with the instances, and no one state describes them all.
  */
-export function breakerFromSpec(spec: GuardSpec, defaultName: string, perInstance = false): CircuitBreaker {
-  if (spec.breaker !== undefined) return spec.breaker;
-  const { name, registry } = spec.breakerOptions;
-  if (perInstance) return new CircuitBreaker({ ...spec.breakerOptions, name: name ?? defaultName, registry: false });
-  if (name !== undefined || registry !== undefined) return new CircuitBreaker({ ...spec.breakerOptions, name: name ?? defaultName });
-  const breaker = new CircuitBreaker({ ...spec.breakerOptions, name: defaultName, registry: false });
-  add(defaultRegistrations(), breaker, { place: spec.place, derived: true });
+export function breakerFor(plan: CircuitPlan, defaultName: string, perInstance = false): CircuitBreaker {
+  if (plan.breaker !== undefined) return plan.breaker;
+  const { name, registry } = plan.breakerOptions;
+  if (perInstance) return new CircuitBreaker({ ...plan.breakerOptions, name: name ?? defaultName, registry: false });
+  if (name !== undefined || registry !== undefined) return new CircuitBreaker({ ...plan.breakerOptions, name: name ?? defaultName });
+  const breaker = new CircuitBreaker({ ...plan.breakerOptions, name: defaultName, registry: false });
+  add(defaultRegistrations(), breaker, { place: plan.place, derived: true });
   return breaker;
 }

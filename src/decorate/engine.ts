@@ -1,147 +1,97 @@
-import type { CircuitBreaker } from '../breaker/breaker.js';
 import { describeValue } from '../check/check.js';
-import type { Fallback } from '../breaker/fallback.js';
-import type { GuardSpec } from './circuit-options.js';
-import { breakerFromSpec, parseGuardSpec } from './circuit-options.js';
 import { describeKey, isDecoratorContext, isLegacyDecoratorCall } from './decorator-call.js';
-import { BREAKER_OF, keepIdentity } from './function-identity.js';
-import { withDeadline } from '../deadline/deadline.js';
+import { keepIdentity } from './function-identity.js';
 
-type AnyFunction = (...args: unknown[]) => unknown;
+/** Any function a wrapper takes or makes; the public signatures say more. */
+export type AnyFunction = (...args: any[]) => any;
 
-/** Turns a function into its guarded form, bound to one breaker: the async or the sync guard. */
-export type Guard = (breaker: CircuitBreaker, fn: AnyFunction, fallback: Fallback | undefined) => AnyFunction;
-
-/** How `circuit` or `circuitSync` guards: its name for messages, its guard, and how it fails. */
-export interface GuardKind {
-  readonly api: 'circuit' | 'circuitSync';
-  readonly guard: Guard;
-  /** The async kind reports errors as rejections, never as synchronous throws. */
-  readonly isAsync: boolean;
-}
-
-type BreakerLookup = (self: unknown) => CircuitBreaker;
-
-/** The breaker behind a guarded function or method, given the instance a method is called on. */
-export function lookupBreaker(fn: unknown, self: unknown): CircuitBreaker | undefined {
-  const lookup = typeof fn === 'function' ? (fn as { [BREAKER_OF]?: BreakerLookup })[BREAKER_OF] : undefined;
-  return lookup?.(self);
+/**
+ * What one wrapper (`circuit`, `circuitSync`, `retry`, `timeout`, a future bulkhead) adds to the
+ * engine: how it reads its options and how it wraps one function. The engine does the rest:
+ * telling a decorator call from a plain call under both decorator standards, refusing what is
+ * not a method, and making the result look like the original.
+ *
+ * @typeParam P - the options as the wrapper keeps them, checked once, when it is applied
+ */
+export interface WrapStrategy<P> {
+  /** The wrapper's public name, for messages: `@circuit can only decorate methods...`. */
+  readonly api: string;
+  /**
+   * Checks the options (`undefined` for the bare decorator) when the wrapper is applied; a
+   * decorator's options are checked before any method is seen, so errors show at class definition.
+   */
+  readonly plan: (options: unknown, forDecorator: boolean) => P;
+  /** Wraps a plain function: `api(fn, options)`. */
+  readonly wrapFunction: (fn: AnyFunction, plan: P) => AnyFunction;
+  /**
+   * Wraps a method once, when its class is defined. `owner` is the class's name when the
+   * decorator standard says it (`experimentalDecorators`); standard decorators do not.
+   */
+  readonly wrapMethod: (method: AnyFunction, plan: P, key: string | symbol, owner: string | undefined) => AnyFunction;
 }
 
 /**
- * The whole of `circuit` / `circuitSync` at run time: a wrapper for `fn(fn, options)`, a bare
- * decorator under either decorator standard, or a decorator factory for `@circuit(options)`.
+ * The whole public entry of a wrapper at run time: `api(fn, options)` wraps a function, a bare
+ * `@api` decorates a method under either decorator standard, and `api(options)` returns a
+ * decorator for `@api(options)`.
  */
-export function guardEntry(kind: GuardKind): (...params: unknown[]) => unknown {
-  return function entry(first?: unknown, second?: unknown, third?: unknown): unknown {
-    if (isDecoratorContext(second)) return decorateStandard(kind, parseGuardSpec(undefined, true, kind.isAsync), first, second);
-    if (isLegacyDecoratorCall(first, second)) {
-      return decorateLegacy(kind, parseGuardSpec(undefined, true, kind.isAsync), first as object, second, third);
-    }
-    if (typeof first === 'function') return guardFunction(kind, first as AnyFunction, second);
-    const spec = parseGuardSpec(first, true, kind.isAsync);
-    return function decorator(target: unknown, key: unknown, descriptor?: unknown): unknown {
-      if (isDecoratorContext(key)) return decorateStandard(kind, spec, target, key);
-      if (isLegacyDecoratorCall(target, key)) return decorateLegacy(kind, spec, target as object, key, descriptor);
-      throw new TypeError(`@${kind.api}(...) must decorate a method, got ${describeValue(target)}`);
-    };
-  };
-}
-
-function guardFunction(kind: GuardKind, fn: AnyFunction, options: unknown): AnyFunction {
-  const spec = parseGuardSpec(options, false, kind.isAsync);
-  const breaker = breakerFromSpec(spec, fn.name || 'anonymous');
-  const guarded = kind.guard(breaker, timed(spec, fn, fn.name), spec.fallback);
-  keepIdentity(guarded, fn);
-  Object.defineProperty(guarded, 'breaker', { value: breaker, enumerable: true });
-  Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
-  return guarded;
-}
-
-// The `timeout` option runs inside the breaker, so a timed-out call counts as a failure.
-function timed(spec: GuardSpec, fn: AnyFunction, name: string): AnyFunction {
-  return spec.timeout === undefined ? fn : (withDeadline(fn, spec.timeout, name) as AnyFunction);
-}
-
-function decorateStandard(kind: GuardKind, spec: GuardSpec, method: unknown, context: DecoratorContext): AnyFunction {
-  if (context.kind !== 'method' || typeof method !== 'function') {
-    throw new TypeError(`@${kind.api} can only decorate methods, not the ${context.kind} ${describeKey(context.name ?? '(anonymous)')}`);
-  }
-  return guardMethod(kind, spec, method as AnyFunction, context.name, undefined);
-}
-
-function decorateLegacy(kind: GuardKind, spec: GuardSpec, target: object, key: string | symbol, descriptor: unknown): PropertyDescriptor {
-  const d = descriptor as PropertyDescriptor | undefined;
-  if (typeof d !== 'object' || d === null || typeof d.value !== 'function') {
-    const what = d === undefined ? 'field' : typeof d?.get === 'function' || typeof d?.set === 'function' ? 'accessor' : 'property';
-    throw new TypeError(`@${kind.api} can only decorate methods, not the ${what} ${describeKey(key)}`);
-  }
-  const owner = typeof target === 'function' ? target.name : (target.constructor as Function | undefined)?.name;
-  d.value = guardMethod(kind, spec, d.value as AnyFunction, key, owner);
-  return d;
-}
-
-interface Guarded {
-  readonly breaker: CircuitBreaker;
-  readonly call: AnyFunction;
-}
-
-function guardMethod(
-  kind: GuardKind,
-  spec: GuardSpec,
-  original: AnyFunction,
-  key: string | symbol,
-  ownerName: string | undefined,
-): AnyFunction {
-  const label = typeof key === 'symbol' ? (key.description ?? 'symbol') : key;
-  const guardFor = (self: unknown): Guarded => {
-    const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
-    const breaker = breakerFromSpec(spec, `${owner}.${label}`, spec.scope === 'instance');
-    return { breaker, call: kind.guard(breaker, timed(spec, original, `${owner}.${label}`), spec.fallback) };
-  };
-  let lookup: (self: unknown) => Guarded;
-  if (spec.scope === 'instance') {
-    const perInstance = new WeakMap<object, Guarded>();
-    lookup = (self) => {
-      if ((typeof self !== 'object' && typeof self !== 'function') || self === null) {
-        throw new TypeError(`${label} has an instance-scoped circuit and was called without an instance (this is ${describeValue(self)})`);
+export function decoratorEngine<P>(strategy: WrapStrategy<P>): (...params: unknown[]) => unknown {
+  const { api, plan } = strategy;
+  function decorate(p: P, target: unknown, key: unknown, descriptor: unknown): unknown {
+    if (isDecoratorContext(key)) {
+      if (key.kind !== 'method' || typeof target !== 'function') {
+        throw new TypeError(`@${api} can only decorate methods, not the ${key.kind} ${describeKey(key.name ?? '(anonymous)')}`);
       }
-      let guarded = perInstance.get(self);
-      if (guarded === undefined) perInstance.set(self, (guarded = guardFor(self)));
-      return guarded;
-    };
-  } else {
-    // A breaker with a name of its own (or a shared one) is made now, at decoration: a name
-    // clash or a broken policy shows up when the class is defined, not as a failing call.
-    let shared: Guarded | undefined =
-      spec.breaker !== undefined || spec.breakerOptions.name !== undefined ? guardFor(undefined) : undefined;
-    lookup = (self) => (shared ??= guardFor(self));
-  }
-
-  function method(this: unknown, ...args: unknown[]): unknown {
-    let guarded: Guarded;
-    try {
-      guarded = lookup(this);
-    } catch (error) {
-      if (kind.isAsync) return Promise.reject(error);
-      throw error;
+      return wrapMethod(p, target as AnyFunction, key.name, undefined);
     }
-    return guarded.call.apply(this, args);
+    if (isLegacyDecoratorCall(target, key)) {
+      const d = descriptor as PropertyDescriptor | undefined;
+      if (typeof d !== 'object' || d === null || typeof d.value !== 'function') {
+        const what = d === undefined ? 'field' : typeof d?.get === 'function' || typeof d?.set === 'function' ? 'accessor' : 'property';
+        throw new TypeError(`@${api} can only decorate methods, not the ${what} ${describeKey(key)}`);
+      }
+      const owner = typeof target === 'function' ? target.name : (target as { constructor?: Function }).constructor?.name;
+      d.value = wrapMethod(p, d.value as AnyFunction, key, owner);
+      return d;
+    }
+    throw new TypeError(`@${api}(...) must decorate a method, got ${describeValue(target)}`);
   }
-  keepIdentity(method, original);
-  Object.defineProperty(method, BREAKER_OF, { value: (self: unknown) => lookup(self).breaker, configurable: true });
-  return method;
+  function wrapMethod(p: P, method: AnyFunction, key: string | symbol, owner: string | undefined): AnyFunction {
+    const wrapped = strategy.wrapMethod(method, p, key, owner);
+    keepIdentity(wrapped, method);
+    return wrapped;
+  }
+  return function entry(first?: unknown, second?: unknown, third?: unknown): unknown {
+    if (isDecoratorContext(second) || isLegacyDecoratorCall(first, second)) return decorate(plan(undefined, true), first, second, third);
+    if (typeof first === 'function') {
+      const wrapped = strategy.wrapFunction(first as AnyFunction, plan(second, false));
+      keepIdentity(wrapped, first);
+      return wrapped;
+    }
+    const p = plan(first, true);
+    return (target: unknown, key: unknown, descriptor?: unknown) => decorate(p, target, key, descriptor);
+  };
 }
 
-// Under standard decorators the class is unknown at decoration time; the first call finds the
-// class that owns this very method on the prototype chain, so a subclass instance still names
-// the class that declared it.
-function findOwnerName(self: unknown, method: Function, key: string | symbol): string | undefined {
-  if ((typeof self !== 'object' && typeof self !== 'function') || self === null) return undefined;
-  for (let o: object | null = self; o !== null; o = Object.getPrototypeOf(o)) {
-    if (Object.getOwnPropertyDescriptor(o, key)?.value === method) {
-      return typeof o === 'function' ? o.name : (o.constructor as Function | undefined)?.name;
-    }
-  }
-  return typeof self === 'function' ? self.name : (self.constructor as Function | undefined)?.name;
+/** A member key as a name: a string as it is, a symbol by its description. */
+export function keyLabel(key: string | symbol): string {
+  return typeof key === 'symbol' ? (key.description ?? 'symbol') : key;
+}
+
+/**
+ * The engine of a wrapper that keeps no state per class or instance (`retry`, `timeout`): a
+ * method is wrapped like a function, named `Class.method` when the class is known. One call, so
+ * that one pure annotation at the call site lets bundlers drop an unused wrapper whole.
+ */
+export function statelessEngine<P>(
+  api: string,
+  plan: (options: unknown) => P,
+  wrap: (fn: AnyFunction, plan: P, name: string) => AnyFunction,
+): (...params: unknown[]) => unknown {
+  return decoratorEngine({
+    api,
+    plan,
+    wrapFunction: (fn, p) => wrap(fn, p, fn.name),
+    wrapMethod: (method, p, key, owner) => wrap(method, p, owner === undefined ? keyLabel(key) : `${owner}.${keyLabel(key)}`),
+  });
 }

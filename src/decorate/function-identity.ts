@@ -11,7 +11,10 @@ export function keepIdentity(wrapper: Function, original: Function): void {
   Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   const lookup = (original as { [BREAKER_OF]?: unknown })[BREAKER_OF];
-  if (lookup !== undefined) Object.defineProperty(wrapper, BREAKER_OF, { value: lookup, configurable: true });
+  // A wrapper with a breaker of its own (a circuit around a circuit) keeps its own.
+  if (lookup !== undefined && !Object.prototype.hasOwnProperty.call(wrapper, BREAKER_OF)) {
+    Object.defineProperty(wrapper, BREAKER_OF, { value: lookup, configurable: true });
+  }
   const reflect = Reflect as unknown as Partial<ReflectMetadata>;
   if (typeof reflect.getOwnMetadataKeys !== 'function' || typeof reflect.defineMetadata !== 'function') return;
   for (const key of reflect.getOwnMetadataKeys(original)) {

@@ -7,8 +7,8 @@ import { checkDuration, duration, invalid, optionalFunction, optionsObject, posi
 import type { ErrorReporter } from '../breaker/report.js';
 import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
-import type { AsyncMethodDecorator } from '../decorate/circuit.js';
-import { wrapperEntry } from '../decorate/wrapper-entry.js';
+import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
+import { statelessEngine } from '../decorate/engine.js';
 import { callWithSignal, linkedController, outerSignal } from '../deadline/call-signal.js';
 
 /** What `onRetry` hears before each wait. */
@@ -23,34 +23,40 @@ export interface RetryInfo<R = unknown> {
   readonly delay: number;
 }
 
-/** Options of {@link retry}. */
+/**
+ * A function wrapped by `retry`: the original's parameters and `this`, and a promise of its
+ * result. Named, so that `isolatedDeclarations` code can write it down.
+ */
+export type Retrying<T, A extends unknown[], R> = (this: T, ...args: A) => Promise<R>;
+
+/** Options of {@link retry}. An option set to `undefined` is an option left out. */
 export interface RetryOptions<A extends unknown[] = any[], R = any> {
   /** Tries in all, the first included. Default 3. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Milliseconds from the first try after which no new attempt starts. No limit by default. */
-  maxElapsed?: number;
+  maxElapsed?: number | undefined;
   /**
    * Milliseconds before retry number `n` (1 for the first retry): a number for a fixed wait, or a
    * function of `n`, e.g. `exponentialBackoff(...)`. Default: exponential from 100 ms, doubling,
    * capped at 10 s, with full jitter.
    */
-  wait?: number | ((retry: number) => number);
+  wait?: (number | ((retry: number) => number)) | undefined;
   /** Which errors are worth another try: an `Error` class, a list, or a predicate. Default: all. */
-  retryOn?: ExpectedError;
+  retryOn?: ExpectedError | undefined;
   /** A result that is worth another try, e.g. `(response) => response.status === 503`. */
-  retryOnResult?: (result: R) => boolean;
+  retryOnResult?: ((result: R) => boolean) | undefined;
   /** Called before each wait, for logging. */
-  onRetry?: (info: RetryInfo<R>) => void;
+  onRetry?: ((info: RetryInfo<R>) => void) | undefined;
   /**
    * Cancels waiting at once, rejecting with the signal's reason: a signal, or a function of the
    * call's arguments that picks one (for per-call cancellation). The attempts see it through
    * `callSignal()`.
    */
-  signal?: AbortSignal | ((...args: A) => AbortSignal | undefined);
+  signal?: (AbortSignal | ((...args: A) => AbortSignal | undefined)) | undefined;
   /** The time source for `maxElapsed`. Default `Date.now()`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Where a throwing `onRetry` or `wait` is reported. Default: a process warning. */
-  reportError?: ErrorReporter;
+  reportError?: ErrorReporter | undefined;
 }
 
 interface RetryPlan {
@@ -205,17 +211,27 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
  * ```ts
  * const getUser = retry(fetchUser, { attempts: 4, wait: exponentialBackoff({ initial: 200, max: 5_000, jitter: 'full' }) });
  * ```
+ * @typeParam T - `fn`'s `this`.
+ * @typeParam A - `fn`'s parameters.
+ * @typeParam R - what `fn` returns.
+ * @throws TypeError or RangeError naming the option, when an option is invalid.
+ */
+export function retry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R): Retrying<T, A, Awaited<R>>;
+/**
+ * {@link retry} with options. Their callbacks see `fn`'s parameters and result; a generic `fn`
+ * loses its type parameters here (TypeScript would read them from the callbacks too): instantiate
+ * it first, `retry(identity<User>, options)`.
  * @typeParam F - The retried function's type, whose parameters, `this` and result the wrapper keeps.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
 export function retry<F extends (...args: any[]) => unknown>(
   fn: F,
-  options?: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>>,
-): (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+  options: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>> | undefined,
+): Retrying<ThisParameterType<F>, Parameters<F>, Awaited<ReturnType<F>>>;
 /** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
-export function retry(options?: RetryOptions): AsyncMethodDecorator;
+export function retry(options?: RetryOptions): AsyncMethodDecorator<never, RetryAndTimeoutDecorateAsyncMethods>;
 export function retry(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ wrapperEntry<RetryPlan>('retry', (fn, p, name) => withRetry(fn, p, name), plan);
+const entry = /* @__PURE__ */ statelessEngine('retry', plan, withRetry);

@@ -1,5 +1,5 @@
-import type { AsyncMethodDecorator } from '../decorate/circuit.js';
-import { wrapperEntry } from '../decorate/wrapper-entry.js';
+import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
+import { statelessEngine } from '../decorate/engine.js';
 import { checkDuration } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
 
@@ -19,9 +19,9 @@ import { withDeadline } from '../deadline/deadline.js';
  */
 export function timeout<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, ms: number): (this: T, ...args: A) => Promise<Awaited<R>>;
 /** A decorator for async methods: `@timeout(2_000)`. */
-export function timeout(ms: number): AsyncMethodDecorator;
+export function timeout(ms: number): AsyncMethodDecorator<never, RetryAndTimeoutDecorateAsyncMethods>;
 export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }
 
-const entry = /* @__PURE__ */ wrapperEntry<number>('timeout', withDeadline, (ms) => checkDuration(ms, 'timeout', { timer: true }));
+const entry = /* @__PURE__ */ statelessEngine('timeout', (ms) => checkDuration(ms, 'timeout', { timer: true }), withDeadline);

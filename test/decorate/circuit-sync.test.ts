@@ -67,4 +67,50 @@ describe('circuitSync()', () => {
     breaker.open();
     expect(() => read()).toThrow('Circuit "shared" is open');
   });
+
+  it('refuses an async function when wrapping it, naming it and pointing to circuit', () => {
+    async function loadUser(): Promise<number> {
+      throw new Error('down');
+    }
+    expect(() => circuitSync(loadUser as never)).toThrow(
+      new TypeError('circuitSync cannot guard the async function "loadUser": it would count every promise as a success. Use circuit'),
+    );
+  });
+
+  it('refuses an async method when the class is defined', () => {
+    expect(() => {
+      class Client {
+        // @ts-expect-error: @circuitSync on an async method is a compile error too; this proves the run-time check
+        @circuitSync async load(): Promise<number> {
+          return 1;
+        }
+      }
+      return Client;
+    }).toThrow('circuitSync cannot guard the async function "load"');
+  });
+
+  it('never counts a returned promise as a success: the caller gets a TypeError, the outcome counts neither way', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const load = circuitSync((): unknown => Promise.reject(new Error('down')), { failureThreshold: 1 });
+      for (let i = 0; i < 3; i++) {
+        expect(() => load()).toThrow(new TypeError('circuitSync: the function returned a Promise, whose outcome a synchronous breaker cannot wait for; it was counted neither as a success nor as a failure. Use circuit'));
+      }
+      expect(load.breaker.stats()).toMatchObject({ successes: 0, failures: 0, state: 'closed' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('takes other thenables as plain values: a lazy query builder is returned as it is, and counted a success', () => {
+    const then = vi.fn();
+    const query = { then, where: () => query };
+    const build = circuitSync(() => query);
+    expect(build()).toBe(query);
+    expect(then).not.toHaveBeenCalled();
+    expect(build.breaker.stats().successes).toBe(1);
+  });
 });

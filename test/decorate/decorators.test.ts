@@ -188,4 +188,25 @@ describe('decorator options', () => {
     );
     expect(() => circuitSync({ timeout: 10 } as never)).toThrow(TypeError);
   });
+
+  it('reads an option set to undefined as an option left out, in every form', async () => {
+    const { CircuitBreaker, retry } = await import('circuitry');
+    const breaker = new CircuitBreaker({ registry: false });
+    const absent = { name: undefined, failureThreshold: undefined, timeout: undefined, fallback: undefined, scope: undefined };
+    expect(circuit(async () => 1, { breaker, name: undefined, timeout: undefined, fallback: undefined }).breaker).toBe(breaker);
+    expect(circuit(async () => 1, { breaker, scope: undefined } as never).breaker).toBe(breaker);
+    expect(circuitSync(() => 1, { breaker, timeout: undefined } as never).breaker).toBe(breaker);
+    class Client {
+      @circuit({ ...absent, breaker }) async get(): Promise<number> {
+        return 1;
+      }
+      @circuitSync({ ...absent }) now(): number {
+        return 2;
+      }
+    }
+    await expect(new Client().get()).resolves.toBe(1);
+    expect(new Client().now()).toBe(2);
+    expect(breakerOf(new Client(), 'get')).toBe(breaker);
+    await expect(retry(async () => 3, { attempts: undefined, wait: undefined, signal: undefined, onRetry: undefined })()).resolves.toBe(3);
+  });
 });

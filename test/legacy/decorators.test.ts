@@ -102,6 +102,14 @@ describe('experimentalDecorators', () => {
     expect(breakerOf(b, 'mine').state).toBe('closed');
   });
 
+  it('refuses @circuitSync on an async method when the class is defined, pointing to circuit', () => {
+    const decorate = circuitSync as unknown as (target: object, key: string, descriptor: PropertyDescriptor) => unknown;
+    const descriptor = { value: async function load() {}, writable: true, configurable: true };
+    expect(() => decorate(class Client {}.prototype, 'load', descriptor)).toThrow(
+      new TypeError('circuitSync cannot guard the async function "Client.load": it would count every promise as a success. Use circuit'),
+    );
+  });
+
   it('refuses accessors and fields with a TypeError naming them', () => {
     const decorate = circuit() as unknown as (target: object, key: string, descriptor?: PropertyDescriptor) => unknown;
     expect(() => decorate({}, 'url')).toThrow(new TypeError('@circuit can only decorate methods, not the field "url"'));

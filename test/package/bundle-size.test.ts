@@ -9,6 +9,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // The benchmark issue asks for less than opossum's 4,575 B (cockatiel's breaker alone: 2,762 B),
 // and it is not met: 7,871 B after the restructure, 8,482 B once derived-name breakers registered
 // with the place they were made (a reload takes its name over, a clash is listed apart: ~0.7 kB,
+// and 8,622 B with the one decorator engine that refuses misuse (async under circuitSync and the rest),
 // registrations.ts). What each kilobyte costs now, by module (esbuild's metafile,
 // minified, about 2.9 bytes minified per byte gzipped): the state machine ~1 kB; the decorator
 // engine, decorator-call detection and function identity (both decorator standards and
@@ -23,7 +24,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // Prometheus renderer tree-shake away when unused.
 // This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
 // raise it only with a reason in the change.
-const CEILING = 8_500;
+const CEILING = 8_650;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);

@@ -1,0 +1,87 @@
+// Type tests of the decorator surface (issue 14) under experimentalDecorators; checked by
+// `tsc -p test/legacy` in `npm run typecheck`, never run. Every `@ts-expect-error` must fire.
+import { CircuitBreaker, circuit, circuitSync, retry, timeout } from 'circuitry';
+import { expectType } from '../types/expect-type.js';
+import type { Equal } from '../types/expect-type.js';
+
+interface User {
+  id: string;
+}
+const shared = new CircuitBreaker({ name: 'types-shared', registry: false });
+
+class Correct {
+  // Fallbacks that fit: fewer parameters, the method's own, the resolved type or a promise of it.
+  @circuit({ fallback: () => ({ id: 'cold' }) }) async a(id: string): Promise<User> {
+    return { id };
+  }
+  @circuit({ fallback: (_error: unknown, id: string) => Promise.resolve({ id }) }) async b(id: string): Promise<User> {
+    return { id };
+  }
+  @circuit({ scope: 'instance', failureThreshold: 2 }) async c(): Promise<number> {
+    return 1;
+  }
+  @circuit(shared) async d(): Promise<number> {
+    return 1;
+  }
+  @circuit({ breaker: shared }) async e(): Promise<number> {
+    return 1;
+  }
+  @circuitSync({ fallback: () => 0 }) f(raw: string): number {
+    return raw.length;
+  }
+  @circuitSync g(): string {
+    return '';
+  }
+  // Stacking: retry outside, timeout inside, in any order with circuit.
+  @retry({ attempts: 2 }) @circuit({ fallback: () => null as User | null }) @timeout(100) async h(id: string): Promise<User | null> {
+    return { id };
+  }
+  // `this`-typed methods keep `this`.
+  @circuit async i(this: Correct): Promise<number> {
+    return 1;
+  }
+}
+const correct = new Correct();
+expectType<Equal<ReturnType<typeof correct.a>, Promise<User>>>();
+expectType<Equal<ReturnType<typeof correct.f>, number>>();
+
+class Misuse {
+  // @ts-expect-error: UseCircuitSyncForSynchronousMethods (bare @circuit on a sync method)
+  @circuit sync(): number {
+    return 1;
+  }
+  // @ts-expect-error: UseCircuitForAsyncMethods (@circuitSync on an async method)
+  @circuitSync async load(): Promise<number> {
+    return 1;
+  }
+  // @ts-expect-error: CircuitDecoratesMethodsOnly (a getter)
+  @circuit get state(): Promise<number> {
+    return Promise.resolve(1);
+  }
+  // @ts-expect-error: CircuitDecoratesMethodsOnly (a getter, under circuitSync)
+  @circuitSync get size(): number {
+    return 1;
+  }
+  // @ts-expect-error: FallbackDoesNotFitTheMethod<User> (the fallback's result is not the method's)
+  @circuit({ fallback: () => 42 }) async getUser(id: string): Promise<User> {
+    return { id };
+  }
+  // @ts-expect-error: FallbackDoesNotFitTheMethod<User> (parameters the method does not pass)
+  @circuit({ fallback: (_e: unknown, id: number, extra: boolean) => ({ id: String(id), extra }) }) async getUser2(id: string): Promise<User> {
+    return { id };
+  }
+  // @ts-expect-error: FallbackDoesNotFitTheMethod<number> (circuitSync)
+  @circuitSync({ fallback: () => 'x' }) count(): number {
+    return 1;
+  }
+  // @ts-expect-error: RetryAndTimeoutDecorateAsyncMethods
+  @timeout(10) now(): number {
+    return 1;
+  }
+  // @ts-expect-error: a misspelt option in a decorator factory
+  @circuit({ failureTreshold: 3 }) async typo(): Promise<number> {
+    return 1;
+  }
+}
+void Misuse;
+
