@@ -161,8 +161,11 @@ new Service().find('a', 2).then((v) => { if (v !== 'aa') throw new Error(v); con
   // only, since verbatimModuleSyntax refuses import syntax in a CommonJS file (the CommonJS
   // consumer above covers require).
   const strictest = `import { circuit, circuitSync, retry, timeout, CircuitBreaker } from 'circuitry';
+import { countWindow, exponentialBackoff, timeWindow } from 'circuitry';
 import type { CircuitGuarded, CircuitSnapshot, Retrying } from 'circuitry';
-interface Config { timeout: number | undefined; name: string | undefined }
+import type { SharedStoreOptions } from 'circuitry/store';
+import type { RedisStoreOptions } from 'circuitry/redis';
+interface Config { timeout: number | undefined; name: string | undefined; rate: number | undefined }
 declare const cfg: Config;
 declare function fetchUser(id: string): Promise<{ id: string }>;
 // exactOptionalPropertyTypes: a config value that may be undefined is forwarded as it is.
@@ -172,6 +175,12 @@ export const retried: Retrying<unknown, [id: string], { id: string }> = retry(fe
 export const timed: (id: string) => Promise<{ id: string }> = timeout(fetchUser, 100);
 export const len: (s: string) => number = circuitSync((s: string) => s.length);
 export const snapshot: CircuitSnapshot = new CircuitBreaker().toJSON();
+// Every options object takes a forwarded undefined as "left out", helpers and stores included.
+export const policy: CircuitBreaker = new CircuitBreaker({ policy: countWindow({ size: 10, failureRate: cfg.rate, minimumCalls: undefined }) });
+export const window: unknown = timeWindow({ duration: 1_000, buckets: undefined, slowCallRate: cfg.rate });
+export const backoff: (n: number) => number = exponentialBackoff({ initial: 10, max: 100, jitter: undefined, multiplier: cfg.rate });
+export const storeOptions: SharedStoreOptions = { syncInterval: cfg.timeout, owner: cfg.name };
+export const redisOptions: RedisStoreOptions = { prefix: cfg.name, keyTtl: cfg.timeout };
 export class Client {
   @circuit({ fallback: () => ({ id: 'cold' }), timeout: cfg.timeout }) async get(id: string): Promise<{ id: string }> { return { id }; }
   @circuitSync({ scope: undefined }) size(s: string): number { return s.length; }

@@ -7,9 +7,9 @@ import { invalid } from '../check/check.js';
 /** Options of {@link toPrometheus} and {@link registerPromClientMetrics}. */
 export interface PrometheusOptions {
   /** The breakers to report. Default: `defaultRegistry`. */
-  registry?: CircuitRegistry;
+  registry?: CircuitRegistry | undefined;
   /** Prepended to every metric name. Default `'circuitry_'`. */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 const STATES: readonly CircuitState[] = ['closed', 'open', 'half-open', 'isolated', 'disabled'];

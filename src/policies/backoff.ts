@@ -7,15 +7,15 @@ export interface ExponentialBackoffOptions {
   /** The cap, in milliseconds. */
   max: number;
   /** Growth per opening. Default 2. */
-  multiplier?: number;
+  multiplier?: number | undefined;
   /**
    * `'none'` (the default): exactly `d = min(max, initial × multiplier^(openings − 1))`.
    * `'full'`: uniform in [1, d]. `'equal'`: uniform in [d/2, d]. Jitter keeps a fleet of
    * processes from probing a recovering dependency all at once.
    */
-  jitter?: 'none' | 'full' | 'equal';
+  jitter?: 'none' | 'full' | 'equal' | undefined;
   /** A source of numbers in [0, 1), for tests. Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /**

@@ -3,14 +3,14 @@ import { invalid } from '../check/check.js';
 /** What both window policies take besides the window itself. */
 export interface RateOptions {
   /** Failure rate (0 < rate ≤ 1) at or above which the circuit opens. Default 0.5. */
-  failureRate?: number;
+  failureRate?: number | undefined;
   /**
    * Rate of slow calls (0 < rate ≤ 1) at or above which the circuit opens; a call is slow when it
    * takes at least the breaker's `slowCallDuration`. Default 1: only all-slow windows open it.
    */
-  slowCallRate?: number;
+  slowCallRate?: number | undefined;
   /** Calls the window must have seen before any rate can open the circuit. Default 10. */
-  minimumCalls?: number;
+  minimumCalls?: number | undefined;
 }
 
 export interface RateRule {

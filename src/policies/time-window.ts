@@ -8,7 +8,7 @@ export interface TimeWindowOptions extends RateOptions {
   /** Milliseconds of history the window holds. */
   duration: number;
   /** Slices the window is cut into; the oldest slice expires whole. Default 10. */
-  buckets?: number;
+  buckets?: number | undefined;
 }
 
 const SMALL_INTEGER_LIMIT = 2 ** 30;

@@ -17,15 +17,15 @@ export interface SharedStoreOptions {
    * It bounds how late this process sees an open or a close decided by another: at most
    * `syncInterval` plus one round trip. Default 500; at most 2,147,483,647 (Node's timer limit).
    */
-  syncInterval?: number;
+  syncInterval?: number | undefined;
   /**
    * Milliseconds a store operation may take; past it the operation counts as failed, the store as
    * away, and the process decides alone until the store answers again. A request given up on is
    * refused by the store if it arrives later still. Default 200; at most 2,147,483,647.
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Who this process is when it holds the trial lease. Default: a random id per store. */
-  owner?: string;
+  owner?: string | undefined;
 }
 
 const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);

@@ -10,12 +10,12 @@ import { RECORD_SCRIPT } from './record-script.js';
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions extends SharedStoreOptions {
   /** Put before each breaker's name to make its key. Default `'circuitry:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Milliseconds a breaker's key is kept after it last mattered (the end of its open period or
    * trial lease, or its close). Unused keys expire by themselves. Default 86,400,000 (a day).
    */
-  keyTtl?: number;
+  keyTtl?: number | undefined;
 }
 
 // SHA1 of RECORD_SCRIPT, written out rather than hashed at load: browsers and workerd have no
