@@ -1,4 +1,4 @@
-import { CircuitBreaker, circuit } from 'circuitry';
+import { CircuitBreaker, circuit, defaultRegistry } from 'circuitry';
 import { sharedStore } from 'circuitry/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collected } from '../helpers/gc.js';
@@ -390,14 +390,18 @@ describe('sharedStore: states that must converge', () => {
   it('never keeps a breaker alive: one nobody uses is collected while attached', async () => {
     const { backend } = memoryBackend(() => 0);
     const store = sharedStore(backend, { syncInterval: 60_000 });
-    let breaker: CircuitBreaker | undefined = new CircuitBreaker({ name: 'dropped', store });
+    // Both in the default registry: a second live breaker of that name there would throw.
+    let breaker: CircuitBreaker | undefined = new CircuitBreaker({ name: 'store-collected', store });
     const ref = new WeakRef(breaker);
     breaker.open();
     await settle();
+    expect(defaultRegistry.get('store-collected')).toBe(breaker);
     breaker = undefined;
     expect(await collected(ref)).toBe(true);
     // And its name is free again in the default registry.
-    expect(() => new CircuitBreaker({ name: 'dropped', store, registry: false })).not.toThrow();
+    const again = new CircuitBreaker({ name: 'store-collected', store });
+    expect(defaultRegistry.get('store-collected')).toBe(again);
+    defaultRegistry.unregister(again);
     store.close();
   });
 
