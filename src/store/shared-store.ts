@@ -281,10 +281,17 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
         // Away from the store (or done with it), this process decides alone, as a breaker without one would.
         if (self === undefined || alone(entry)) return true;
         if (lease.holds(entry.lease, t, entry.generation)) return true;
+        // A local change the store has not taken (a failed trial's open, lost or refused as late)
+        // goes first: a lease asked for meanwhile would be granted under the open that trial already
+        // failed, and a second trial would run in one open period. Found by the fleet simulation, seed 548.
+        if (entry.pending) {
+          flush(entry, self);
+          return false;
+        }
         if (lease.mayAsk(entry.lease, t)) askForLease(entry, self);
         return false;
       },
-      wait: (t: number) => (alone(entry) ? 0 : lease.waitFor(entry.lease, t)),
+      wait: (t: number) => (alone(entry) ? 0 : entry.pending ? 1 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
     breaker.setTrialGate(entry);

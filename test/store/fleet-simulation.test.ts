@@ -3,7 +3,7 @@ import { DEFAULTS, simulate } from '../helpers/fleet-simulation.js';
 
 // Deterministic simulation of the fleet protocol: every schedule is a seed, and a failing one
 // prints the seed that replays it (CIRCUITRY_SIM_SEED=<seed>).
-const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.env.CIRCUITRY_MODEL_RUNS) : 400;
+const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.env.CIRCUITRY_MODEL_RUNS) : 1000;
 const only = process.env.CIRCUITRY_SIM_SEED;
 
 describe('fleet protocol under a hostile network, simulated', () => {
@@ -17,6 +17,6 @@ describe('fleet protocol under a hostile network, simulated', () => {
       }
     },
     // Scaled with the number of schedules, so a deep run is not cut by the default 5 s.
-    10_000 + 40 * (only !== undefined ? 1 : runs),
+    10_000 + 20 * (only !== undefined ? 1 : runs),
   );
 });

@@ -1,5 +1,5 @@
 import { CircuitBreaker, circuit, defaultRegistry } from 'circuitry';
-import { sharedStore } from 'circuitry/store';
+import { sharedStore, type TrialAnswer } from 'circuitry/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collected } from '../helpers/gc.js';
 import { memoryBackend } from '../helpers/memory-backend.js';
@@ -313,6 +313,59 @@ describe('sharedStore: states that must converge', () => {
     await f.syncAll();
     expect(f.control.rows.get('dep')).toMatchObject({ state: 'closed', generation });
     expect(p0!.breaker.state).toBe('closed');
+  });
+
+  it('a request lost for good does not stop the store probing: the probe has a slot of its own (seed 548)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(1);
+    await settle();
+    const [p0] = f.processes;
+    // The next read is lost: no answer and no error, ever.
+    let lost = false;
+    f.control.intercept = (op) => (op === 'read' && !lost ? ((lost = true), new Promise(() => {})) : undefined);
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(p0!.store.connected).toBe(false);
+    // The store probes, is answered, and is back; before, the probe waited for the lost read's slot forever.
+    await p0!.store.sync();
+    expect(p0!.store.connected).toBe(true);
+  });
+
+  it('a failed trial whose open the store has not taken is published before the lease is asked for again (seed 548)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(1000);
+    const [p0] = f.processes;
+    const leases: number[] = [];
+    let release: (() => void) | undefined;
+    let hangReads = false;
+    f.control.intercept = (op, work) => {
+      if (op === 'trial') return work().then((answer) => ((answer as TrialAnswer).granted && leases.push((answer as TrialAnswer).record.generation), answer));
+      if (op === 'read' && hangReads) return new Promise(() => {});
+      // The open of the failed trial reaches the store only after p0 gave up on it: refused as stale.
+      if (op === 'open' && release === undefined) return new Promise((resolve) => (release = () => void work().then(resolve)));
+      return undefined;
+    };
+    await p0!.attempt();
+    expect(p0!.breaker.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(200);
+    f.advance(1000);
+    // Its late answer brings the store back, but the reads that would publish the open again hang.
+    hangReads = true;
+    release!();
+    await settle();
+    expect(p0!.store.connected).toBe(true);
+    p0!.dependency('ok');
+    for (let i = 0; i < 3 && p0!.breaker.state !== 'closed'; i++) {
+      await p0!.attempt();
+      await settle();
+    }
+    expect(p0!.breaker.state).toBe('closed');
+    // One trial per open: the second lease is under the generation of the failed trial's open.
+    expect(leases).toHaveLength(2);
+    expect(leases[1]).toBeGreaterThan(leases[0]!);
   });
 
   it('a lease ends with the open it was granted for', async () => {
