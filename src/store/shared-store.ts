@@ -87,6 +87,9 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     return pairs;
   };
 
+  // A clock that stepped back while away would make the time away negative.
+  const timeAway = (entry: Entry, breaker: AttachedBreaker): number => Math.max(0, breaker.now() - entry.downSince);
+
   const transport: Transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
     down(error, operation) {
@@ -97,7 +100,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       }
     },
     up() {
-      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(breaker.now() - entry.downSince);
+      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(timeAway(entry, breaker));
       // What changed while away goes out now, not an interval later.
       if (!closed) void readAll();
     },
@@ -125,7 +128,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     }
     if (entry.unusable !== undefined) {
       entry.unusable = undefined;
-      breaker.storeUp(breaker.now() - entry.downSince);
+      breaker.storeUp(timeAway(entry, breaker));
     }
     if (checked.at !== undefined) entry.offset = checked.at - (sentAt + breaker.now()) / 2;
     return checked;

@@ -368,6 +368,62 @@ describe('sharedStore: states that must converge', () => {
     expect(leases[1]).toBeGreaterThan(leases[0]!);
   });
 
+  it('a refused process whose clock steps back 60 s asks for the lease again within a lease length, not 60 s later', async () => {
+    const skew = [0, 0];
+    const f = make(2, {}, skew);
+    await tripProcess0(f);
+    await f.syncAll();
+    const [p0, p1] = f.processes;
+    f.processes.forEach((p) => p.dependency('hang'));
+    f.advance(1000);
+    void p0!.attempt('t0'); // p0 takes the lease and its trial hangs
+    await settle();
+    expect(await p1!.attempt('t1')).toBe('rejected');
+    skew[1] = -60_000;
+    expect(p1!.breaker.retryAfter).toBeLessThanOrEqual(1000);
+    f.advance(1100); // p0's lease is over at the store
+    p1!.dependency('ok');
+    // It asks at once. Its first request carries a stamp from before the step (60 s old by the
+    // store's clock) and is refused as late; the answer re-times the stamps, and the next is granted.
+    const tries = [await p1!.attempt('t1b'), await p1!.attempt('t1c')];
+    expect(tries.filter((r) => r !== 'rejected')).toHaveLength(1);
+  });
+
+  it('a lease holder whose clock steps back does not hold the lease past its length: it asks the store again', async () => {
+    const skew = [0, 0];
+    const f = make(2, { halfOpenMaxCalls: 2 }, skew);
+    await tripProcess0(f);
+    await f.syncAll();
+    const [p0] = f.processes;
+    let asked = 0;
+    f.control.intercept = (op) => (op === 'trial' && (asked += 1), undefined);
+    p0!.dependency('hang');
+    f.advance(1000);
+    void p0!.attempt('t0');
+    await settle();
+    expect(asked).toBe(1);
+    skew[0] = -60_000;
+    f.advance(1100); // the lease is over at the store, and by p0's own clock before the step
+    void p0!.attempt('t1');
+    await settle();
+    // Before, p0 ran the call under the lease it thought it held for 60 s more, asking nothing.
+    expect(asked).toBeGreaterThanOrEqual(2);
+  });
+
+  it('storeUp reports no negative time away when the clock stepped back meanwhile', async () => {
+    const skew = [0];
+    const f = make(1, {}, skew);
+    await settle();
+    const ups: number[] = [];
+    f.processes[0]!.breaker.on('storeUp', ({ downFor }) => ups.push(downFor));
+    f.control.down = true;
+    await f.syncAll();
+    skew[0] = -60_000;
+    f.control.down = false;
+    await f.syncAll();
+    expect(ups).toEqual([0]);
+  });
+
   it('a lease ends with the open it was granted for', async () => {
     const f = make(2, { recoveryTimeout: (n) => 4000 / n });
     await tripProcess0(f);
