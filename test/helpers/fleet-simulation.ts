@@ -2,7 +2,7 @@ import { CircuitBreaker, circuit } from 'circuitry';
 import type { SharedStateBackend } from 'circuitry/store';
 import { sharedStoreOn } from '../../src/store/shared-store.js';
 import type { Timers } from '../../src/store/transport.js';
-import { simBackend, simRedis } from './sim-redis.js';
+import { simBackend, simRedis, type Rules } from './sim-redis.js';
 
 /** A small seeded generator (mulberry32): the same seed gives the same schedule. */
 export function rng(seed: number) {
@@ -100,6 +100,8 @@ export interface SimulationOptions {
   timeout: number;
   /** Virtual ms of faults, then as long again of a clean network and a healthy dependency. */
   faultyFor: number;
+  /** The rules of the simulated Redis (and for `'old-2'`, of the client): see {@link Rules}. */
+  rules?: Rules;
 }
 
 export const DEFAULTS: SimulationOptions = { processes: 3, halfOpenMaxCalls: 1, period: 1000, syncInterval: 100, timeout: 50, faultyFor: 4000 };
@@ -126,7 +128,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const r = rng(seed);
   const line = timeline();
   const skew = Array.from({ length: o.processes }, () => r.int(-5000, 5000));
-  const redis = simRedis(() => line.now + 1_000_000);
+  const rules = o.rules ?? 'fixed';
+  const redis = simRedis(() => line.now + 1_000_000, rules);
   const inner = simBackend(redis);
   let faults = true;
   let hangUntil = 0;
@@ -149,7 +152,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       if (faults && r.chance(0.03)) return void trace?.(`${line.now} DROPPED`); // dropped
       deliver(true);
       if (faults && r.chance(0.05)) deliver(false); // duplicated
-      if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, 10 * o.timeout), () => deliver(false)); // replayed late
+      // Replayed late: a client that resends what it queued through an outage, up to periods later.
+      if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.period : 10 * o.timeout), () => deliver(false));
     });
   const log = <T>(what: string, work: () => Promise<T>) => () => work().then((v) => (trace?.(`${line.now} ${what} -> ${JSON.stringify(v)}`), v));
   const backend: SharedStateBackend = {
@@ -166,6 +170,38 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       ),
   };
 
+  /**
+   * Each process's requests not answered yet, as its client holds them. A backend answers one
+   * connection in order, so an answer also accounts for every earlier request (one lost for good).
+   */
+  const queued = Array.from({ length: o.processes }, () => new Set<number>());
+  let sentCount = 0;
+  const backendOf = (i: number): SharedStateBackend => {
+    const track = <T>(request: () => Promise<T>): Promise<T> => {
+      const id = ++sentCount;
+      const mine = queued[i]!;
+      mine.add(id);
+      const reply = request();
+      const done = () => {
+        for (const other of mine) if (other <= id) mine.delete(other);
+      };
+      reply.then(done, done);
+      if (rules !== 'old-2') return reply;
+      // old-2: the store stopped waiting at its timeout and sent again, while the client kept the
+      // request queued until the backend answered.
+      return new Promise<T>((resolve, reject) => {
+        line.at(line.now + o.timeout, () => reject(new Error('given up')));
+        reply.then(resolve, reject);
+      });
+    };
+    return {
+      read: (name) => track(() => backend.read(name)),
+      open: (name, q) => track(() => backend.open(name, q)),
+      close: (name, q) => track(() => backend.close(name, q)),
+      trial: (name, owner, lease, s) => track(() => backend.trial(name, owner, lease, s)),
+    };
+  };
+
   let dependencyFails = false;
   let lastFailure = Number.NEGATIVE_INFINITY;
   const calls: number[] = [];
@@ -173,7 +209,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   /** The generation of each lease owner's last grant, as Redis granted it. */
   const grantedUnder = new Map<string, number>();
   const processes = skew.map((ms, i) => {
-    const store = sharedStoreOn(backend, { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
+    const store = sharedStoreOn(backendOf(i), { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
     const breaker = new CircuitBreaker({
       name: 'dep',
       registry: false,
@@ -217,6 +253,31 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       // one record generation means two processes both thought they held the lease.
       if (trials > o.halfOpenMaxCalls) broken = `${trials} trials under generation ${generation}`;
     }
+    // The bound the README promises: per breaker one read, one write and one lease request, plus
+    // one probe per store, however long Redis hangs.
+    queued.forEach((q, i) => {
+      if (q.size > 4 && broken === undefined) broken = `p${i}: ${q.size} requests queued (bound: 3 per breaker + 1 probe)`;
+    });
+  };
+
+  /**
+   * Another writer, or Redis's clock stepped back, or a failover to a replica behind: an open
+   * that starts an hour ahead, or a lease an unknown owner holds until an hour ahead. Such a
+   * record says "open" as a failure would, so the refusal bound counts from it.
+   */
+  const aheadOfClock = () => {
+    const t = line.now + 1_000_000;
+    const h = redis.live('dep');
+    const g = h instanceof Map ? Number(h.get('g')) : t;
+    const ghost = r.chance(0.5);
+    const fields: [string, number | string][] = [
+      ['v', 1], ['s', 'open'], ['g', g + 1], ['o', ghost ? t - o.period : t + 3_600_000], ['p', o.period], ['n', 1],
+      ['l', ghost ? 'ghost' : ''], ['u', ghost ? t + 3_600_000 : 0],
+    ];
+    redis.keys.set('dep', new Map(fields.map(([f, v]) => [f, String(v)])));
+    redis.expiry.set('dep', t + 86_400_000);
+    lastFailure = line.now;
+    trace?.(`${line.now} AHEAD ${ghost ? 'lease' : 'open'}`);
   };
 
   // Calls, dependency flips and faults, for the faulty part of the schedule.
@@ -225,8 +286,10 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     line.at(t, () => {
       const before = line.now;
       calls[p]! += 1;
-      void processes[p]!.call().catch((error: Error) => {
+      void processes[p]!.call().catch((error: Error & { retryAfter?: number }) => {
         if (error.name !== 'CircuitOpenError') return;
+        // No refusal may promise a wait longer than the record's own period plus the lease.
+        if (error.retryAfter! > 2 * o.period && broken === undefined) broken = `p${p} refused at ${before} with retryAfter ${error.retryAfter}`;
         // No refusal may outlast the period (plus a lease, a sync and the store's timeouts)
         // after the last real failure.
         const bound = 2 * o.period + o.syncInterval + 4 * o.timeout;
@@ -237,8 +300,11 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   for (let t = 0; t < o.faultyFor; t += r.int(200, 1500)) line.at(t, () => void (dependencyFails = r.chance(0.4)));
   for (let t = 500; t < o.faultyFor; t += r.int(500, 3000)) {
     line.at(t, () => {
-      if (r.chance(0.3)) (hangUntil = line.now + r.int(o.timeout, 10 * o.timeout)), trace?.(`${line.now} HANG until ${hangUntil}`);
+      // Hangs of a few timeouts, and some longer than the open period (a paused Redis: issue 15 item 1).
+      if (r.chance(0.3)) (hangUntil = line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.period : 10 * o.timeout)), trace?.(`${line.now} HANG until ${hangUntil}`);
       if (r.chance(0.1)) redis.keys.clear(), trace?.(`${line.now} RESTART`); // restarted empty
+      // Not while Redis hangs: nobody writes to a paused Redis, and it clamps such a record only when it next runs.
+      if (r.chance(0.15) && line.now >= hangUntil) aheadOfClock();
     });
   }
   line.at(o.faultyFor, () => {
