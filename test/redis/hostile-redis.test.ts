@@ -2,6 +2,7 @@ import { CircuitBreaker, circuit } from 'circuitry';
 import type { CircuitStore } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redis-server.js';
 
@@ -21,21 +22,42 @@ afterEach(async () => {
 });
 
 let n = 0;
-async function connect() {
-  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
-  client.on('error', () => {});
-  await client.connect();
-  // Counts commands sent and not yet answered, as the client queues them.
-  let pending = 0;
-  const counted = {
-    call: (...args: [string, ...string[]]) => {
-      pending += 1;
-      return client.call(...args).finally(() => (pending -= 1));
-    },
-  };
-  quits.push(() => client.quit().catch(() => client.disconnect()));
-  return { client, counted, pending: () => pending, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])) };
-}
+
+/**
+ * Both clients circuitry/redis supports, each connected to the test's Redis: `client` is given to
+ * redisStore, `counted` is the same client counting the commands it holds unanswered, `raw` sends
+ * one command.
+ */
+const CONNECT = {
+  async ioredis() {
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    client.on('error', () => {});
+    await client.connect();
+    let pending = 0;
+    const counted = {
+      call: (...args: [string, ...string[]]) => {
+        pending += 1;
+        return client.call(...args).finally(() => (pending -= 1));
+      },
+    };
+    quits.push(() => client.quit().catch(() => client.disconnect()));
+    return { client, counted, pending: () => pending, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])) };
+  },
+  async 'node-redis'() {
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    let pending = 0;
+    const counted = {
+      sendCommand: (args: string[]) => {
+        pending += 1;
+        return client.sendCommand(args).finally(() => (pending -= 1));
+      },
+    };
+    quits.push(() => client.close().catch(() => client.destroy()));
+    return { client, counted, pending: () => pending, raw: (...args: string[]) => client.sendCommand(args) };
+  },
+};
 
 /** Real time plus a shift the test moves forward. */
 function shiftedClock() {
@@ -69,7 +91,9 @@ function process(store: CircuitStore, name = 'dep', extra: Record<string, unknow
   };
 }
 
-describe('redisStore under a hostile Redis', () => {
+describe.each(Object.keys(CONNECT) as (keyof typeof CONNECT)[])('redisStore under a hostile Redis, with %s', (clientName) => {
+  const connect = CONNECT[clientName];
+
   it('a trip delivered after Redis was frozen does not re-open a fleet that recovered meanwhile', async () => {
     const prefix = `late:${++n}:`;
     const a = await connect();
