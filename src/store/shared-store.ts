@@ -52,6 +52,8 @@ interface Entry extends StoreLink, TrialGate {
   adopting: boolean;
   /** The backend's clock minus the breaker's, from the last answer that came in time. */
   offset: number | undefined;
+  /** True once the backend answered this breaker in time: before, a change could not be stamped. */
+  heard: boolean;
   /** While the record is not one this process can use: why. The breaker decides alone meanwhile. */
   unusable: string | undefined;
   /** When the store, or this breaker's record, went away, on this breaker's clock. */
@@ -117,6 +119,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
    * used makes this breaker decide alone, reported once until the record is usable again.
    */
   const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
+    entry.heard = true;
     const checked = checkRecord(record);
     if (typeof checked === 'string') {
       if (entry.unusable === undefined) {
@@ -167,7 +170,10 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   };
 
   const flush = (entry: Entry, breaker: AttachedBreaker): void => {
-    if (closed || !entry.pending || entry.unusable !== undefined) return;
+    // Not before the backend first answered: unstamped, a change held by the client through an
+    // outage (ioredis lazyConnect, an offline queue) would be applied as new when it lands, and the
+    // time the outage took would be lost. The answer that comes first sends it, stamped.
+    if (closed || !entry.pending || entry.unusable !== undefined || !entry.heard) return;
     const what = publication(breaker.state(), breaker.openPeriod(), breaker.openings(), entry.mode);
     if (what === undefined) return;
     const version = entry.version;
@@ -265,6 +271,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       mode: 'trip',
       adopting: false,
       offset: undefined,
+      heard: false,
       unusable: undefined,
       downSince: transport.connected ? 0 : breaker.now(),
       changed(from: BreakerState, to: BreakerState) {

@@ -103,8 +103,12 @@ export function createTransport(
     // Away, a probe goes on the store's own slot, not the breaker's: a request lost for good (no
     // answer, no error) holds its breaker's slot, and a probe waiting for that slot would never go,
     // leaving the store away forever. The probe's answer frees the lost one (see `answered`).
-    const probing_ = !connected;
-    if (probing_ ? !probe || probing !== 0 : lane[slot] !== 0) return undefined;
+    // Up, a read whose slot is held by a request given up on goes on that slot too: a breaker whose
+    // only request was lost would otherwise never be answered again, and nothing would free it.
+    const held = lane[slot];
+    const stuck = connected && slot === 'read' && held !== 0 && sent.get(held)?.gaveUp === true;
+    const probing_ = !connected || stuck;
+    if (probing_ ? (!connected && !probe) || probing !== 0 : held !== 0) return undefined;
     const id = ++seq;
     if (probing_) probing = id;
     else lane[slot] = id;

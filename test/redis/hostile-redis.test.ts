@@ -246,3 +246,39 @@ describe.each(Object.keys(CONNECT) as (keyof typeof CONNECT)[])('redisStore unde
     expect(() => redisStore(c.client, { timeout: 2 ** 31 - 1 })).not.toThrow();
   });
 });
+
+describe('redisStore over ioredis with lazyConnect', () => {
+  it('an outage before the first connection loses no time: 2.4 s after a trip, with a 3 s period, at most 0.6 s left', async () => {
+    // A Redis of its own, stopped before the client ever connects.
+    const own = await startRedis();
+    await own.stop();
+    const client = new Redis(own.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 20 });
+    client.on('error', () => {});
+    try {
+      const store = redisStore(client, { prefix: 'lazy:', syncInterval: 60_000, timeout: 100 });
+      const p = process(store, 'dep', { recoveryTimeout: 3000 });
+      const down = when(p.breaker, 'storeDown');
+      p.dependency(true);
+      expect(await p.attempt()).toBe('dependency failed');
+      await down;
+      // 2.4 s of outage, on this process's clock; the client holds what the store sent meanwhile.
+      p.clock.advance(2400);
+      const up = when(p.breaker, 'storeUp', 5000);
+      await own.start();
+      void store.sync();
+      await up;
+      await store.sync();
+      await store.sync();
+      expect(p.breaker.state).toBe('open');
+      expect(p.breaker.retryAfter).toBeLessThanOrEqual(700);
+      const [seconds, micros] = (await client.call('TIME')) as string[];
+      const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const openedAt = Number(await client.call('HGET', 'lazy:dep', 'o'));
+      expect(openedAt + 3000 - redisNow).toBeLessThanOrEqual(700);
+      store.close();
+    } finally {
+      client.disconnect();
+      await own.stop();
+    }
+  });
+});
