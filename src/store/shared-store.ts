@@ -52,6 +52,8 @@ interface Entry extends StoreLink, TrialGate {
   adopting: boolean;
   /** The backend's clock minus the breaker's, from the last answer that came in time. */
   offset: number | undefined;
+  /** True once the backend answered this breaker in time: before, a change could not be stamped. */
+  heard: boolean;
   /** While the record is not one this process can use: why. The breaker decides alone meanwhile. */
   unusable: string | undefined;
   /** When the store, or this breaker's record, went away, on this breaker's clock. */
@@ -87,6 +89,9 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     return pairs;
   };
 
+  // A clock that stepped back while away would make the time away negative.
+  const timeAway = (entry: Entry, breaker: AttachedBreaker): number => Math.max(0, breaker.now() - entry.downSince);
+
   const transport: Transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
     down(error, operation) {
@@ -97,7 +102,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       }
     },
     up() {
-      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(breaker.now() - entry.downSince);
+      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(timeAway(entry, breaker));
       // What changed while away goes out now, not an interval later.
       if (!closed) void readAll();
     },
@@ -114,6 +119,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
    * used makes this breaker decide alone, reported once until the record is usable again.
    */
   const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
+    entry.heard = true;
     const checked = checkRecord(record);
     if (typeof checked === 'string') {
       if (entry.unusable === undefined) {
@@ -125,7 +131,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     }
     if (entry.unusable !== undefined) {
       entry.unusable = undefined;
-      breaker.storeUp(breaker.now() - entry.downSince);
+      breaker.storeUp(timeAway(entry, breaker));
     }
     if (checked.at !== undefined) entry.offset = checked.at - (sentAt + breaker.now()) / 2;
     return checked;
@@ -164,7 +170,10 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   };
 
   const flush = (entry: Entry, breaker: AttachedBreaker): void => {
-    if (closed || !entry.pending || entry.unusable !== undefined) return;
+    // Not before the backend first answered: unstamped, a change held by the client through an
+    // outage (ioredis lazyConnect, an offline queue) would be applied as new when it lands, and the
+    // time the outage took would be lost. The answer that comes first sends it, stamped.
+    if (closed || !entry.pending || entry.unusable !== undefined || !entry.heard) return;
     const what = publication(breaker.state(), breaker.openPeriod(), breaker.openings(), entry.mode);
     if (what === undefined) return;
     const version = entry.version;
@@ -262,6 +271,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       mode: 'trip',
       adopting: false,
       offset: undefined,
+      heard: false,
       unusable: undefined,
       downSince: transport.connected ? 0 : breaker.now(),
       changed(from: BreakerState, to: BreakerState) {
@@ -281,10 +291,17 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
         // Away from the store (or done with it), this process decides alone, as a breaker without one would.
         if (self === undefined || alone(entry)) return true;
         if (lease.holds(entry.lease, t, entry.generation)) return true;
+        // A local change the store has not taken (a failed trial's open, lost or refused as late)
+        // goes first: a lease asked for meanwhile would be granted under the open that trial already
+        // failed, and a second trial would run in one open period. Found by the fleet simulation, seed 548.
+        if (entry.pending) {
+          flush(entry, self);
+          return false;
+        }
         if (lease.mayAsk(entry.lease, t)) askForLease(entry, self);
         return false;
       },
-      wait: (t: number) => (alone(entry) ? 0 : lease.waitFor(entry.lease, t)),
+      wait: (t: number) => (alone(entry) ? 0 : entry.pending ? 1 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
     breaker.setTrialGate(entry);

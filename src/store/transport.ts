@@ -49,7 +49,7 @@ export interface Transport {
   readonly connected: boolean;
   /**
    * Sends `call` on `lane`'s `slot`, unless one is outstanding there or the store is down (then
-   * only a `probe` goes, one at a time). Undefined when nothing was sent; otherwise settles with
+   * only a `probe` goes, one at a time for the store, on a slot of its own). Undefined when nothing was sent; otherwise settles with
    * the answer, or without one at the timeout or a failure.
    */
   send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, probe?: boolean): Promise<Outcome<T>> | undefined;
@@ -100,11 +100,18 @@ export function createTransport(
   };
 
   const send = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, probe = false): Promise<Outcome<T>> | undefined => {
-    if (lane[slot] !== 0) return undefined;
-    if (!connected && (!probe || probing !== 0)) return undefined;
+    // Away, a probe goes on the store's own slot, not the breaker's: a request lost for good (no
+    // answer, no error) holds its breaker's slot, and a probe waiting for that slot would never go,
+    // leaving the store away forever. The probe's answer frees the lost one (see `answered`).
+    // Up, a read whose slot is held by a request given up on goes on that slot too: a breaker whose
+    // only request was lost would otherwise never be answered again, and nothing would free it.
+    const held = lane[slot];
+    const stuck = connected && slot === 'read' && held !== 0 && sent.get(held)?.gaveUp === true;
+    const probing_ = !connected || stuck;
+    if (probing_ ? (!connected && !probe) || probing !== 0 : held !== 0) return undefined;
     const id = ++seq;
-    lane[slot] = id;
-    if (!connected) probing = id;
+    if (probing_) probing = id;
+    else lane[slot] = id;
     const request: Sent = { lane, slot, gaveUp: false };
     sent.set(id, request);
     let reply: Promise<T>;

@@ -29,10 +29,24 @@ export function memoryBackend(now: () => number) {
     },
     clear: () => sim.keys.clear(),
   };
-  const control = { down: false, hang: false, late: false, calls: 0, rows, sim };
+  const control = {
+    down: false,
+    hang: false,
+    late: false,
+    calls: 0,
+    rows,
+    sim,
+    /** Takes over the next request of an operation: gets the work (not done yet) and returns the reply. */
+    intercept: undefined as ((operation: string, work: () => Promise<unknown>) => Promise<unknown> | undefined) | undefined,
+  };
   const inner = simBackend(sim);
-  const step = <T>(work: () => Promise<T>): Promise<T> => {
+  const step = <T>(work: () => Promise<T>, operation = ''): Promise<T> => {
     control.calls += 1;
+    const intercept = control.intercept;
+    if (intercept !== undefined) {
+      const reply = intercept(operation, work) as Promise<T> | undefined;
+      if (reply !== undefined) return reply;
+    }
     if (control.hang) return new Promise(() => {});
     if (control.down) return Promise.reject(new Error('connection refused'));
     // Done, but the answer never arrives: the process cannot tell this from a failure.
@@ -46,14 +60,14 @@ export function memoryBackend(now: () => number) {
     }
   };
   const backend: SharedStateBackend = {
-    read: (name) => step(() => inner.read(name)),
-    open: (name, r) => step(async () => (whole(r), inner.open(name, r))),
-    close: (name, r) => step(() => inner.close(name, r)),
+    read: (name) => step(() => inner.read(name), 'read'),
+    open: (name, r) => step(async () => (whole(r), inner.open(name, r)), 'open'),
+    close: (name, r) => step(() => inner.close(name, r), 'close'),
     trial: (name, owner, lease, s) =>
       step(async () => {
         if (!Number.isSafeInteger(lease)) throw new Error(`ERR value is not an integer: lease ${lease}`);
         return inner.trial(name, owner, lease, s);
-      }),
+      }, 'trial'),
   };
   return { backend, control };
 }

@@ -11,7 +11,14 @@ export type ScriptReply = (string | number)[];
  * over raw string hashes, on a clock the test drives. The differential test runs the same
  * operations against this and a real redis-server and asserts identical replies and records.
  */
-export function simRedis(now: () => number) {
+/**
+ * Which rules the simulated Redis applies: `'fixed'` is the Lua script as it is; each `'old-N'`
+ * brings back the behaviour issue 15 item N reported, so a test can prove the fleet simulation
+ * finds it by itself. `'old-2'` is a client rule, not Redis's: the simulation applies it.
+ */
+export type Rules = 'fixed' | 'old-1' | 'old-2' | 'old-4';
+
+export function simRedis(now: () => number, rules: Rules = 'fixed') {
   const keys = new Map<string, RawValue>();
   const expiry = new Map<string, number>();
   const num = (s: string | undefined, fallback: string) => {
@@ -51,7 +58,8 @@ export function simRedis(now: () => number) {
       return foreign('a field is not a number');
     }
     if (state === 'none') gen = t;
-    if (state === 'open' && (openedAt > t || leaseUntil > t + period)) {
+    // old-4: times ahead of the clock were kept, and waited for.
+    if (rules !== 'old-4' && state === 'open' && (openedAt > t || leaseUntil > t + period)) {
       openedAt = Math.min(openedAt, t);
       leaseUntil = Math.min(leaseUntil, t + period);
       h.set('o', String(openedAt));
@@ -65,8 +73,9 @@ export function simRedis(now: () => number) {
       const ends = state === 'open' ? Math.max(openedAt! + period!, leaseUntil!) : t;
       expiry.set(key, t + Math.ceil(Math.max(ends - t, 0) + keep));
     };
+    // old-1: a change delivered late was applied all the same, timed by Redis's clock on arrival.
     const stale = (decidedAt: number | undefined, maxAge: number | undefined) =>
-      decidedAt !== undefined && decidedAt > 0 && maxAge !== undefined && t - decidedAt > maxAge;
+      rules !== 'old-1' && decidedAt !== undefined && decidedAt > 0 && maxAge !== undefined && t - decidedAt > maxAge;
 
     if (op === 'read') return reply();
     if (op === 'open') {
@@ -75,7 +84,7 @@ export function simRedis(now: () => number) {
       if (stale(d, m)) return reply();
       if (mode === 'force' || (mode === 'trip' && state !== 'open') || (mode === 'trial' && state === 'open' && g === gen)) {
         if (mode === 'trial') n = Math.max(n, openings + 1);
-        const from = d !== undefined && d > 0 ? Math.min(d, t) : t;
+        const from = rules !== 'old-1' && d !== undefined && d > 0 ? Math.min(d, t) : t;
         [state, gen, openedAt, period, openings, owner, leaseUntil] = ['open', gen + 1, from - elapsed!, p!, n, '', 0];
         save();
       }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, simulate } from '../helpers/fleet-simulation.js';
+import type { Rules } from '../helpers/sim-redis.js';
 
 // Deterministic simulation of the fleet protocol: every schedule is a seed, and a failing one
 // prints the seed that replays it (CIRCUITRY_SIM_SEED=<seed>).
-const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.env.CIRCUITRY_MODEL_RUNS) : 400;
+const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.env.CIRCUITRY_MODEL_RUNS) : 1000;
 const only = process.env.CIRCUITRY_SIM_SEED;
+// With CIRCUITRY_SIM_RULES=old-N, a seed found by fleet-simulation-teeth.test.ts replays under that old rule.
+const rules = (process.env.CIRCUITRY_SIM_RULES ?? 'fixed') as Rules;
 
 describe('fleet protocol under a hostile network, simulated', () => {
   it(
@@ -12,11 +15,11 @@ describe('fleet protocol under a hostile network, simulated', () => {
     async () => {
       const seeds = only !== undefined ? [Number(only)] : Array.from({ length: runs }, (_, i) => 1 + i);
       for (const seed of seeds) {
-        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2) });
+        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), rules });
         expect(broken === undefined ? 'ok' : `seed ${seed}: ${broken} (replay: CIRCUITRY_SIM_SEED=${seed})`).toBe('ok');
       }
     },
     // Scaled with the number of schedules, so a deep run is not cut by the default 5 s.
-    10_000 + 40 * (only !== undefined ? 1 : runs),
+    10_000 + 20 * (only !== undefined ? 1 : runs),
   );
 });

@@ -1,5 +1,5 @@
-import { CircuitBreaker, circuit } from 'circuitry';
-import { sharedStore } from 'circuitry/store';
+import { CircuitBreaker, circuit, defaultRegistry } from 'circuitry';
+import { sharedStore, type TrialAnswer } from 'circuitry/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collected } from '../helpers/gc.js';
 import { memoryBackend } from '../helpers/memory-backend.js';
@@ -315,6 +315,115 @@ describe('sharedStore: states that must converge', () => {
     expect(p0!.breaker.state).toBe('closed');
   });
 
+  it('a request lost for good does not stop the store probing: the probe has a slot of its own (seed 548)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(1);
+    await settle();
+    const [p0] = f.processes;
+    // The next read is lost: no answer and no error, ever.
+    let lost = false;
+    f.control.intercept = (op) => (op === 'read' && !lost ? ((lost = true), new Promise(() => {})) : undefined);
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(p0!.store.connected).toBe(false);
+    // The store probes, is answered, and is back; before, the probe waited for the lost read's slot forever.
+    await p0!.store.sync();
+    expect(p0!.store.connected).toBe(true);
+  });
+
+  it('a failed trial whose open the store has not taken is published before the lease is asked for again (seed 548)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(1000);
+    const [p0] = f.processes;
+    const leases: number[] = [];
+    let release: (() => void) | undefined;
+    let hangReads = false;
+    f.control.intercept = (op, work) => {
+      if (op === 'trial') return work().then((answer) => ((answer as TrialAnswer).granted && leases.push((answer as TrialAnswer).record.generation), answer));
+      if (op === 'read' && hangReads) return new Promise(() => {});
+      // The open of the failed trial reaches the store only after p0 gave up on it: refused as stale.
+      if (op === 'open' && release === undefined) return new Promise((resolve) => (release = () => void work().then(resolve)));
+      return undefined;
+    };
+    await p0!.attempt();
+    expect(p0!.breaker.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(200);
+    f.advance(1000);
+    // Its late answer brings the store back, but the reads that would publish the open again hang.
+    hangReads = true;
+    release!();
+    await settle();
+    expect(p0!.store.connected).toBe(true);
+    p0!.dependency('ok');
+    for (let i = 0; i < 3 && p0!.breaker.state !== 'closed'; i++) {
+      await p0!.attempt();
+      await settle();
+    }
+    expect(p0!.breaker.state).toBe('closed');
+    // One trial per open: the second lease is under the generation of the failed trial's open.
+    expect(leases).toHaveLength(2);
+    expect(leases[1]).toBeGreaterThan(leases[0]!);
+  });
+
+  it('a refused process whose clock steps back 60 s asks for the lease again within a lease length, not 60 s later', async () => {
+    const skew = [0, 0];
+    const f = make(2, {}, skew);
+    await tripProcess0(f);
+    await f.syncAll();
+    const [p0, p1] = f.processes;
+    f.processes.forEach((p) => p.dependency('hang'));
+    f.advance(1000);
+    void p0!.attempt('t0'); // p0 takes the lease and its trial hangs
+    await settle();
+    expect(await p1!.attempt('t1')).toBe('rejected');
+    skew[1] = -60_000;
+    expect(p1!.breaker.retryAfter).toBeLessThanOrEqual(1000);
+    f.advance(1100); // p0's lease is over at the store
+    p1!.dependency('ok');
+    // It asks at once. Its first request carries a stamp from before the step (60 s old by the
+    // store's clock) and is refused as late; the answer re-times the stamps, and the next is granted.
+    const tries = [await p1!.attempt('t1b'), await p1!.attempt('t1c')];
+    expect(tries.filter((r) => r !== 'rejected')).toHaveLength(1);
+  });
+
+  it('a lease holder whose clock steps back does not hold the lease past its length: it asks the store again', async () => {
+    const skew = [0, 0];
+    const f = make(2, { halfOpenMaxCalls: 2 }, skew);
+    await tripProcess0(f);
+    await f.syncAll();
+    const [p0] = f.processes;
+    let asked = 0;
+    f.control.intercept = (op) => (op === 'trial' && (asked += 1), undefined);
+    p0!.dependency('hang');
+    f.advance(1000);
+    void p0!.attempt('t0');
+    await settle();
+    expect(asked).toBe(1);
+    skew[0] = -60_000;
+    f.advance(1100); // the lease is over at the store, and by p0's own clock before the step
+    void p0!.attempt('t1');
+    await settle();
+    // Before, p0 ran the call under the lease it thought it held for 60 s more, asking nothing.
+    expect(asked).toBeGreaterThanOrEqual(2);
+  });
+
+  it('storeUp reports no negative time away when the clock stepped back meanwhile', async () => {
+    const skew = [0];
+    const f = make(1, {}, skew);
+    await settle();
+    const ups: number[] = [];
+    f.processes[0]!.breaker.on('storeUp', ({ downFor }) => ups.push(downFor));
+    f.control.down = true;
+    await f.syncAll();
+    skew[0] = -60_000;
+    f.control.down = false;
+    await f.syncAll();
+    expect(ups).toEqual([0]);
+  });
+
   it('a lease ends with the open it was granted for', async () => {
     const f = make(2, { recoveryTimeout: (n) => 4000 / n });
     await tripProcess0(f);
@@ -390,14 +499,18 @@ describe('sharedStore: states that must converge', () => {
   it('never keeps a breaker alive: one nobody uses is collected while attached', async () => {
     const { backend } = memoryBackend(() => 0);
     const store = sharedStore(backend, { syncInterval: 60_000 });
-    let breaker: CircuitBreaker | undefined = new CircuitBreaker({ name: 'dropped', store });
+    // Both in the default registry: a second live breaker of that name there would throw.
+    let breaker: CircuitBreaker | undefined = new CircuitBreaker({ name: 'store-collected', store });
     const ref = new WeakRef(breaker);
     breaker.open();
     await settle();
+    expect(defaultRegistry.get('store-collected')).toBe(breaker);
     breaker = undefined;
     expect(await collected(ref)).toBe(true);
     // And its name is free again in the default registry.
-    expect(() => new CircuitBreaker({ name: 'dropped', store, registry: false })).not.toThrow();
+    const again = new CircuitBreaker({ name: 'store-collected', store });
+    expect(defaultRegistry.get('store-collected')).toBe(again);
+    defaultRegistry.unregister(again);
     store.close();
   });
 

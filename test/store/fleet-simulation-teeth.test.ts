@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, simulate } from '../helpers/fleet-simulation.js';
+import type { Rules } from '../helpers/sim-redis.js';
+
+// The simulation has teeth: with each old rule of issue 15 brought back, it finds a failing
+// schedule by itself within 1,000 seeds. The fixed rules are held to every seed by
+// fleet-simulation.test.ts. Each search stops at its first failing seed, which it prints.
+const WITHIN = 1000;
+const found: Record<string, string> = {};
+
+describe('the fleet simulation finds the old protocol bugs by itself', () => {
+  const cases: [Rules, string][] = [
+    ['old-1', 'a trip delivered late (after a hang longer than the period) re-opens a healthy fleet'],
+    ['old-2', 'the store sends again at its timeout while the client keeps the request: more queued than the bound'],
+    ['old-4', 'a record with times ahead of the clock makes refusals outlast the period plus the lease'],
+  ];
+  for (const [rules, what] of cases) {
+    it(`${rules}: ${what}`, async () => {
+      for (let seed = 1; seed <= WITHIN && found[rules] === undefined; seed++) {
+        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), rules });
+        if (broken !== undefined) found[rules] = `seed ${seed}: ${broken}`;
+      }
+      console.log(`${rules}: ${found[rules] ?? `nothing within ${WITHIN} seeds`} (replay: CIRCUITRY_SIM_RULES=${rules} CIRCUITRY_SIM_SEED=<seed>)`);
+      expect(found[rules]).toBeDefined();
+    }, 60_000);
+  }
+});
