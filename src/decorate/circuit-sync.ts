@@ -75,14 +75,14 @@ export interface SyncMethodDecorator<FB = undefined> {
  */
 export function circuitSync<Fn extends (...args: any[]) => unknown, F = never>(
   fn: Fn,
-  options?: (Omit<CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>>, 'timeout'> & NotDecoratorContext) | CircuitBreaker,
+  options?: (Omit<CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>>, 'timeout'> & { timeout?: undefined } & NotDecoratorContext) | CircuitBreaker,
 ): CircuitSyncGuarded<ThisParameterType<Fn>, Parameters<Fn>, ReturnType<Fn> | F>;
 /**
  * A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or
  * `@circuitSync(breaker)`. The fallback is checked against the method; annotate its parameters.
  * @typeParam FB - The fallback's type.
  */
-export function circuitSync<FB extends AnyFallback | undefined = undefined>(options?: Omit<CircuitDecoratorOptions<FB>, 'timeout'> | CircuitBreaker): SyncMethodDecorator<FB>;
+export function circuitSync<FB extends AnyFallback | undefined = undefined>(options?: (Omit<CircuitDecoratorOptions<FB>, 'timeout'> & { timeout?: undefined }) | CircuitBreaker): SyncMethodDecorator<FB>;
 /** Guards a synchronous method (standard decorators), default options. */
 export function circuitSync<This, A extends any[], R>(
   method: (this: This, ...args: A) => R,

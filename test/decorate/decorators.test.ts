@@ -195,7 +195,7 @@ describe('decorator options', () => {
     const absent = { name: undefined, failureThreshold: undefined, timeout: undefined, fallback: undefined, scope: undefined };
     expect(circuit(async () => 1, { breaker, name: undefined, timeout: undefined, fallback: undefined }).breaker).toBe(breaker);
     expect(circuit(async () => 1, { breaker, scope: undefined } as never).breaker).toBe(breaker);
-    expect(circuitSync(() => 1, { breaker, timeout: undefined } as never).breaker).toBe(breaker);
+    expect(circuitSync(() => 1, { breaker, timeout: undefined }).breaker).toBe(breaker);
     class Client {
       @circuit({ ...absent, breaker }) async get(): Promise<number> {
         return 1;

@@ -19,6 +19,9 @@ circuit(fetchUser, { scope: 'instance' });
 circuit(fetchUser, { fallback: (_e, id: number) => id });
 // @ts-expect-error: circuitSync has no timeout
 circuitSync((s: string) => s.length, { timeout: 10 });
+// A timeout forwarded as undefined is a timeout left out, as the runtime reads it.
+declare const noTimeout: undefined;
+circuitSync((s: string) => s.length, { timeout: noTimeout });
 const named: CircuitGuarded<unknown, [id: string, fresh?: boolean], User> = circuit(fetchUser);
 void named;
 
