@@ -36,7 +36,8 @@ export function syncCallsThrough(
       }
       throw error;
     }
-    if (result instanceof Promise) {
+    // typeof first: a primitive result, the common case, skips the prototype walk of instanceof.
+    if (typeof result === 'object' && result instanceof Promise) {
       // A promise is not an outcome yet: counting it a success would keep the circuit closed
       // forever, and a failure would open it and hide this TypeError behind CircuitOpenError.
       release(machine, token);
