@@ -240,17 +240,28 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const writesSent = Array.from({ length: o.processes }, () => 0);
   let broken: string | undefined;
   /**
-   * No lost change: a change refused as late whose answer came in time must go out again (some
-   * write from that process) within a few syncs of the store being up, unless the record's
-   * generation moved on from the one the change was made against (superseded: someone else's
-   * change, or a record lost and made afresh). Otherwise the process believes it published a
-   * change the fleet never hears.
+   * No lost change: a change refused as late whose answer came in time must be kept (the process
+   * stays in the state it decided) and go out again (some write from that process) within a few
+   * syncs of the store being up, unless the record's generation moved on from the one the change
+   * was made against (superseded: someone else's change, or a record lost and made afresh).
+   * Otherwise the process believes it published a change the fleet never hears.
    */
   const owe = (note: WriteNote, answeredAt: number, sentBefore: number) => {
-    const due = () => {
-      if (writesSent[note.process]! > sentBefore) return;
+    const superseded = () => {
       const h = redis.live('dep');
-      if (!(h instanceof Map) || Number(h.get('g')) !== note.generation) return;
+      return !(h instanceof Map) || Number(h.get('g')) !== note.generation;
+    };
+    // Once the answer is taken in (the event's reactions have run): a process that gave up its
+    // own change for the record it was refused against lost that change, whatever it sends later.
+    line.at(answeredAt, () => {
+      if (writesSent[note.process]! > sentBefore || superseded()) return;
+      const state = processes[note.process]!.breaker.state;
+      if ((note.op === 'open') === (state === 'closed')) {
+        broken ??= `p${note.process}: its ${note.op} refused as late at ${answeredAt} was taken as published: it is ${state}, the record unchanged (generation ${note.generation})`;
+      }
+    });
+    const due = () => {
+      if (writesSent[note.process]! > sentBefore || superseded()) return;
       // Away from the store a process sends nothing but probes; it owes the change once back.
       if (!processes[note.process]!.store.connected || line.now < hangUntil) return void line.at(line.now + o.syncInterval, due);
       broken ??= `p${note.process}: its ${note.op} refused as late at ${answeredAt} was taken as published and never sent again (generation ${note.generation})`;
