@@ -44,6 +44,23 @@ export interface RequestStamp {
   readonly maxAge: number;
 }
 
+/**
+ * A backend's answer to an open or a close: the record after the request, and whether the
+ * request was refused because it arrived older than its `maxAge`. A plain {@link SharedRecord}
+ * is a valid answer (a backend that never refuses as late, or predates `late`): it is taken as
+ * "the rule of the request's mode was applied".
+ */
+export interface ChangeAnswer extends SharedRecord {
+  /**
+   * True when the request changed nothing because it arrived later than `decidedAt + maxAge` on
+   * the backend's clock. The process then sends the change again, stamped anew from this
+   * answer's `at`, if the record has not moved on since the generation it was made against.
+   * Without it, a refusal looks like a change the rules kept out and the change is lost (a
+   * process whose clock stepped back stamps every change as old).
+   */
+  readonly late?: boolean;
+}
+
 /** A backend's answer to a request for the fleet's trial lease. */
 export interface TrialAnswer {
   /** True when this owner holds the lease now. */
@@ -97,15 +114,22 @@ export interface CloseRequest extends RequestStamp {
  * a single atomic step in the database (a Lua script in Redis), timed by the database's clock.
  * `circuitry/redis` implements it for Redis; implement it to share state through another store.
  * Every change request carries a {@link RequestStamp}: one that arrives older than its `maxAge`
- * must change nothing.
+ * must change nothing, and its answer must say so (`late: true`, see {@link ChangeAnswer}), or
+ * the process takes the refusal for a change it need not send again.
  */
 export interface SharedStateBackend {
   /** The record of `name`. */
   read(name: string): Promise<SharedRecord>;
-  /** Records an open period, under the rule of its `mode`; resolves with the record after it. */
-  open(name: string, request: OpenRequest): Promise<SharedRecord>;
-  /** Records a close, under the rule of its `mode`; resolves with the record after it. */
-  close(name: string, request: CloseRequest): Promise<SharedRecord>;
+  /**
+   * Records an open period, under the rule of its `mode`; resolves with the record after it,
+   * with `late: true` if the request arrived too old and changed nothing.
+   */
+  open(name: string, request: OpenRequest): Promise<ChangeAnswer>;
+  /**
+   * Records a close, under the rule of its `mode`; resolves with the record after it, with
+   * `late: true` if the request arrived too old and changed nothing.
+   */
+  close(name: string, request: CloseRequest): Promise<ChangeAnswer>;
   /**
    * Asks for the trial lease of `name` for `lease` ms: granted when the open period is over and
    * nobody else holds an unexpired lease. With no record at all, one is made, open and over.

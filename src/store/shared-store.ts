@@ -3,7 +3,7 @@ import type { AttachedBreaker, BreakerState, TrialGate } from '../breaker/attach
 import { attachBreaker } from '../breaker/store-side.js';
 import type { UsableRecord } from './record-rules.js';
 import { checkRecord, publication, reconcile, retry, sharedState, type Decision } from './record-rules.js';
-import type { ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from './shared-record.js';
+import type { ChangeAnswer, ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from './shared-record.js';
 import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
 import { registerSide, registerStore } from '../breaker/store-link.js';
 import type { Lane, Timers, Transport } from './transport.js';
@@ -48,6 +48,8 @@ interface Entry extends StoreLink, TrialGate {
   pending: boolean;
   /** The rule of the last local change, kept to publish it again if the store missed it. */
   mode: ChangeMode;
+  /** True when the last answer to a change refused it as late: the next refusal waits for a sync. */
+  late: boolean;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
   /** The backend's clock minus the breaker's, from the last answer that came in time. */
@@ -189,9 +191,19 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     void sent?.then((outcome) => {
       const self = entry.breaker.deref();
       if (!outcome.ok || self === undefined) return;
-      if (entry.version === version) entry.pending = false;
+      // Refused as late (this process's stamp was old: its clock stepped back, or the request took
+      // long to arrive): the change is not taken, so it stays pending and goes again under the
+      // rules of a change the store missed, stamped anew from this answer's clock (`usable` renews
+      // the offset). Taken as an answer like any other, the change would be lost.
+      const late = (outcome.value as ChangeAnswer | undefined)?.late === true;
+      const lateAgain = late && entry.late;
+      entry.late = late;
+      if (entry.version === version && !late) entry.pending = false;
       const record = usable(entry, self, outcome.value, sentAt);
-      if (record !== undefined) take(entry, self, record, false);
+      // Refused late twice in a row: the next sync sends it, so a backend that refuses everything
+      // as late is asked once per sync, not in a loop of round trips.
+      if (record === undefined || lateAgain) return;
+      take(entry, self, record, late);
       if (entry.pending) flush(entry, self);
     });
   };
@@ -269,6 +281,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       version: 0,
       pending: false,
       mode: 'trip',
+      late: false,
       adopting: false,
       offset: undefined,
       heard: false,

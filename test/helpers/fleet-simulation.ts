@@ -1,5 +1,5 @@
 import { CircuitBreaker, circuit } from 'circuitry';
-import type { SharedStateBackend } from 'circuitry/store';
+import type { CloseRequest, OpenRequest, RequestStamp, SharedStateBackend } from 'circuitry/store';
 import { sharedStoreOn } from '../../src/store/shared-store.js';
 import type { Timers } from '../../src/store/transport.js';
 import { simBackend, simRedis, type Rules } from './sim-redis.js';
@@ -92,6 +92,16 @@ function timeline() {
   };
 }
 
+/** One open or close a process sent, as the simulation follows it. */
+interface WriteNote {
+  readonly op: 'open' | 'close';
+  readonly process: number;
+  readonly generation: number;
+  readonly sentAt: number;
+  /** Whether Redis refused the original as late. */
+  late: boolean;
+}
+
 export interface SimulationOptions {
   processes: number;
   halfOpenMaxCalls: number;
@@ -136,12 +146,12 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
 
   // Each request crosses the network twice; the request leg may be delayed, dropped, duplicated
   // or replayed much later; the answer leg may come after the caller gave up.
-  const network = <T>(work: () => Promise<T>): Promise<T> =>
+  const network = <T>(work: (original: boolean) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const deliver = (answer: boolean) => {
         const arrive = () => {
           if (line.now < hangUntil) return void line.at(hangUntil + r.int(0, 5), arrive);
-          void work().then(
+          void work(answer).then(
             (value) => answer && line.at(line.now + (faults && r.chance(0.1) ? r.int(o.timeout, 3 * o.timeout) : r.int(0, 5)), () => resolve(value)),
             (error: unknown) => answer && reject(error),
           );
@@ -156,11 +166,20 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.period : 10 * o.timeout), () => deliver(false));
     });
   const log = <T>(what: string, work: () => Promise<T>) => () => work().then((v) => (trace?.(`${line.now} ${what} -> ${JSON.stringify(v)}`), v));
-  const backend: SharedStateBackend = {
-    read: (name) => network(log('read', () => inner.read(name))),
-    open: (name, q) => network(log(`open ${JSON.stringify(q)}`, () => inner.open(name, q))),
-    close: (name, q) => network(log(`close ${JSON.stringify(q)}`, () => inner.close(name, q))),
-    trial: (name, owner, lease, s) =>
+  /**
+   * Whether Redis refuses `q` as late when the original (not a duplicate or a replay) arrives:
+   * worked out here from the stamp and Redis's clock, not from the answer, so that the invariant
+   * below holds a client to it whether or not the answer says so.
+   */
+  const lateOnArrival = <T>(q: RequestStamp, note: WriteNote | undefined, work: () => Promise<T>) => (original: boolean) => {
+    if (original && note !== undefined) note.late = q.decidedAt > 0 && Math.floor(line.now + 1_000_000) - q.decidedAt > q.maxAge;
+    return log(`${note?.op ?? 'write'} ${JSON.stringify(q)}`, work)();
+  };
+  const backend = {
+    read: (name: string) => network(log('read', () => inner.read(name))),
+    open: (name: string, q: OpenRequest, note?: WriteNote) => network(lateOnArrival(q, note, () => inner.open(name, q))),
+    close: (name: string, q: CloseRequest, note?: WriteNote) => network(lateOnArrival(q, note, () => inner.close(name, q))),
+    trial: (name: string, owner: string, lease: number, s: RequestStamp) =>
       network(
         log(`trial ${owner} ${lease} ${JSON.stringify(s)}`, async () => {
           const answer = await inner.trial(name, owner, lease, s);
@@ -194,12 +213,60 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
         reply.then(resolve, reject);
       });
     };
+    /**
+     * A change whose answer came in time (so the store takes it in) after Redis refused it as late
+     * leaves a debt: the process must send a change again, unless the record moved on meanwhile.
+     */
+    const write = <T>(op: 'open' | 'close', q: OpenRequest | CloseRequest, request: (note: WriteNote) => Promise<T>): Promise<T> => {
+      writesSent[i]! += 1;
+      const note: WriteNote = { op, process: i, generation: q.generation, sentAt: line.now, late: false };
+      const reply = track(() => request(note));
+      reply.then(
+        () => {
+          if (note.late && line.now - note.sentAt < o.timeout) owe(note, line.now, writesSent[i]!);
+        },
+        () => {},
+      );
+      return reply;
+    };
     return {
       read: (name) => track(() => backend.read(name)),
-      open: (name, q) => track(() => backend.open(name, q)),
-      close: (name, q) => track(() => backend.close(name, q)),
+      open: (name, q) => write('open', q, (note) => backend.open(name, q, note)),
+      close: (name, q) => write('close', q, (note) => backend.close(name, q, note)),
       trial: (name, owner, lease, s) => track(() => backend.trial(name, owner, lease, s)),
     };
+  };
+
+  const writesSent = Array.from({ length: o.processes }, () => 0);
+  let broken: string | undefined;
+  /**
+   * No lost change: a change refused as late whose answer came in time must be kept (the process
+   * stays in the state it decided) and go out again (some write from that process) within a few
+   * syncs of the store being up, unless the record's generation moved on from the one the change
+   * was made against (superseded: someone else's change, or a record lost and made afresh).
+   * Otherwise the process believes it published a change the fleet never hears.
+   */
+  const owe = (note: WriteNote, answeredAt: number, sentBefore: number) => {
+    const superseded = () => {
+      const h = redis.live('dep');
+      return !(h instanceof Map) || Number(h.get('g')) !== note.generation;
+    };
+    // Once the answer is taken in (the event's reactions have run): a process that gave up its
+    // own change for the record it was refused against lost that change, whatever it sends later.
+    line.at(answeredAt, () => {
+      if (writesSent[note.process]! > sentBefore || superseded()) return;
+      const state = processes[note.process]!.breaker.state;
+      if ((note.op === 'open') === (state === 'closed')) {
+        broken ??= `p${note.process}: its ${note.op} refused as late at ${answeredAt} was taken as published: it is ${state}, the record unchanged (generation ${note.generation})`;
+      }
+    });
+    const due = () => {
+      if (writesSent[note.process]! > sentBefore || superseded()) return;
+      // Away from the store a process sends nothing but probes; it owes the change once back.
+      if (!processes[note.process]!.store.connected || line.now < hangUntil) return void line.at(line.now + o.syncInterval, due);
+      broken ??= `p${note.process}: its ${note.op} refused as late at ${answeredAt} was taken as published and never sent again (generation ${note.generation})`;
+    };
+    line.at(answeredAt + 2 * o.syncInterval + 4 * o.timeout, due);
   };
 
   let dependencyFails = false;
@@ -208,6 +275,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const trialsByGeneration = new Map<string, number>();
   /** The generation of each lease owner's last grant, as Redis granted it. */
   const grantedUnder = new Map<string, number>();
+  /** How far each process's clock was stepped (NTP), on top of its skew. */
+  const stepped = skew.map(() => 0);
   const processes = skew.map((ms, i) => {
     const store = sharedStoreOn(backendOf(i), { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
     const breaker = new CircuitBreaker({
@@ -216,7 +285,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       failureThreshold: 2,
       recoveryTimeout: o.period,
       halfOpenMaxCalls: o.halfOpenMaxCalls,
-      clock: { now: () => line.now + ms },
+      clock: { now: () => line.now + ms + stepped[i]! },
       store,
       reportError: () => {},
       onStateChange: (from, to) => trace?.(`${line.now} p${i} ${from} -> ${to}`),
@@ -245,7 +314,6 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     return { store, breaker, call };
   });
 
-  let broken: string | undefined;
   const check = () => {
     if (broken !== undefined) return;
     for (const [generation, trials] of trialsByGeneration) {
@@ -298,6 +366,15 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     });
   }
   for (let t = 0; t < o.faultyFor; t += r.int(200, 1500)) line.at(t, () => void (dependencyFails = r.chance(0.4)));
+  // Clock steps (NTP correcting a process's clock) from a generator of their own, so that every
+  // other part of a seed's schedule stays what it was before steps were simulated. A step back
+  // makes the process's stamps look old to Redis, which refuses its changes as late.
+  const steps = rng(seed ^ 0x5eed);
+  for (let t = steps.int(200, 2000); t < o.faultyFor; t += steps.int(300, 3000)) {
+    const p = steps.int(0, o.processes - 1);
+    const by = steps.chance(0.7) ? -steps.int(o.timeout, 60_000) : steps.int(1, 2 * o.timeout);
+    line.at(t, () => void ((stepped[p]! += by), trace?.(`${line.now} p${p} clock steps ${by}`)));
+  }
   for (let t = 500; t < o.faultyFor; t += r.int(500, 3000)) {
     line.at(t, () => {
       // Hangs of a few timeouts, and some longer than the open period (a paused Redis: issue 15 item 1).

@@ -1,9 +1,9 @@
-import type { CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from 'circuitry/store';
+import type { ChangeAnswer, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from 'circuitry/store';
 
 /** A key as Redis holds it: a hash of strings, or a value of another type (foreign). */
 export type RawValue = Map<string, string> | { type: string };
 
-/** What the Lua script replies: [state, gen, elapsed, period, openings, granted, wait, now, problem?]. */
+/** What the Lua script replies: [state, gen, elapsed, period, openings, granted, wait, now, problem or 'late'?]. */
 export type ScriptReply = (string | number)[];
 
 /**
@@ -15,8 +15,10 @@ export type ScriptReply = (string | number)[];
  * Which rules the simulated Redis applies: `'fixed'` is the Lua script as it is; each `'old-N'`
  * brings back the behaviour issue 15 item N reported, so a test can prove the fleet simulation
  * finds it by itself. `'old-2'` is a client rule, not Redis's: the simulation applies it.
+ * `'old-late'` brings back a refusal as late that looked like any other answer (issue 15, the
+ * change lost after a clock step).
  */
-export type Rules = 'fixed' | 'old-1' | 'old-2' | 'old-4';
+export type Rules = 'fixed' | 'old-1' | 'old-2' | 'old-4' | 'old-late';
 
 export function simRedis(now: () => number, rules: Rules = 'fixed') {
   const keys = new Map<string, RawValue>();
@@ -76,12 +78,14 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
     // old-1: a change delivered late was applied all the same, timed by Redis's clock on arrival.
     const stale = (decidedAt: number | undefined, maxAge: number | undefined) =>
       rules !== 'old-1' && decidedAt !== undefined && decidedAt > 0 && maxAge !== undefined && t - decidedAt > maxAge;
+    // Refused as late: the record as it is, marked (old-late: not marked, so taken for a change kept).
+    const late = (): ScriptReply => (rules === 'old-late' ? reply() : [...reply(), 'late']);
 
     if (op === 'read') return reply();
     if (op === 'open') {
       const [mode, g, p, elapsed, n0, d, m] = [a[0], num(a[1], ''), num(a[2], ''), num(a[3], ''), num(a[4], ''), num(a[5], ''), num(a[6], '')];
       let n = n0!;
-      if (stale(d, m)) return reply();
+      if (stale(d, m)) return late();
       if (mode === 'force' || (mode === 'trip' && state !== 'open') || (mode === 'trial' && state === 'open' && g === gen)) {
         if (mode === 'trial') n = Math.max(n, openings + 1);
         const from = rules !== 'old-1' && d !== undefined && d > 0 ? Math.min(d, t) : t;
@@ -92,7 +96,7 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
     }
     if (op === 'close') {
       const [mode, g] = [a[0], num(a[1], '')];
-      if (stale(num(a[2], ''), num(a[3], ''))) return reply();
+      if (stale(num(a[2], ''), num(a[3], ''))) return late();
       if (mode === 'force' || (state === 'open' && g === gen)) {
         [state, gen, openedAt, period, openings, owner, leaseUntil] = ['closed', gen + 1, 0, 0, 0, '', 0];
         save();
@@ -101,7 +105,7 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
     }
     if (op === 'trial') {
       const [who, lease] = [a[0]!, num(a[1], '')!];
-      if (stale(num(a[2], ''), num(a[3], ''))) return reply(0, 0);
+      if (stale(num(a[2], ''), num(a[3], ''))) return late();
       if (state === 'closed') return reply(0, 0);
       if (state === 'none') [state, gen, openedAt, period, openings] = ['open', gen + 1, t - lease, lease, 1];
       const left = openedAt + period - t;
@@ -118,9 +122,10 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
 }
 
 /** The reply as circuitry/redis's backend turns it into a record. */
-export function recordOf(r: ScriptReply): SharedRecord {
+export function recordOf(r: ScriptReply): ChangeAnswer {
   if (r[0] === 'foreign') return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, at: Number(r[7]), problem: String(r[8]) };
-  return { state: r[0] as 'none' | 'closed' | 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at: Number(r[7]) };
+  const record: SharedRecord = { state: r[0] as 'none' | 'closed' | 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at: Number(r[7]) };
+  return r[8] === 'late' ? { ...record, late: true } : record;
 }
 
 /** The arguments circuitry/redis sends for each operation, after the operation's name. */

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redis-server.js';
 import { RECORD_SCRIPT_V0 } from './record-script-v0.js';
+import { RECORD_SCRIPT } from '../../src/adapters/redis/record-script.js';
 
 // A rolling deploy: processes of 0.2.0 (records without a format version) and of today share
 // one Redis and one circuit. Neither may crash, wedge or write over what it cannot read.
@@ -87,6 +88,34 @@ describe('record format versions', () => {
     await newStore.sync();
     expect(fresh.breaker.state).toBe('open');
     oldStore.close();
+    newStore.close();
+  });
+
+  it('a refusal as late is the usual eight-element reply plus a ninth, so a reader of eight takes it as before', async () => {
+    const prefix = 'roll:3:';
+    const [seconds] = (await raw('TIME')) as string[];
+    const old = Number(seconds) * 1000 - 60_000;
+    const reply = (await raw('EVAL', RECORD_SCRIPT, '1', `${prefix}dep`, 'open', '60000', 'trip', '0', '1000', '0', '1', String(old), '200')) as unknown[];
+    expect(reply).toHaveLength(9);
+    expect(reply[8]).toBe('late');
+    // What a client before the fix (or 0.2.0's reader) makes of it: a record that changed nothing,
+    // no crash; its change is lost as it was before, which the fix is for.
+    expect(reply.slice(0, 5)).toEqual(['none', expect.any(Number), 0, 0, 0]);
+    expect(await raw('EXISTS', `${prefix}dep`)).toBe(0);
+  });
+
+  it('a new process over a backend that never says late (0.2.0\'s script: no stamps) still publishes after its clock stepped back', async () => {
+    const prefix = 'roll:4:';
+    const newStore = sharedStore(oldBackend(prefix), { syncInterval: 60_000, timeout: 1000 });
+    const p = member(newStore);
+    p.breaker.close();
+    await newStore.sync();
+    p.clock.advance(-60_000);
+    p.fail(true);
+    await p.attempt();
+    for (let i = 0; i < 2; i++) await newStore.sync();
+    expect(await raw('HGET', `${prefix}dep`, 's')).toBe('open');
+    expect(p.breaker.state).toBe('open');
     newStore.close();
   });
 

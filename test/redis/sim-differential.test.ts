@@ -22,6 +22,8 @@ afterAll(async () => {
 
 const SHA = createHash('sha1').update(RECORD_SCRIPT).digest('hex');
 const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Math.ceil(Number(process.env.CIRCUITRY_MODEL_RUNS) / 10) : 40;
+/** Replies by kind, so the test can show it compared every answer the script gives, 'late' included. */
+const seen = new Map<string, number>();
 
 it(`the simulated Redis agrees with the Lua script over ${runs} random sequences`, async () => {
   await client.call('SCRIPT', 'LOAD', RECORD_SCRIPT);
@@ -73,8 +75,12 @@ it(`the simulated Redis agrees with the Lua script over ${runs} random sequences
       const simulated = sim.run(key, op, 60_000, args);
       const context = `seed ${seed} step ${step}: ${op} ${JSON.stringify(args)}`;
       expect(simulated.map(String), context).toEqual(real.map(String));
+      const kind = `${op} ${real[8] === 'late' ? 'late' : real[0]}`;
+      seen.set(kind, (seen.get(kind) ?? 0) + 1);
       expect(simHash(), context).toEqual(await hashOf());
       if (Number(real[1]) > 0) gens.push(Number(real[1]), Number(real[1]) - 1);
     }
   }
+  // Stamps up to 400 ms old against a 200 ms limit: every change operation was refused as late too.
+  for (const op of ['open', 'close', 'trial']) expect(seen.get(`${op} late`) ?? 0, `${op} refused as late`).toBeGreaterThan(0);
 }, 60_000);

@@ -13,6 +13,7 @@ describe('the fleet simulation finds the old protocol bugs by itself', () => {
     ['old-1', 'a trip delivered late (after a hang longer than the period) re-opens a healthy fleet'],
     ['old-2', 'the store sends again at its timeout while the client keeps the request: more queued than the bound'],
     ['old-4', 'a record with times ahead of the clock makes refusals outlast the period plus the lease'],
+    ['old-late', 'a change refused as late (its process\'s clock stepped back) is taken as published and lost'],
   ];
   for (const [rules, what] of cases) {
     it(`${rules}: ${what}`, async () => {

@@ -49,6 +49,17 @@ describe('record rules: taking a record in', () => {
     expect(retry(closed(1), { state: 'open', generation: 1 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
   });
 
+  it('a change refused as late goes again while the record is the one it was made against, and is dropped once the fleet moved on', () => {
+    // Clock stepped back, then a trip: refused as late against the closed record it was made against.
+    expect(retry(closed(4), { state: 'open', generation: 4 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
+    // A trial's close refused as late against the open it was a trial of: sent again as a trial verdict.
+    expect(retry(open(4), { state: 'closed', generation: 4 }, 'trial')).toEqual({ kind: 'publish', mode: 'trial' });
+    // Someone else opened meanwhile: the trip is superseded, the record taken in, nothing sent.
+    expect(retry(open(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', renewed: true });
+    // Someone else closed meanwhile: this process's later open loses to the fleet's close, as any other.
+    expect(retry(closed(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
+  });
+
   it('publishes whole milliseconds, never more elapsed than the period', () => {
     expect(publication('open', { elapsed: 1500.7, period: 1234.2 }, 2, 'trip')).toEqual({ op: 'open', period: 1235, elapsed: 1235, openings: 2 });
     expect(publication('closed', undefined, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });

@@ -14,7 +14,11 @@
  *
  * Every write renews the key's expiry: the end of the open period or lease, plus ARGV[2] ms.
  * Every change carries when it was decided (Redis ms, 0 unknown) and how long it stays valid: a
- * change delivered later than that (queued through a hang, replayed) changes nothing.
+ * change delivered later than that (queued through a hang, replayed) changes nothing, and its
+ * reply says so with a ninth element, 'late': the process sends it again, stamped anew, if it
+ * still holds (a process whose clock stepped back stamps its changes old); a lease request refused
+ * so is not granted and waits nothing, and is asked again stamped anew. The reply is otherwise
+ * the usual one, so a client that reads only the first eight elements takes it as before.
  */
 export const RECORD_SCRIPT = `
 local key, op, keep = KEYS[1], ARGV[1], tonumber(ARGV[2])
@@ -64,12 +68,18 @@ end
 local function stale(decidedAt, maxAge)
   return decidedAt ~= nil and decidedAt > 0 and maxAge ~= nil and now - decidedAt > maxAge
 end
+-- Refused as late: the record as it is, marked, so that the refusal is not taken for a change kept.
+local function late()
+  local r = reply()
+  r[9] = 'late'
+  return r
+end
 
 if op == 'read' then return reply() end
 if op == 'open' then
   local mode, g, p, elapsed, n = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
   local decidedAt, maxAge = tonumber(ARGV[8]), tonumber(ARGV[9])
-  if stale(decidedAt, maxAge) then return reply() end
+  if stale(decidedAt, maxAge) then return late() end
   if mode == 'force' or (mode == 'trip' and state ~= 'open') or (mode == 'trial' and state == 'open' and g == gen) then
     if mode == 'trial' then n = math.max(n, openings + 1) end
     local from = now
@@ -81,7 +91,7 @@ if op == 'open' then
 end
 if op == 'close' then
   local mode, g = ARGV[3], tonumber(ARGV[4])
-  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return reply() end
+  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return late() end
   if mode == 'force' or (state == 'open' and g == gen) then
     state, gen, openedAt, period, openings, owner, leaseUntil = 'closed', gen + 1, 0, 0, 0, '', 0
     save()
@@ -90,7 +100,7 @@ if op == 'close' then
 end
 if op == 'trial' then
   local who, lease = ARGV[3], tonumber(ARGV[4])
-  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return reply(0, 0) end
+  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return late() end
   if state == 'closed' then return reply(0, 0) end
   if state == 'none' then
     state, gen, openedAt, period, openings = 'open', gen + 1, now - lease, lease, 1

@@ -1,5 +1,5 @@
 import type { CircuitStore } from 'circuitry';
-import type { SharedRecord, SharedStateBackend, SharedStoreOptions } from 'circuitry/store';
+import type { ChangeAnswer, SharedRecord, SharedStateBackend, SharedStoreOptions } from 'circuitry/store';
 import { sharedStore } from 'circuitry/store';
 import { invalid } from '../../check/check.js';
 import type { RedisClientLike, SendCommand } from './redis-client.js';
@@ -20,7 +20,7 @@ export interface RedisStoreOptions extends SharedStoreOptions {
 
 // SHA1 of RECORD_SCRIPT, written out rather than hashed at load: browsers and workerd have no
 // node:crypto. test/redis/script-hash.test.ts recomputes it, so it cannot drift from the script.
-const SHA = '432491d5301fac61640097c170ebedccef982afa';
+const SHA = 'a16d3d3ebea671c979a72bdbb7cbe9c62ecd64dd';
 
 /**
  * A store that shares circuit state between every process using the same Redis and prefix.
@@ -76,8 +76,11 @@ function redisBackend(send: SendCommand, prefix: string, keyTtl: number): Shared
   };
 }
 
-/** The script's reply as a record; one this version cannot read is foreign, for its breaker alone. */
-function recordOf(reply: unknown): SharedRecord {
+/**
+ * The script's reply as a record; one this version cannot read is foreign, for its breaker alone.
+ * A ninth element 'late' says the request was refused as older than its stamp allows.
+ */
+function recordOf(reply: unknown): ChangeAnswer {
   const r = Array.isArray(reply) ? reply : [];
   const state = String(r[0]);
   const at = Number(r[7]);
@@ -85,5 +88,6 @@ function recordOf(reply: unknown): SharedRecord {
   if (state !== 'none' && state !== 'closed' && state !== 'open') {
     return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: `unexpected reply from Redis: ${JSON.stringify(reply)}` };
   }
-  return { state, generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at };
+  const record: SharedRecord = { state, generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at };
+  return r[8] === 'late' ? { ...record, late: true } : record;
 }
