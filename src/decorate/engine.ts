@@ -25,9 +25,17 @@ export interface WrapStrategy<P> {
   readonly wrapFunction: (fn: AnyFunction, plan: P) => AnyFunction;
   /**
    * Wraps a method once, when its class is defined. `owner` is the class's name when the
-   * decorator standard says it (`experimentalDecorators`); standard decorators do not.
+   * decorator standard says it (`experimentalDecorators`); standard decorators do not, but give
+   * `onInstance`, which runs a function with each new instance (or, for a static method, the
+   * class) as soon as it exists.
    */
-  readonly wrapMethod: (method: AnyFunction, plan: P, key: string | symbol, owner: string | undefined) => AnyFunction;
+  readonly wrapMethod: (
+    method: AnyFunction,
+    plan: P,
+    key: string | symbol,
+    owner: string | undefined,
+    onInstance?: (run: (self: unknown) => void) => void,
+  ) => AnyFunction;
 }
 
 /**
@@ -42,7 +50,12 @@ export function decoratorEngine<P>(strategy: WrapStrategy<P>): (...params: unkno
       if (key.kind !== 'method' || typeof target !== 'function') {
         throw new TypeError(`@${api} can only decorate methods, not the ${key.kind} ${describeKey(key.name ?? '(anonymous)')}`);
       }
-      return wrapMethod(p, target as AnyFunction, key.name, undefined);
+      const context = key;
+      return wrapMethod(p, target as AnyFunction, key.name, undefined, (run) =>
+        context.addInitializer(function (this: unknown) {
+          run(this);
+        }),
+      );
     }
     if (isLegacyDecoratorCall(target, key)) {
       const d = descriptor as PropertyDescriptor | undefined;
@@ -56,8 +69,14 @@ export function decoratorEngine<P>(strategy: WrapStrategy<P>): (...params: unkno
     }
     throw new TypeError(`@${api}(...) must decorate a method, got ${describeValue(target)}`);
   }
-  function wrapMethod(p: P, method: AnyFunction, key: string | symbol, owner: string | undefined): AnyFunction {
-    const wrapped = strategy.wrapMethod(method, p, key, owner);
+  function wrapMethod(
+    p: P,
+    method: AnyFunction,
+    key: string | symbol,
+    owner: string | undefined,
+    onInstance?: (run: (self: unknown) => void) => void,
+  ): AnyFunction {
+    const wrapped = strategy.wrapMethod(method, p, key, owner, onInstance);
     keepIdentity(wrapped, method);
     return wrapped;
   }

@@ -43,9 +43,9 @@ export function circuitEngine(
       Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
       return guarded;
     },
-    wrapMethod(method, plan, key, owner) {
+    wrapMethod(method, plan, key, owner, onInstance) {
       refuse?.(method, owner === undefined ? keyLabel(key) : `${owner}.${keyLabel(key)}`);
-      return methodWithBreakers(callPath, isAsync, plan, method, key, owner);
+      return methodWithBreakers(callPath, isAsync, plan, method, key, owner, onInstance);
     },
   };
   return decoratorEngine(strategy);
@@ -69,6 +69,7 @@ function methodWithBreakers(
   original: AnyFunction,
   key: string | symbol,
   ownerName: string | undefined,
+  onInstance: ((run: (self: unknown) => void) => void) | undefined,
 ): AnyFunction {
   const label = keyLabel(key);
   const bind = (self: unknown): MethodBinding => {
@@ -99,6 +100,18 @@ function methodWithBreakers(
     if (!nameKnown) resolveBreakerOptions(plan.breakerOptions);
     let shared: MethodBinding | undefined = nameKnown ? bind(undefined) : undefined;
     bindingOf = (self) => (shared ??= bind(self));
+    // Standard decorators: the class's name is known once its first instance exists, so the
+    // breaker is made then, and monitoring lists it before the method's first call. Making it
+    // must not fail a constructor: whatever it throws, the first call throws again, to its caller.
+    if (!nameKnown) {
+      onInstance?.((self) => {
+        try {
+          bindingOf(self);
+        } catch {
+          // Left for the first call to report.
+        }
+      });
+    }
   }
 
   function method(this: unknown, ...args: unknown[]): unknown {

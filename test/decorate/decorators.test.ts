@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, breakerOf, circuit, circuitSync } from 'circuitry';
+import { CircuitBreaker, CircuitOpenError, breakerOf, circuit, circuitSync, defaultRegistry } from 'circuitry';
 import { manualClock } from '../helpers/manual-clock.js';
 
 class Unavailable extends Error {}
@@ -132,6 +132,36 @@ describe('standard decorators', () => {
   it('breakerOf refuses what circuit did not guard', () => {
     expect(() => breakerOf(() => 1)).toThrow(new TypeError('breakerOf: this function is not guarded by circuit or circuitSync'));
     expect(() => breakerOf({ m() {} }, 'm')).toThrow('breakerOf: method m is not guarded by circuit or circuitSync');
+  });
+});
+
+describe('standard decorators: monitoring before the first call', () => {
+  const listed = (name: string) => defaultRegistry.all().filter((b) => b.name === name);
+
+  it('lists a bare @circuit method once the first instance exists, before any call, under Class.method', async () => {
+    class InventoryLookupClient {
+      @circuit async stock(sku: string): Promise<number> {
+        return sku.length;
+      }
+    }
+    expect(listed('InventoryLookupClient.stock')).toHaveLength(0);
+    const client = new InventoryLookupClient();
+    expect(listed('InventoryLookupClient.stock')).toHaveLength(1);
+    new InventoryLookupClient();
+    expect(await client.stock('abc')).toBe(3);
+    // One breaker for the class, made once: the second instance and the call added none.
+    expect(listed('InventoryLookupClient.stock')).toHaveLength(1);
+    expect(breakerOf(client, 'stock')).toBe(listed('InventoryLookupClient.stock')[0]);
+  });
+
+  it('lists a bare @circuit static method when its class is defined', () => {
+    class PricingLookupClient {
+      @circuit static async price(sku: string): Promise<number> {
+        return sku.length;
+      }
+    }
+    expect(listed('PricingLookupClient.price')).toHaveLength(1);
+    expect(breakerOf(PricingLookupClient, 'price')).toBe(listed('PricingLookupClient.price')[0]);
   });
 });
 
