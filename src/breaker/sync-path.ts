@@ -1,5 +1,7 @@
+import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
 import { callStart, noteFallback, recordError, recordValue, rejection } from './outcomes.js';
+import type { Machine } from '../machine/machine.js';
 import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -17,37 +19,55 @@ export function syncCallsThrough(
 ): (...args: unknown[]) => unknown {
   const core = internalsOf(breaker);
   const machine = core.machine;
+  // The guarded function is kept small enough for V8 to inline into its callers: the refusal,
+  // the failure and the misuse paths live in functions of their own.
   return function guarded(this: unknown, ...args: unknown[]): unknown {
     const token = admit(machine, core.now);
-    if (token === REJECTED) {
-      const error = rejection(core);
-      if (fallback === undefined) throw error;
-      noteFallback(core, error);
-      return runFallback(fallback, this, error, args);
-    }
+    if (token === REJECTED) return refused(core, fallback, this, args);
     const start = callStart(core);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      if (recordError(core, token, error, start) && fallback !== undefined) {
-        noteFallback(core, error);
-        return runFallback(fallback, this, error, args);
-      }
-      throw error;
+      return failed(core, token, error, start, fallback, this, args);
     }
     // typeof first: a primitive result, the common case, skips the prototype walk of instanceof.
-    if (typeof result === 'object' && result instanceof Promise) {
-      // A promise is not an outcome yet: counting it a success would keep the circuit closed
-      // forever, and a failure would open it and hide this TypeError behind CircuitOpenError.
-      release(machine, token);
-      result.then(undefined, () => undefined);
-      throw new TypeError(
-        `circuitSync: ${fn.name ? `"${fn.name}"` : 'the function'} returned a Promise, whose outcome a synchronous breaker cannot wait for; it was counted neither as a success nor as a failure. Use circuit`,
-      );
-    }
+    if (typeof result === 'object' && result instanceof Promise) refusePromise(machine, token, result, fn);
     // Other thenables (lazy query builders that run on then()) are values: they are returned as they are.
     recordValue(core, token, result, start);
     return result;
   };
+}
+
+function refused(core: BreakerInternals, fallback: Fallback | undefined, self: unknown, args: unknown[]): unknown {
+  const error = rejection(core);
+  if (fallback === undefined) throw error;
+  noteFallback(core, error);
+  return runFallback(fallback, self, error, args);
+}
+
+function failed(
+  core: BreakerInternals,
+  token: number,
+  error: unknown,
+  start: number,
+  fallback: Fallback | undefined,
+  self: unknown,
+  args: unknown[],
+): unknown {
+  if (recordError(core, token, error, start) && fallback !== undefined) {
+    noteFallback(core, error);
+    return runFallback(fallback, self, error, args);
+  }
+  throw error;
+}
+
+function refusePromise(machine: Machine, token: number, promise: Promise<unknown>, fn: Function): never {
+  // A promise is not an outcome yet: counting it a success would keep the circuit closed
+  // forever, and a failure would open it and hide this TypeError behind CircuitOpenError.
+  release(machine, token);
+  promise.then(undefined, () => undefined);
+  throw new TypeError(
+    `circuitSync: ${fn.name ? `"${fn.name}"` : 'the function'} returned a Promise, whose outcome a synchronous breaker cannot wait for; it was counted neither as a success nor as a failure. Use circuit`,
+  );
 }
