@@ -50,3 +50,20 @@ export async function startRedis(extraArgs: string[] = []) {
   const signal = (name: 'SIGSTOP' | 'SIGCONT') => void child?.kill(name);
   return { port, url: `redis://127.0.0.1:${port}`, stop, start, signal, restart: async () => (await stop(), await start()) };
 }
+
+/**
+ * Resolves once Redis's own clock (TIME, which the Lua script reads and no test can inject) is
+ * `ms` past where it stood at the call, asking it every 10 ms; rejects after `ms` + 5 s.
+ */
+export async function redisTimePasses(raw: (...args: string[]) => Promise<unknown>, ms: number): Promise<void> {
+  const now = async () => {
+    const [seconds, micros] = (await raw('TIME')) as [string, string];
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  };
+  const until = (await now()) + ms;
+  const giveUp = Date.now() + ms + 5_000;
+  while ((await now()) < until) {
+    if (Date.now() > giveUp) throw new Error(`Redis's clock did not move ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -5,7 +5,7 @@ import type { SharedRecord, SharedStateBackend } from 'circuitry/store';
 import { redisStore } from 'circuitry/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis } from '../helpers/redis-server.js';
+import { redisTimePasses, startRedis } from '../helpers/redis-server.js';
 import { RECORD_SCRIPT_V0 } from './record-script-v0.js';
 import { RECORD_SCRIPT } from '../../src/adapters/redis/record-script.js';
 
@@ -73,7 +73,7 @@ describe('record format versions', () => {
     await newStore.sync();
     expect(fresh.breaker.state).toBe('open');
     // Redis's clock must pass the 200 ms period for the lease.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await redisTimePasses(raw, 250);
     fresh.clock.advance(250);
     expect(await fresh.attempt()).toBe('ok');
     await newStore.sync();
