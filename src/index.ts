@@ -2,11 +2,10 @@ export { CircuitBreaker } from './breaker/breaker.js';
 export type { BreakerOptions, BreakerRegistry } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
 export { CircuitIsolatedError, CircuitOpenError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
-export type { RejectingState } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';
 export type { CircuitState } from './machine/machine.js';
 export type { ErrorReporter } from './breaker/report.js';
-export type { CircuitSnapshot, SnapshotBase } from './breaker/snapshot.js';
+export type { CircuitSnapshot } from './breaker/snapshot.js';
 export type { Fallback } from './breaker/fallback.js';
 export { exponentialBackoff } from './policies/backoff.js';
 export type { ExponentialBackoffOptions } from './policies/backoff.js';
@@ -19,7 +18,7 @@ export type { PolicyFactory, TripPolicy, WindowStats } from './machine/trip-poli
 export { restoreBreaker } from './breaker/restore.js';
 export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.js';
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';
-export type { CallCounts, CircuitStats } from './breaker/stats.js';
+export type { CircuitStats } from './breaker/stats.js';
 export { callSignal } from './deadline/call-signal.js';
 export { pipe } from './resilience/pipe.js';
 export { retry } from './resilience/retry.js';
@@ -29,14 +28,11 @@ export { breakerOf } from './decorate/breaker-of.js';
 export type {
   AsyncDecorated,
   AsyncMethodDecorator,
-  CircuitDecoratesMethodsOnly,
   CircuitGuarded,
-  FallbackDoesNotFitTheMethod,
-  RetryAndTimeoutDecorateAsyncMethods,
-  UseCircuitSyncForSynchronousMethods,
+  DecoratorMisuse,
 } from './decorate/circuit.js';
 export { circuit } from './decorate/circuit.js';
-export type { CircuitSyncGuarded, SyncDecorated, SyncMethodDecorator, UseCircuitForAsyncMethods } from './decorate/circuit-sync.js';
+export type { CircuitSyncGuarded, SyncDecorated, SyncMethodDecorator } from './decorate/circuit-sync.js';
 export { circuitSync } from './decorate/circuit-sync.js';
-export type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './decorate/circuit-options.js';
+export type { CircuitDecoratorOptions, CircuitOptions } from './decorate/circuit-options.js';
 export type { CircuitStore } from './breaker/store-link.js';

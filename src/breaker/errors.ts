@@ -1,8 +1,3 @@
-import type { CircuitState } from '../machine/machine.js';
-
-/** The states in which a breaker refuses calls. */
-export type RejectingState = Exclude<CircuitState, 'closed' | 'disabled'>;
-
 // A registered symbol, not a class identity, so two copies of the library recognise each other's errors.
 const BRAND = Symbol.for('circuitry.CircuitOpenError');
 
@@ -25,7 +20,7 @@ export class CircuitOpenError extends Error {
   /** Milliseconds until the breaker may admit a trial call; 0 if it may already. */
   readonly retryAfter: number;
   /** The state the breaker was in when it rejected the call. */
-  readonly state: RejectingState;
+  readonly state: 'open' | 'half-open' | 'isolated';
 
   /**
    * @param breakerName - the rejecting breaker's name
@@ -36,7 +31,7 @@ export class CircuitOpenError extends Error {
   constructor(
     breakerName: string,
     retryAfter: number,
-    state: RejectingState = 'open',
+    state: 'open' | 'half-open' | 'isolated' = 'open',
     cause?: unknown,
   ) {
     // An open circuit rejects every call, and a stack trace costs about 2.5 µs apiece while
@@ -75,7 +70,7 @@ function setStackTraceLimit(limit: number): boolean {
   }
 }
 
-function describe(name: string, retryAfter: number, state: RejectingState): string {
+function describe(name: string, retryAfter: number, state: 'open' | 'half-open' | 'isolated'): string {
   if (state === 'isolated') return `Circuit "${name}" is isolated; calls are refused until it is released`;
   const wait = Math.ceil(retryAfter);
   if (state === 'half-open') {

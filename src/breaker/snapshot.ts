@@ -6,39 +6,7 @@ import type { CircuitState, Machine, Phase } from '../machine/machine.js';
  * a circuit across a restart. Times are readings of the breaker's clock (with
  * the default clock, `Date.now()`), so an open circuit keeps its remaining open time.
  */
-export type CircuitSnapshot =
-  | (SnapshotBase & {
-      /** A circuit that lets calls through. */
-      state: 'closed' | 'disabled';
-    })
-  | (SnapshotBase & {
-      /** A circuit that refuses calls until its open time is over. */
-      state: 'open';
-      /** Clock reading when the circuit opened. */
-      openedAt: number;
-      /** How long this opening lasts, in ms (the recovery timeout it was given). */
-      openFor: number;
-    })
-  | (SnapshotBase & {
-      /** A circuit letting trial calls decide. */
-      state: 'half-open';
-      /** Trial successes in a row so far. */
-      successes: number;
-      /** Ms after which a trial call that has not settled gives its slot up. */
-      lapseAfter: number;
-    })
-  | (SnapshotBase & {
-      /** A circuit held open by hand; a restored one is held by none. */
-      state: 'isolated';
-      /** How many holds it had when saved; a restored isolation starts with none. */
-      holds: number;
-    });
-
-/**
- * The fields every snapshot has, whatever its state.
- * @inline
- */
-export interface SnapshotBase {
+export type CircuitSnapshot = {
   /** The snapshot format; a breaker refuses any other. */
   version: 1;
   /** The breaker's name; `restoreBreaker` uses it when its options name none. */
@@ -49,7 +17,34 @@ export interface SnapshotBase {
   openings: number;
   /** What the trip policy saved, or null for the default policy. */
   policy: unknown;
-}
+} & (
+  | {
+      /** A circuit that lets calls through. */
+      state: 'closed' | 'disabled';
+    }
+  | {
+      /** A circuit that refuses calls until its open time is over. */
+      state: 'open';
+      /** Clock reading when the circuit opened. */
+      openedAt: number;
+      /** How long this opening lasts, in ms (the recovery timeout it was given). */
+      openFor: number;
+    }
+  | {
+      /** A circuit letting trial calls decide. */
+      state: 'half-open';
+      /** Trial successes in a row so far. */
+      successes: number;
+      /** Ms after which a trial call that has not settled gives its slot up. */
+      lapseAfter: number;
+    }
+  | {
+      /** A circuit held open by hand; a restored one is held by none. */
+      state: 'isolated';
+      /** How many holds it had when saved; a restored isolation starts with none. */
+      holds: number;
+    }
+);
 
 const STATE_KEYS: Record<CircuitState, readonly string[]> = {
   closed: [],

@@ -1,24 +1,23 @@
 import type { CircuitState } from '../machine/machine.js';
 import type { WindowStats } from '../machine/trip-policy.js';
 
-/** Cumulative call counts of a breaker, never reset by state changes. */
-export interface CallCounts {
+/**
+ * A plain snapshot of a breaker for dashboards and health checks, from `breaker.stats()`. The
+ * call counts are cumulative: state changes never reset them.
+ */
+export interface CircuitStats {
   /** Calls that succeeded. */
-  successes: number;
+  readonly successes: number;
   /** Counted failures: errors `expectedError` counts, and values `isFailure` judged. */
-  failures: number;
+  readonly failures: number;
   /** Counted failures whose error is named `TimeoutError` (as `AbortSignal.timeout` makes). */
-  timeouts: number;
+  readonly timeouts: number;
   /** Calls refused without running, because the circuit was open, isolated or had no trial slot free. */
-  rejections: number;
+  readonly rejections: number;
   /** Calls handed to the fallback, whether or not it then threw. */
-  fallbacks: number;
+  readonly fallbacks: number;
   /** Calls that failed with an error `expectedError` does not count. */
-  ignored: number;
-}
-
-/** A plain snapshot of a breaker for dashboards and health checks, from `breaker.stats()`. */
-export interface CircuitStats extends Readonly<CallCounts> {
+  readonly ignored: number;
   /** The breaker's name. */
   readonly name: string;
   /** The state now, as `breaker.state` reads it. */
@@ -32,3 +31,6 @@ export interface CircuitStats extends Readonly<CallCounts> {
   /** Milliseconds until a call may be admitted: 0 when closed. */
   readonly retryAfter: number;
 }
+
+/** The cumulative counts a breaker keeps, by the names `stats()` reports them under. */
+export type CallCounts = { -readonly [K in 'successes' | 'failures' | 'timeouts' | 'rejections' | 'fallbacks' | 'ignored']: CircuitStats[K] };

@@ -39,7 +39,7 @@ export interface CircuitOptions<A extends unknown[] = any[], F = unknown, R = an
  *
  * @typeParam FB - the fallback's type, checked against the decorated method's parameters and result
  */
-export interface CircuitDecoratorOptions<FB extends AnyFallback | undefined = AnyFallback | undefined> extends Omit<CircuitOptions, 'fallback'> {
+export interface CircuitDecoratorOptions<FB extends ((error: unknown, ...args: any[]) => unknown) | undefined = ((error: unknown, ...args: any[]) => unknown) | undefined> extends Omit<CircuitOptions, 'fallback'> {
   /**
    * As `circuit(fn, { fallback })`; the decorated method's parameters and result are checked
    * against it, but cannot type its parameters for you: annotate them.
@@ -51,18 +51,6 @@ export interface CircuitDecoratorOptions<FB extends AnyFallback | undefined = An
    */
   scope?: 'class' | 'instance' | undefined;
 }
-
-/**
- * Tells `circuit(fn, options)` from a standard decorator call `(method, context)`: a decorator
- * context has `addInitializer`, options never do, so `@circuit` is never read as the function form.
- */
-export interface NotDecoratorContext {
-  /** Never set. */
-  readonly addInitializer?: never;
-}
-
-/** Any fallback, before the method it serves is known. */
-export type AnyFallback = (error: unknown, ...args: any[]) => unknown;
 
 /** A circuit's options, checked once when `circuit` or `circuitSync` is applied. */
 export interface CircuitPlan {

@@ -1,7 +1,7 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { syncCallsThrough } from '../breaker/sync-path.js';
-import type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './circuit-options.js';
-import type { CircuitDecoratesMethodsOnly, FallbackDoesNotFitTheMethod } from './circuit.js';
+import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
+import type { DecoratorMisuse } from './circuit.js';
 import type { AnyFunction } from './engine.js';
 import { circuitEngine } from './method-breakers.js';
 
@@ -12,28 +12,19 @@ export type CircuitSyncGuarded<T, A extends unknown[], R> = ((this: T, ...args: 
 };
 
 /**
- * The compile error of `@circuitSync` on a method that returns a promise: its first line names
- * this type. Such a method is guarded by `@circuit`; at run time it is refused too.
- */
-export interface UseCircuitForAsyncMethods {
-  /** Never present: only the type's name matters, in the compiler's message. */
-  readonly 'use @circuit for a method that returns a promise': never;
-}
-
-/**
  * What `@circuitSync` makes of a method returning `R`: the method itself when `R` is not a
  * promise and the fallback `FB` fits, a named compile error otherwise.
  */
 export type SyncDecorated<M, A extends unknown[], R, FB> =
   R extends PromiseLike<unknown>
-    ? UseCircuitForAsyncMethods
+    ? DecoratorMisuse<'use @circuit for a method that returns a promise'>
     : [FB] extends [undefined]
       ? M
       : FB extends (error: any, ...args: A) => infer FR
         ? [FR] extends [R]
           ? M
-          : FallbackDoesNotFitTheMethod<R>
-        : FallbackDoesNotFitTheMethod<R>;
+          : DecoratorMisuse<"the fallback must accept the method's arguments and return", R>
+        : DecoratorMisuse<"the fallback must accept the method's arguments and return", R>;
 
 /**
  * The decorator `@circuitSync(...)` returns, for either decorator standard.
@@ -54,9 +45,9 @@ export interface SyncMethodDecorator<FB = undefined> {
     target: object,
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
-  ): M extends (...args: infer A) => infer R ? SyncDecorated<TypedPropertyDescriptor<M>, A, R, FB> : CircuitDecoratesMethodsOnly;
+  ): M extends (...args: infer A) => infer R ? SyncDecorated<TypedPropertyDescriptor<M>, A, R, FB> : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
   /** Applied to a getter, setter, field or accessor: a compile error. */
-  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): CircuitDecoratesMethodsOnly;
+  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 }
 
 /**
@@ -75,14 +66,14 @@ export interface SyncMethodDecorator<FB = undefined> {
  */
 export function circuitSync<Fn extends (...args: any[]) => unknown, F = never>(
   fn: Fn,
-  options?: (Omit<CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>>, 'timeout'> & { timeout?: undefined } & NotDecoratorContext) | CircuitBreaker,
+  options?: (Omit<CircuitOptions<Parameters<Fn>, F, ReturnType<Fn>>, 'timeout'> & { timeout?: undefined } & { readonly addInitializer?: never }) | CircuitBreaker,
 ): CircuitSyncGuarded<ThisParameterType<Fn>, Parameters<Fn>, ReturnType<Fn> | F>;
 /**
  * A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or
  * `@circuitSync(breaker)`. The fallback is checked against the method; annotate its parameters.
  * @typeParam FB - The fallback's type.
  */
-export function circuitSync<FB extends AnyFallback | undefined = undefined>(options?: (Omit<CircuitDecoratorOptions<FB>, 'timeout'> & { timeout?: undefined }) | CircuitBreaker): SyncMethodDecorator<FB>;
+export function circuitSync<FB extends ((error: unknown, ...args: any[]) => unknown) | undefined = undefined>(options?: (Omit<CircuitDecoratorOptions<FB>, 'timeout'> & { timeout?: undefined }) | CircuitBreaker): SyncMethodDecorator<FB>;
 /** Guards a synchronous method (standard decorators), default options. */
 export function circuitSync<This, A extends any[], R>(
   method: (this: This, ...args: A) => R,
@@ -96,12 +87,12 @@ export function circuitSync<M>(
   target: object,
   key: string | symbol,
   descriptor: TypedPropertyDescriptor<M>,
-): M extends (...args: infer A) => infer R ? SyncDecorated<TypedPropertyDescriptor<M>, A, R, never> : CircuitDecoratesMethodsOnly;
+): M extends (...args: infer A) => infer R ? SyncDecorated<TypedPropertyDescriptor<M>, A, R, never> : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 /** `@circuitSync` on a getter, setter, field or accessor: a compile error, as it is at run time. */
 export function circuitSync(
   value: unknown,
   context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext,
-): CircuitDecoratesMethodsOnly;
+): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }

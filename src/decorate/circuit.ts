@@ -1,6 +1,6 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { callsThrough } from '../breaker/async-path.js';
-import type { AnyFallback, CircuitDecoratorOptions, CircuitOptions, NotDecoratorContext } from './circuit-options.js';
+import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
 import type { CallPath } from './method-breakers.js';
 import { circuitEngine } from './method-breakers.js';
 
@@ -14,56 +14,34 @@ export type CircuitGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) =
 };
 
 /**
- * The compile error of `@circuit` on a method that does not return a promise: its first line
- * names this type. Such a method is guarded by `@circuitSync`.
- */
-export interface UseCircuitSyncForSynchronousMethods {
-  /** Never present: only the type's name matters, in the compiler's message. */
-  readonly 'use @circuitSync for a method that does not return a promise': never;
-}
-
-/**
- * The compile error of a circuit decorator on a getter, setter, field or accessor: its first line
- * names this type. A breaker guards calls, so only methods can be decorated.
- */
-export interface CircuitDecoratesMethodsOnly {
-  /** Never present: only the type's name matters, in the compiler's message. */
-  readonly 'a circuit decorator guards methods, not getters, setters or fields': never;
-}
-
-/**
- * The compile error of a decorator whose `fallback` does not fit the method: it must accept the
- * method's arguments (after the error) and return what the method returns (or resolves to).
+ * A decorator applied where it does not fit, as a type: the compiler's message names it, and
+ * `Fix` says what to do, so the first line of the error reads like
+ * `'DecoratorMisuse<"use @circuitSync for a method that does not return a promise">' is not
+ * assignable...`. Nothing ever has this type.
  *
- * @typeParam Expected - what the fallback should return
+ * @typeParam Fix - what to do instead
+ * @typeParam Expected - when the fix concerns a type (a fallback's result), that type
  */
-export interface FallbackDoesNotFitTheMethod<Expected> {
-  /** Never present: only the type's name and `Expected` matter, in the compiler's message. */
-  readonly 'the fallback must accept the method\'s arguments and return': Expected;
-}
-
-/**
- * The compile error of `@retry` or `@timeout` on a method that does not return a promise: they
- * make a method asynchronous, which a synchronous method's callers would not expect.
- */
-export interface RetryAndTimeoutDecorateAsyncMethods {
-  /** Never present: only the type's name matters, in the compiler's message. */
-  readonly 'retry and timeout decorate methods that return a promise': never;
+export interface DecoratorMisuse<Fix extends string, Expected = never> {
+  /** Never present: only the type's arguments matter, in the compiler's message. */
+  readonly fix: Fix;
+  /** Never present. */
+  readonly expected: Expected;
 }
 
 /**
  * What `@circuit` makes of a method returning `R`: the method itself when `R` is a promise and
  * the fallback `FB` fits, a named compile error otherwise.
  */
-export type AsyncDecorated<M, A extends unknown[], R, FB, SyncError = UseCircuitSyncForSynchronousMethods> =
+export type AsyncDecorated<M, A extends unknown[], R, FB, SyncError = DecoratorMisuse<'use @circuitSync for a method that does not return a promise'>> =
   R extends PromiseLike<unknown>
     ? [FB] extends [undefined]
       ? M
       : FB extends (error: any, ...args: A) => infer FR
         ? [Awaited<FR>] extends [Awaited<R>]
           ? M
-          : FallbackDoesNotFitTheMethod<Awaited<R>>
-        : FallbackDoesNotFitTheMethod<Awaited<R>>
+          : DecoratorMisuse<"the fallback must accept the method's arguments and return", Awaited<R>>
+        : DecoratorMisuse<"the fallback must accept the method's arguments and return", Awaited<R>>
     : SyncError;
 
 /**
@@ -73,7 +51,7 @@ export type AsyncDecorated<M, A extends unknown[], R, FB, SyncError = UseCircuit
  * @typeParam FB - the options' fallback, checked against the method
  * @typeParam SyncError - the compile error of a method that does not return a promise
  */
-export interface AsyncMethodDecorator<FB = never, SyncError = UseCircuitSyncForSynchronousMethods> {
+export interface AsyncMethodDecorator<FB = never, SyncError = DecoratorMisuse<'use @circuitSync for a method that does not return a promise'>> {
   /** Applied as a standard decorator. */
   <This, A extends any[], R>(
     method: (this: This, ...args: A) => R,
@@ -87,9 +65,9 @@ export interface AsyncMethodDecorator<FB = never, SyncError = UseCircuitSyncForS
     target: object,
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
-  ): M extends (...args: infer A) => infer R ? AsyncDecorated<TypedPropertyDescriptor<M>, A, R, FB, SyncError> : CircuitDecoratesMethodsOnly;
+  ): M extends (...args: infer A) => infer R ? AsyncDecorated<TypedPropertyDescriptor<M>, A, R, FB, SyncError> : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
   /** Applied to a getter, setter, field or accessor: a compile error. */
-  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): CircuitDecoratesMethodsOnly;
+  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 }
 
 /**
@@ -109,7 +87,7 @@ export interface AsyncMethodDecorator<FB = never, SyncError = UseCircuitSyncForS
  */
 export function circuit<Fn extends (...args: any[]) => unknown, F = never>(
   fn: Fn,
-  options?: (CircuitOptions<Parameters<Fn>, F, Awaited<ReturnType<Fn>>> & NotDecoratorContext) | CircuitBreaker,
+  options?: (CircuitOptions<Parameters<Fn>, F, Awaited<ReturnType<Fn>>> & { readonly addInitializer?: never }) | CircuitBreaker,
 ): CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>> | Awaited<F>>;
 /**
  * A decorator for async methods: `@circuit()`, `@circuit(options)` or `@circuit(breaker)`. The
@@ -125,7 +103,7 @@ export function circuit<Fn extends (...args: any[]) => unknown, F = never>(
  * @typeParam FB - The fallback's type.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-export function circuit<FB extends AnyFallback | undefined = undefined>(options?: CircuitDecoratorOptions<FB> | CircuitBreaker): AsyncMethodDecorator<FB>;
+export function circuit<FB extends ((error: unknown, ...args: any[]) => unknown) | undefined = undefined>(options?: CircuitDecoratorOptions<FB> | CircuitBreaker): AsyncMethodDecorator<FB>;
 /**
  * Guards an async method with a circuit breaker (standard decorators): `@circuit` with no
  * arguments uses the default options, one breaker for every instance.
@@ -142,12 +120,12 @@ export function circuit<M>(
   target: object,
   key: string | symbol,
   descriptor: TypedPropertyDescriptor<M>,
-): M extends (...args: infer A) => infer R ? AsyncDecorated<TypedPropertyDescriptor<M>, A, R, never> : CircuitDecoratesMethodsOnly;
+): M extends (...args: infer A) => infer R ? AsyncDecorated<TypedPropertyDescriptor<M>, A, R, never> : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 /** `@circuit` on a getter, setter, field or accessor: a compile error, as it is at run time. */
 export function circuit(
   value: unknown,
   context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext,
-): CircuitDecoratesMethodsOnly;
+): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 export function circuit(...params: unknown[]): unknown {
   return entry(...params);
 }

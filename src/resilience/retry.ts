@@ -7,7 +7,7 @@ import { checkDuration, duration, invalid, optionalFunction, optionsObject, posi
 import type { ErrorReporter } from '../breaker/report.js';
 import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
-import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
+import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
 import { callWithSignal, linkedController, outerSignal } from '../deadline/call-signal.js';
 
@@ -229,7 +229,7 @@ export function retry<F extends (...args: any[]) => unknown>(
   options: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>> | undefined,
 ): Retrying<ThisParameterType<F>, Parameters<F>, Awaited<ReturnType<F>>>;
 /** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
-export function retry(options?: RetryOptions): AsyncMethodDecorator<never, RetryAndTimeoutDecorateAsyncMethods>;
+export function retry(options?: RetryOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 export function retry(...params: unknown[]): unknown {
   return entry(...params);
 }

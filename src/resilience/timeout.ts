@@ -1,4 +1,4 @@
-import type { AsyncMethodDecorator, RetryAndTimeoutDecorateAsyncMethods } from '../decorate/circuit.js';
+import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
 import { checkDuration } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
@@ -19,7 +19,7 @@ import { withDeadline } from '../deadline/deadline.js';
  */
 export function timeout<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, ms: number): (this: T, ...args: A) => Promise<Awaited<R>>;
 /** A decorator for async methods: `@timeout(2_000)`. */
-export function timeout(ms: number): AsyncMethodDecorator<never, RetryAndTimeoutDecorateAsyncMethods>;
+export function timeout(ms: number): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }

@@ -49,35 +49,35 @@ expectType<Equal<ReturnType<typeof correct.a>, Promise<User>>>();
 expectType<Equal<ReturnType<typeof correct.f>, number>>();
 
 class Misuse {
-  // @ts-expect-error: UseCircuitSyncForSynchronousMethods (bare @circuit on a sync method)
+  // @ts-expect-error: DecoratorMisuse "use @circuitSync..." (bare @circuit on a sync method)
   @circuit sync(): number {
     return 1;
   }
-  // @ts-expect-error: UseCircuitForAsyncMethods (@circuitSync on an async method)
+  // @ts-expect-error: DecoratorMisuse "use @circuit..." (@circuitSync on an async method)
   @circuitSync async load(): Promise<number> {
     return 1;
   }
-  // @ts-expect-error: CircuitDecoratesMethodsOnly (a getter)
+  // @ts-expect-error: DecoratorMisuse "guards methods" (a getter)
   @circuit get state(): Promise<number> {
     return Promise.resolve(1);
   }
-  // @ts-expect-error: CircuitDecoratesMethodsOnly (a getter, under circuitSync)
+  // @ts-expect-error: DecoratorMisuse "guards methods" (a getter, under circuitSync)
   @circuitSync get size(): number {
     return 1;
   }
-  // @ts-expect-error: FallbackDoesNotFitTheMethod<User> (the fallback's result is not the method's)
+  // @ts-expect-error: DecoratorMisuse<"the fallback must...", User> (the fallback's result is not the method's)
   @circuit({ fallback: () => 42 }) async getUser(id: string): Promise<User> {
     return { id };
   }
-  // @ts-expect-error: FallbackDoesNotFitTheMethod<User> (parameters the method does not pass)
+  // @ts-expect-error: DecoratorMisuse<"the fallback must...", User> (parameters the method does not pass)
   @circuit({ fallback: (_e: unknown, id: number, extra: boolean) => ({ id: String(id), extra }) }) async getUser2(id: string): Promise<User> {
     return { id };
   }
-  // @ts-expect-error: FallbackDoesNotFitTheMethod<number> (circuitSync)
+  // @ts-expect-error: DecoratorMisuse<"the fallback must...", number> (circuitSync)
   @circuitSync({ fallback: () => 'x' }) count(): number {
     return 1;
   }
-  // @ts-expect-error: RetryAndTimeoutDecorateAsyncMethods
+  // @ts-expect-error: DecoratorMisuse "retry and timeout decorate methods that return a promise"
   @timeout(10) now(): number {
     return 1;
   }
