@@ -175,7 +175,11 @@ export class CircuitBreaker {
     return retryAfter(this.#internals.machine, this.#internals.now());
   }
 
-  /** The most recent counted failure (an error, or a value `isFailure` judged), or `undefined`. */
+  /**
+   * The most recent counted failure (an error, or a value `isFailure` judged): what refusals carry
+   * as their `cause`. `undefined` after a counted success (as `failures` goes back to 0), once the
+   * circuit closes, and after `open()` or `isolate()` by hand, when no failure is to blame.
+   */
   get lastFailure(): unknown {
     return this.#internals.lastFailure;
   }

@@ -1,4 +1,4 @@
-import { recordFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
+import { isCurrentToken, recordFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
 import { CircuitIsolatedError, CircuitOpenError } from './errors.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
@@ -29,7 +29,7 @@ function isSlow(internals: BreakerInternals, duration: number): boolean {
 export function recordValue(internals: BreakerInternals, token: number, value: unknown, start: number): void {
   if (Number.isNaN(start) && internals.options.isFailure === undefined) {
     // Untimed means no success listener and no slow-call rule: only the count and the machine.
-    internals.successes += 1;
+    countSuccess(internals, token);
     recordSuccess(internals.machine, token, false, internals.now);
     return;
   }
@@ -39,10 +39,17 @@ export function recordValue(internals: BreakerInternals, token: number, value: u
     countFailure(internals, value, duration);
     recordFailure(internals.machine, token, slow, internals.now);
   } else {
-    internals.successes += 1;
+    countSuccess(internals, token);
     if (listening(internals, 'success')) emit(internals, 'success', { duration });
     recordSuccess(internals.machine, token, slow, internals.now);
   }
+}
+
+function countSuccess(internals: BreakerInternals, token: number): void {
+  internals.successes += 1;
+  // A success ends a run of failures, as it resets `failures`: the last one no longer explains
+  // anything. A late success (admitted before the circuit opened) ends nothing.
+  if (internals.lastFailure !== undefined && isCurrentToken(internals.machine, token)) internals.lastFailure = undefined;
 }
 
 function countFailure(internals: BreakerInternals, error: unknown, duration: number): void {

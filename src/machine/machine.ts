@@ -147,6 +147,13 @@ function admitWhileNotClosed(m: Machine, now: Now): number {
   return token;
 }
 
+/** Whether an outcome of the call admitted with `token` would count: it belongs to the current phase. */
+export function isCurrentToken(m: Machine, token: number): boolean {
+  const phase = m.phase;
+  if (phase.state === 'closed') return token === phase.token;
+  return phase.state === 'half-open' && phase.trials.some((trial) => trial.token === token);
+}
+
 /** Records a success of the call admitted with `token`; `slow` when it took `slowCallDuration`. */
 export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now): void {
   const phase = m.phase;

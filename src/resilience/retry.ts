@@ -153,6 +153,8 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
       }
       signal?.throwIfAborted();
       if (!failed && (p.retryOnResult === undefined || !judge(p, name, 'retryOnResult', p.retryOnResult, result))) return result;
+      // No retry follows the last attempt, so neither `wait` nor `retryOn` is asked about one.
+      if (attempt >= p.attempts) return settle(failed, error, result, attempt);
       let delay: number;
       if (failed && isCircuitOpenError(error)) {
         // An open circuit says when it will let a call through: wait for that, or give up now.
@@ -163,11 +165,7 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
         if (failed && p.retryOn !== undefined && !judge(p, name, 'retryOn', p.retryOn, error)) throw withAttempts(error, attempt);
         delay = nextWait(p, name, attempt);
       }
-      const outOfTime = p.maxElapsed !== undefined && p.clock.now() - started + delay > p.maxElapsed;
-      if (attempt >= p.attempts || outOfTime) {
-        if (failed) throw withAttempts(error, attempt);
-        return result;
-      }
+      if (p.maxElapsed !== undefined && p.clock.now() - started + delay > p.maxElapsed) return settle(failed, error, result, attempt);
       if (p.onRetry !== undefined) {
         try {
           p.onRetry({ attempt, error, result: failed ? undefined : result, delay });
@@ -178,6 +176,12 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
       await sleep(delay, signal);
     }
   }
+}
+
+// The last attempt's outcome is the caller's: its error (with the count), or its result.
+function settle(failed: boolean, error: unknown, result: unknown, attempt: number): unknown {
+  if (failed) throw withAttempts(error, attempt);
+  return result;
 }
 
 function nextWait(p: RetryPlan, name: string, attempt: number): number {

@@ -1,6 +1,6 @@
 // What counts as a failure: values judged by isFailure, and hostile rejection values.
 import { describe, expect, it } from 'vitest';
-import { circuit } from 'circuitry';
+import { CircuitBreaker, circuit } from 'circuitry';
 
 describe('outcomes: isFailure and hostile rejection values', () => {
   interface Reply {
@@ -29,6 +29,28 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     expect(get.breaker.state).toBe('open');
     expect(fallbacks).toBe(0);
     await expect(get()).resolves.toEqual({ status: 0 }); // rejected while open: now the fallback runs
+  });
+
+  it('forgets the last failure on a counted success, but not on a late one', async () => {
+    const boom = new Error('503');
+    const b = new CircuitBreaker({ failureThreshold: 2, registry: false });
+    await expect(b.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+    expect(b.lastFailure).toBe(boom);
+    await b.execute(() => 'ok');
+    expect(b.lastFailure).toBeUndefined();
+    expect(b.failures).toBe(0);
+
+    // A call admitted while closed that succeeds after the circuit opened counts for nothing:
+    // refusals keep blaming the failure that opened it.
+    let finish!: (value: string) => void;
+    const late = b.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    await expect(b.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(b.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+    expect(b.state).toBe('open');
+    finish('late');
+    await expect(late).resolves.toBe('late');
+    expect(b.lastFailure).toBe(boom);
+    await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: boom });
   });
 
   it('counts the call and reports when isFailure throws', async () => {

@@ -68,6 +68,34 @@ describe('retry', () => {
     expect(f.calls).toEqual([0, 100, 300, 600, 900]);
   });
 
+  it('asks wait and retryOn only about retries that will happen, never after the last attempt', async () => {
+    // cockatiel's iterable backoff, [10, 20, 20] for four attempts: a fourth delay does not exist.
+    const delays = [10, 20, 20];
+    const asked: number[] = [];
+    const judged: unknown[] = [];
+    const reportError = vi.fn();
+    const f = flaky(10);
+    const get = retry(f.fn, {
+      attempts: 4,
+      wait: (n) => {
+        asked.push(n);
+        return delays[n - 1]!;
+      },
+      retryOn: (error) => {
+        judged.push(error);
+        return true;
+      },
+      reportError,
+    });
+    const outcome = get('x').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(((await outcome) as { attempts: number }).attempts).toBe(4);
+    expect(f.calls).toEqual([0, 10, 30, 50]);
+    expect(asked).toEqual([1, 2, 3]);
+    expect(judged).toHaveLength(3);
+    expect(reportError).not.toHaveBeenCalled();
+  });
+
   it('stops when the next attempt would start after maxElapsed', async () => {
     const f = flaky(10);
     const get = retry(f.fn, { attempts: 100, wait: 400, maxElapsed: 1000 });
