@@ -1,14 +1,15 @@
 /**
- * The signal of the call being made right now, set by `timeout` and `retry` for the synchronous
- * start of each call they make. No AsyncLocalStorage: it would slow every promise in the
- * process; the price is that the signal must be read before the function's first `await`.
+ * The signal of the call being made right now, set by `circuit`, `timeout` and `retry` for the
+ * synchronous start of each call they make. No AsyncLocalStorage: it would slow every promise in
+ * the process; the price is that the signal must be read before the function's first `await`.
  */
 let current: AbortSignal | undefined;
 
 /**
- * The `AbortSignal` of the call under way, for functions guarded by `timeout` or `retry` (or
- * `circuit` with its `timeout` option): it aborts when the time is up, or when the caller's
- * signal does. Read it at the start of the function, before any `await`, and hand it on.
+ * The `AbortSignal` of the call under way, for functions guarded by `circuit`, `timeout` or
+ * `retry`: it aborts when the time is up, or when the caller's signal does (a call with nothing
+ * to cancel it gets one that never aborts). Read it at the start of the function, before any
+ * `await`, and hand it on.
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ let current: AbortSignal | undefined;
  */
 export function callSignal(): AbortSignal {
   if (current === undefined) {
-    throw new TypeError('callSignal() must be called at the start of a function guarded by timeout or retry, before its first await');
+    throw new TypeError('callSignal() must be called at the start of a function guarded by circuit, timeout or retry, before its first await');
   }
   return current;
 }
@@ -45,6 +46,25 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
   } finally {
     current = previous;
   }
+}
+
+/**
+ * Wraps `fn` so that `callSignal()` works at its start even when nothing can cancel it: the
+ * enclosing call's signal when there is one, otherwise one that never aborts. `circuit` without a
+ * `timeout` uses it, so a function written for a configured timeout runs unchanged without one.
+ */
+export function withCallSignal<F extends (...args: any[]) => unknown>(fn: F): F {
+  // `arguments` rather than a rest parameter: V8 forwards it to `apply` without an array, and
+  // this sits on every call of a circuit.
+  return function (this: unknown): unknown {
+    if (current !== undefined) return fn.apply(this, arguments as unknown as unknown[]);
+    current = never ??= new AbortController().signal;
+    try {
+      return fn.apply(this, arguments as unknown as unknown[]);
+    } finally {
+      current = undefined;
+    }
+  } as F;
 }
 
 /**

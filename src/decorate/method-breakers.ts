@@ -3,6 +3,7 @@ import { describeValue } from '../check/check.js';
 import type { Fallback } from '../breaker/fallback.js';
 import { resolveBreakerOptions } from '../breaker/options.js';
 import { withDeadline } from '../deadline/deadline.js';
+import { withCallSignal } from '../deadline/call-signal.js';
 import type { CircuitPlan } from './circuit-options.js';
 import { breakerFor, parseCircuitOptions } from './circuit-options.js';
 import type { AnyFunction, WrapStrategy } from './engine.js';
@@ -38,7 +39,7 @@ export function circuitEngine(
     wrapFunction(fn, plan) {
       refuse?.(fn, fn.name || 'anonymous');
       const breaker = breakerFor(plan, fn.name || 'anonymous');
-      const guarded = callPath(breaker, timed(plan, fn, fn.name), plan.fallback);
+      const guarded = callPath(breaker, timed(plan, fn, plan.breakerOptions.name ?? fn.name, isAsync), plan.fallback);
       Object.defineProperty(guarded, 'breaker', { value: breaker, enumerable: true });
       Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
       return guarded;
@@ -51,9 +52,13 @@ export function circuitEngine(
   return decoratorEngine(strategy);
 }
 
-// The `timeout` option runs inside the breaker, so a timed-out call counts as a failure.
-function timed(plan: CircuitPlan, fn: AnyFunction, name: string): AnyFunction {
-  return plan.timeout === undefined ? fn : (withDeadline(fn, plan.timeout, name) as AnyFunction);
+// The `timeout` option runs inside the breaker, so a timed-out call counts as a failure; its
+// TimeoutError names the circuit as its errors do (the `name` option, else the function). Without
+// one, an async function still gets a `callSignal()`, so setting a timeout or not changes nothing
+// else: `circuit(fn, { timeout: config.timeout })` works with the value absent.
+function timed(plan: CircuitPlan, fn: AnyFunction, name: string, isAsync: boolean): AnyFunction {
+  if (plan.timeout !== undefined) return withDeadline(fn, plan.timeout, name) as AnyFunction;
+  return isAsync ? withCallSignal(fn) : fn;
 }
 
 /** A breaker, and the method's body running through it. */
@@ -75,7 +80,7 @@ function methodWithBreakers(
   const bind = (self: unknown): MethodBinding => {
     const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
     const breaker = breakerFor(plan, `${owner}.${label}`, plan.scope === 'instance');
-    return { breaker, call: callPath(breaker, timed(plan, original, `${owner}.${label}`), plan.fallback) };
+    return { breaker, call: callPath(breaker, timed(plan, original, plan.breakerOptions.name ?? `${owner}.${label}`, isAsync), plan.fallback) };
   };
   let bindingOf: (self: unknown) => MethodBinding;
   if (plan.scope === 'instance') {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TimeoutError, callSignal, circuit, timeout } from 'circuitry';
+import { TimeoutError, callSignal, circuit, retry, timeout } from 'circuitry';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -84,7 +84,7 @@ describe('timeout', () => {
       await Promise.resolve();
       return callSignal();
     }, 100);
-    await expect(get()).rejects.toThrow('callSignal() must be called at the start of a function guarded by timeout or retry, before its first await');
+    await expect(get()).rejects.toThrow('callSignal() must be called at the start of a function guarded by circuit, timeout or retry, before its first await');
   });
 
   it('refuses a timeout that is not a positive finite number', () => {
@@ -105,6 +105,40 @@ describe('the circuit timeout option', () => {
     await second;
     expect(get.breaker.state).toBe('open');
     expect(get.breaker.stats()).toMatchObject({ failures: 2, timeouts: 2 });
+  });
+  it('names the circuit in its TimeoutError: its name option, else the function', async () => {
+    const named = circuit(async () => new Promise(() => {}), { timeout: 100, name: 'users-api', registry: false });
+    const outcome = named().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(((await outcome) as Error).message).toBe('call to "users-api" timed out after 100 ms');
+    const byFunction = circuit(work(500), { timeout: 100, registry: false });
+    const second = byFunction('a').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(((await second) as Error).message).toBe('call to "fetchLike" timed out after 100 ms');
+  });
+
+  it('gives callSignal() to the function without a timeout too, one that never aborts', async () => {
+    // circuit(fn, { timeout: config.timeout }) with no value configured: the function is the same.
+    const config: { timeout?: number } = {};
+    const signals: AbortSignal[] = [];
+    const get = circuit(
+      async (id: string) => {
+        signals.push(callSignal());
+        return id;
+      },
+      { timeout: config.timeout, registry: false },
+    );
+    await expect(get('a')).resolves.toBe('a');
+    expect(signals[0]!.aborted).toBe(false);
+    expect(get.breaker.stats()).toMatchObject({ successes: 1, failures: 0 });
+    // Under retry, the function sees the retry's signal, not a never-aborting one of its own.
+    const controller = new AbortController();
+    const retried = retry(get, { attempts: 1, signal: controller.signal });
+    await retried('b');
+    controller.abort(new Error('stop'));
+    expect(signals[1]!.aborted).toBe(true);
+    // Outside any call the signal is still refused.
+    expect(() => callSignal()).toThrow(TypeError);
   });
 });
 
