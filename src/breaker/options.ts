@@ -72,6 +72,9 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
   if (slowCallDuration !== undefined && policy === undefined) {
     throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against');
   }
+  if (slowCallDuration === undefined && policy?.judgesSlowCalls === true) {
+    throw new TypeError('the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow');
+  }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
   const registry = o.registry;
   if (registry !== undefined && registry !== false && typeof (registry as { register?: unknown } | null)?.register !== 'function') {

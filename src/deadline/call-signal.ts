@@ -54,11 +54,14 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
  * `timeout` uses it, so a function written for a configured timeout runs unchanged without one.
  */
 export function withCallSignal<F extends (...args: any[]) => unknown>(fn: F): F {
+  // An engine without AbortController has no signal to give: callSignal() refuses there, as before.
+  if (typeof AbortController !== 'function') return fn;
+  const none = (never ??= new AbortController().signal);
   // `arguments` rather than a rest parameter: V8 forwards it to `apply` without an array, and
   // this sits on every call of a circuit.
   return function (this: unknown): unknown {
     if (current !== undefined) return fn.apply(this, arguments as unknown as unknown[]);
-    current = never ??= new AbortController().signal;
+    current = none;
     try {
       return fn.apply(this, arguments as unknown as unknown[]);
     } finally {

@@ -45,7 +45,14 @@ export interface TripPolicy {
 }
 
 /** Makes a fresh policy for each breaker: the value of the `policy` option. */
-export type PolicyFactory = () => TripPolicy;
+export interface PolicyFactory {
+  (): TripPolicy;
+  /**
+   * True when the policy opens the circuit on slow calls (a window's `slowCallRate`): the breaker
+   * then refuses to be made without `slowCallDuration`, which says what slow is.
+   */
+  readonly judgesSlowCalls?: boolean | undefined;
+}
 
 /** The counts in a window policy's window. */
 export interface WindowStats {

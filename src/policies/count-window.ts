@@ -1,5 +1,5 @@
 import type { RateOptions } from './rate.js';
-import { rateRule, tripped } from './rate.js';
+import { rateFactory, rateRule, tripped } from './rate.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
 import { exactKeys, invalid, requiredOptions } from '../check/check.js';
 
@@ -29,7 +29,7 @@ export function countWindow(options: CountWindowOptions): PolicyFactory {
   const size = options.size;
   if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000) invalid(RangeError, 'size', 'an integer from 1 to 1,000,000', size);
   const rule = rateRule(options, size);
-  return () => {
+  return rateFactory(options, () => {
     let outcomes = new Uint8Array(size);
     let next = 0;
     let total = 0;
@@ -72,5 +72,5 @@ export function countWindow(options: CountWindowOptions): PolicyFactory {
         slow = (list as number[]).reduce((n, o) => n + ((o & SLOW) >> 1), 0);
       },
     };
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import { invalid } from '../check/check.js';
+import type { PolicyFactory, TripPolicy } from '../machine/trip-policy.js';
 
 /** What both window policies take besides the window itself. */
 export interface RateOptions {
@@ -29,6 +30,11 @@ export function rateRule(options: RateOptions, maxCalls: number): RateRule {
     invalid(RangeError, 'minimumCalls', `an integer from 1 to ${maxCalls}`, rule.minimumCalls);
   }
   return rule;
+}
+
+/** A window policy's factory, which says when it judges slow calls (so the breaker needs `slowCallDuration`). */
+export function rateFactory(options: RateOptions, make: () => TripPolicy): PolicyFactory {
+  return options.slowCallRate === undefined ? make : Object.assign(make, { judgesSlowCalls: true });
 }
 
 /** True when the counts in a window call for the circuit to open. */

@@ -1,6 +1,6 @@
 import { checkDuration, exactKeys, invalid, requiredOptions } from '../check/check.js';
 import type { RateOptions } from './rate.js';
-import { rateRule, tripped } from './rate.js';
+import { rateFactory, rateRule, tripped } from './rate.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
 
 /** Options of {@link timeWindow}. */
@@ -42,7 +42,7 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
   if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 10_000) invalid(RangeError, 'buckets', 'an integer from 1 to 10,000', buckets);
   const rule = rateRule(options, Number.MAX_SAFE_INTEGER);
   const width = duration / buckets;
-  return () => {
+  return rateFactory(options, () => {
     // A ring of the slices that saw calls, oldest at `head`; slots are reused, never reallocated.
     const ring: Bucket[] = Array.from({ length: buckets }, () => ({ index: 0, total: 0, failures: 0, slow: 0 }));
     // Slice numbers count from `origin`, the first time seen, so they stay small integers: counted
@@ -162,5 +162,5 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
         }
       },
     };
-  };
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, countWindow } from 'circuitry';
+import { CircuitBreaker, countWindow, timeWindow } from 'circuitry';
 import { driven } from '../helpers/drive.js';
 
 describe('configure()', () => {
@@ -53,5 +53,15 @@ describe('configure()', () => {
     expect(() => new CircuitBreaker({ slowCallDuration: 100 })).toThrow(
       new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against'),
     );
+  });
+
+  it('refuses a window with a slowCallRate and no slowCallDuration to say what slow is, made or configured', () => {
+    const slowMessage = 'the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow';
+    expect(() => new CircuitBreaker({ policy: timeWindow({ duration: 1_000, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
+    expect(() => new CircuitBreaker({ policy: countWindow({ size: 10, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
+    const b = new CircuitBreaker({ policy: countWindow({ size: 10 }) });
+    expect(() => b.configure({ policy: countWindow({ size: 10, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
+    b.configure({ policy: countWindow({ size: 10, slowCallRate: 0.5 }), slowCallDuration: 200 });
+    expect(b.stats().window).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
   });
 });
