@@ -9,7 +9,7 @@ import { redisTimePasses, startRedis } from '../helpers/redis-server.js';
 import { RECORD_SCRIPT_V0 } from './record-script-v0.js';
 import { RECORD_SCRIPT } from '../../src/adapters/redis/record-script.js';
 
-// A rolling deploy: processes of 0.2.0 (records without a format version) and of today share
+// A rolling deploy: processes of an earlier build (records without a format version) and of today share
 // one Redis and one circuit. Neither may crash, wedge or write over what it cannot read.
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let client: Redis;
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 const raw = (...args: string[]) => client.call(...(args as [string, ...string[]]));
 
-/** What a 0.2.0 process does to Redis: its own script, its own arguments. */
+/** What a process of that earlier build does to Redis: its own script, its own arguments. */
 function oldBackend(prefix: string): SharedStateBackend {
   const sha = createHash('sha1').update(RECORD_SCRIPT_V0).digest('hex');
   const run = async (name: string, args: (string | number)[]) => {
@@ -98,13 +98,13 @@ describe('record format versions', () => {
     const reply = (await raw('EVAL', RECORD_SCRIPT, '1', `${prefix}dep`, 'open', '60000', 'trip', '0', '1000', '0', '1', String(old), '200')) as unknown[];
     expect(reply).toHaveLength(9);
     expect(reply[8]).toBe('late');
-    // What a client before the fix (or 0.2.0's reader) makes of it: a record that changed nothing,
+    // What a client before the fix (or the earlier build's reader) makes of it: a record that changed nothing,
     // no crash; its change is lost as it was before, which the fix is for.
     expect(reply.slice(0, 5)).toEqual(['none', expect.any(Number), 0, 0, 0]);
     expect(await raw('EXISTS', `${prefix}dep`)).toBe(0);
   });
 
-  it('a new process over a backend that never says late (0.2.0\'s script: no stamps) still publishes after its clock stepped back', async () => {
+  it('a new process over a backend that never says late (the earlier build\'s script: no stamps) still publishes after its clock stepped back', async () => {
     const prefix = 'roll:4:';
     const newStore = sharedStore(oldBackend(prefix), { syncInterval: 60_000, timeout: 1000 });
     const p = member(newStore);

@@ -1,4 +1,4 @@
-// The record script as circuitry 0.2.0 shipped it, before records had a format version: the
+// The record script of an unreleased earlier build of circuitry, before records had a format version: the
 // rolling-deploy test runs it beside today's, as an old process of the fleet would.
 /**
  * The one Lua script every shared-state operation runs: each is a single atomic step in Redis,
