@@ -679,13 +679,14 @@ describe('cockatiel RetryPolicy.test.ts → retry', () => {
       throw new MyErrorA();
     });
     const seen: number[] = [];
-    // reportError silences the report of wait(4), asked after the last attempt (see the failing test below).
-    const get = retry(s, { attempts: delays.length + 1, wait: (n) => delays[n - 1]!, onRetry: ({ delay }) => seen.push(delay), reportError: () => undefined });
+    const reports: string[] = [];
+    const get = retry(s, { attempts: delays.length + 1, wait: (n) => delays[n - 1]!, onRetry: ({ delay }) => seen.push(delay), reportError: (_e, source) => reports.push(source) });
     const outcome = settle(get());
     await vi.advanceTimersByTimeAsync(50);
     expect(((await outcome) as { error: unknown }).error).toBeInstanceOf(MyErrorA);
     expect(seen).toEqual([10, 20, 20]);
     expect(s).toHaveBeenCalledTimes(4);
+    expect(reports).toEqual([]);
   });
 
   it('waits exactly the delay before the next attempt', async () => {
@@ -843,8 +844,8 @@ describe('cockatiel RetryPolicy.test.ts → retry', () => {
     await vi.runAllTimersAsync();
     expect(((await outcome) as { error: unknown }).error).toBeInstanceOf(MyErrorA);
     expect(s).toHaveBeenCalledTimes(4);
-    // Observed: waits [1, 2, 3, 4] and reports ['wait']: wait(4) is asked after the last attempt,
-    // and its undefined (no fourth delay in the list) is reported as a broken `wait`.
+    // Before the fix: waits [1, 2, 3, 4] and reports ['wait']: wait(4) was asked after the last
+    // attempt, and its undefined (no fourth delay in the list) reported as a broken `wait`.
     expect({ waits, reports }).toEqual({ waits: [1, 2, 3], reports: [] });
   });
 

@@ -564,9 +564,8 @@ describe('circuitbreaker (fabfuel): unit', () => {
   });
 
   it('test_call_*_success: a success clears the last failure (fabfuel sets last_failure to None)', () => {
-    // Fails on purpose: docs/migrating/from-python.md maps `last_failure` to `lastFailure` with no
-    // caveat, but circuitry clears it only when the circuit closes (or on open()/isolate()), so a
-    // closed-state success leaves the old error in place.
+    // It failed before 0.2.0's fix: circuitry cleared it only when the circuit closed, so a
+    // closed-state success left the old error in place.
     const { breaker, ok, boom, thrown } = setup();
     thrown(() => boom(new IOError('last')));
     ok();
