@@ -19,7 +19,7 @@ export { restoreBreaker } from './breaker/restore.js';
 export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.js';
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';
 export type { CircuitStats } from './breaker/stats.js';
-export { callSignal } from './deadline/call-signal.js';
+export { callSignal } from './breaker/call-signal.js';
 export { pipe } from './resilience/pipe.js';
 export { retry } from './resilience/retry.js';
 export type { Retrying, RetryInfo, RetryOptions } from './resilience/retry.js';

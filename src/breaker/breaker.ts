@@ -18,6 +18,7 @@ import type { CircuitStore } from './store-link.js';
 import { attachStore } from './store-link.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
 import { asyncPath } from './async-path.js';
+import { withCallSignal } from './call-signal.js';
 import { onTransition } from './transitions.js';
 
 /** Options `configure` cannot change: they make a breaker what it is. */
@@ -155,8 +156,9 @@ export class CircuitBreaker {
   execute<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
     if (typeof fn !== 'function') invalid(TypeError, 'execute(fn)', 'a function', fn);
     // One guarded caller per breaker, made on first use: execute shares the path of circuit()
-    // and its per-breaker fast path, instead of a general one that allocates per call.
-    this.#execute ??= asyncPath(invoke, this.#internals, undefined);
+    // and its per-breaker fast path, instead of a general one that allocates per call. Like
+    // circuit's, the call can read callSignal().
+    this.#execute ??= asyncPath(withCallSignal(invoke), this.#internals, undefined);
     return this.#execute(fn) as Promise<Awaited<R>>;
   }
 

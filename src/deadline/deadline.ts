@@ -1,5 +1,5 @@
 import { TimeoutError } from '../breaker/errors.js';
-import { callWithSignal, linkedController, outerSignal } from './call-signal.js';
+import { callWithSignal, linkedController, outerSignal } from '../breaker/call-signal.js';
 
 /**
  * Wraps `fn` so that a call taking longer than `ms` rejects with {@link TimeoutError}. Each call

@@ -3,7 +3,7 @@ import { describeValue } from '../check/check.js';
 import type { Fallback } from '../breaker/fallback.js';
 import { resolveBreakerOptions } from '../breaker/options.js';
 import { withDeadline } from '../deadline/deadline.js';
-import { withCallSignal } from '../deadline/call-signal.js';
+import { withCallSignal } from '../breaker/call-signal.js';
 import type { CircuitPlan } from './circuit-options.js';
 import { breakerFor, parseCircuitOptions } from './circuit-options.js';
 import type { AnyFunction, WrapStrategy } from './engine.js';

@@ -9,7 +9,7 @@ import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
 import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
-import { callWithSignal, linkedController, outerSignal } from '../deadline/call-signal.js';
+import { callWithSignal, linkedController, outerSignal } from '../breaker/call-signal.js';
 
 /** What `onRetry` hears before each wait. */
 export interface RetryInfo<R = unknown> {

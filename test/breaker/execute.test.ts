@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, circuit } from 'circuitry';
+import { CircuitBreaker, CircuitOpenError, callSignal, circuit, retry } from 'circuitry';
 import { manualClock } from '../helpers/manual-clock.js';
 
 describe('breaker.execute', () => {
@@ -49,6 +49,17 @@ describe('breaker.execute', () => {
     await guarded().catch(() => undefined);
     await breaker.execute(async () => Promise.reject(new Error('y'))).catch(() => undefined);
     expect(breaker.state).toBe('open');
+  });
+
+  it('gives the function a callSignal(): one that never aborts, or the enclosing retry\'s', async () => {
+    const breaker = new CircuitBreaker({ registry: false });
+    const alone = await breaker.execute(() => callSignal());
+    expect(alone.aborted).toBe(false);
+    const controller = new AbortController();
+    const underRetry = await retry(() => breaker.execute(() => callSignal()), { attempts: 1, signal: controller.signal })();
+    controller.abort(new Error('stop'));
+    expect(underRetry.aborted).toBe(true);
+    expect(breaker.stats()).toMatchObject({ successes: 2, failures: 0 });
   });
 
   it('refuses something that is not a function with a TypeError naming execute', () => {

@@ -51,7 +51,8 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
 /**
  * Wraps `fn` so that `callSignal()` works at its start even when nothing can cancel it: the
  * enclosing call's signal when there is one, otherwise one that never aborts. `circuit` without a
- * `timeout` uses it, so a function written for a configured timeout runs unchanged without one.
+ * `timeout`, and `breaker.execute`, use it: a function written for a configured timeout runs
+ * unchanged without one.
  */
 export function withCallSignal<F extends (...args: any[]) => unknown>(fn: F): F {
   // An engine without AbortController has no signal to give: callSignal() refuses there, as before.
