@@ -178,9 +178,11 @@ export class CircuitBreaker {
   }
 
   /**
-   * The most recent counted failure (an error, or a value `isFailure` judged): what refusals carry
-   * as their `cause`. `undefined` after a counted success (as `failures` goes back to 0), once the
-   * circuit closes, and after `open()` or `isolate()` by hand, when no failure is to blame.
+   * The most recent counted failure (an error, or a value `isFailure` judged) of a call admitted
+   * in the current state: what refusals carry as their `cause`, so while open it is the failure
+   * that opened the circuit, whatever fails late. `undefined` after a counted success (as
+   * `failures` goes back to 0), once the circuit closes, and after `open()` or `isolate()` by
+   * hand, when no failure is to blame.
    */
   get lastFailure(): unknown {
     return this.#internals.lastFailure;

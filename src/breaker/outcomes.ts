@@ -36,7 +36,7 @@ export function recordValue(internals: BreakerInternals, token: number, value: u
   const duration = elapsed(internals, start);
   const slow = isSlow(internals, duration);
   if (internals.options.isFailure !== undefined && judgedFailure(internals, value)) {
-    countFailure(internals, value, duration);
+    countFailure(internals, token, value, duration);
     recordFailure(internals.machine, token, slow, internals.now);
   } else {
     countSuccess(internals, token);
@@ -52,8 +52,10 @@ function countSuccess(internals: BreakerInternals, token: number): void {
   if (internals.lastFailure !== undefined && isCurrentToken(internals.machine, token)) internals.lastFailure = undefined;
 }
 
-function countFailure(internals: BreakerInternals, error: unknown, duration: number): void {
-  internals.lastFailure = error;
+function countFailure(internals: BreakerInternals, token: number, error: unknown, duration: number): void {
+  // A late failure (admitted before the circuit opened) is counted, but the failure that opened
+  // the circuit stays the one refusals blame.
+  if (isCurrentToken(internals.machine, token)) internals.lastFailure = error;
   internals.failures += 1;
   if (isTimeout(error)) internals.timeouts += 1;
   if (listening(internals, 'failure')) emit(internals, 'failure', { error, duration });
@@ -96,7 +98,7 @@ export function recordError(internals: BreakerInternals, token: number, error: u
     release(internals.machine, token);
     return false;
   }
-  countFailure(internals, error, duration);
+  countFailure(internals, token, error, duration);
   recordFailure(internals.machine, token, isSlow(internals, duration), internals.now);
   return true;
 }

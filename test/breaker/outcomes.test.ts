@@ -53,6 +53,20 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: boom });
   });
 
+  it('counts a late failure, but refusals keep blaming the failure that opened the circuit', async () => {
+    const opening = new Error('opening');
+    const lateError = new Error('late');
+    const b = new CircuitBreaker({ failureThreshold: 1, registry: false });
+    let fail!: (error: Error) => void;
+    const late = b.execute(() => new Promise((_resolve, reject) => (fail = reject)));
+    await expect(b.execute(() => Promise.reject(opening))).rejects.toBe(opening);
+    fail(lateError);
+    await expect(late).rejects.toBe(lateError);
+    expect(b.stats()).toMatchObject({ state: 'open', failures: 2 });
+    expect(b.lastFailure).toBe(opening);
+    await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: opening });
+  });
+
   it('counts the call and reports when isFailure throws', async () => {
     const reports: string[] = [];
     const get = circuit(async () => 1, {
