@@ -1,13 +1,13 @@
 /**
- * The signal of the call being made right now, set by `circuit`, `timeout` and `retry` for the
- * synchronous start of each call they make. No AsyncLocalStorage: it would slow every promise in
+ * The signal of the call being made right now, set by `circuit`, `breaker.execute`, `timeout`
+ * and `retry` for the synchronous start of each call they make. No AsyncLocalStorage: it would slow every promise in
  * the process; the price is that the signal must be read before the function's first `await`.
  */
 let current: AbortSignal | undefined;
 
 /**
  * The `AbortSignal` of the call under way, for functions guarded by `circuit`, `timeout` or
- * `retry`: it aborts when the time is up, or when the caller's signal does (a call with nothing
+ * `retry`, or run by `breaker.execute`: it aborts when the time is up, or when the caller's signal does (a call with nothing
  * to cancel it gets one that never aborts). Read it at the start of the function, before any
  * `await`, and hand it on.
  *
