@@ -1,0 +1,536 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CircuitBreaker, circuit } from 'circuitry';
+import type { CircuitStore } from 'circuitry';
+import { redisStore } from 'circuitry/redis';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redisTimePasses, startRedis } from '../helpers/redis-server.js';
+
+// Fault injection around a real redis-server: every test has a Redis of its own (it is killed,
+// paused, flushed, starved of memory, locked), and two processes sharing one breaker name, one
+// on ioredis and one on node-redis. Breaker clocks are real time plus a shift the test moves,
+// so open periods pass without sleeping; Redis's clock is real, and waits on state are polls
+// with a bound, never fixed sleeps.
+
+type Server = Awaited<ReturnType<typeof startRedis>>;
+
+const cleanups: (() => unknown)[] = [];
+const unhandled: unknown[] = [];
+beforeAll(() => {
+  process.on('unhandledRejection', (reason) => void unhandled.push(reason));
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  // Nothing the store or the clients did may reject unhandled.
+  expect(unhandled.splice(0)).toEqual([]);
+});
+
+async function server(extra: string[] = []): Promise<Server> {
+  const s = await startRedis(['--enable-debug-command', 'yes', ...extra]);
+  cleanups.push(async () => {
+    s.signal('SIGCONT');
+    await s.stop();
+  });
+  return s;
+}
+
+/** A Redis that keeps its data through a kill: an append-only file, synced on every write. */
+async function persistentServer(): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'circuitry-faults-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return server(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+}
+
+/** The two clients, reconnecting fast, commands held while disconnected; `pending` counts unanswered commands. */
+const CLIENT = {
+  async ioredis(url: string, connect = true) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 20 });
+    client.on('error', () => {});
+    if (connect) await client.connect();
+    let pending = 0;
+    let sent = 0;
+    const counted = {
+      call: (...args: [string, ...string[]]) => {
+        pending += 1;
+        sent += 1;
+        return client.call(...args).finally(() => (pending -= 1));
+      },
+    };
+    cleanups.push(() => client.disconnect());
+    return { kind: 'ioredis', client, counted, pending: () => pending, sent: () => sent, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])) };
+  },
+  async 'node-redis'(url: string, connect = true) {
+    const client = createClient({ url, socket: { reconnectStrategy: () => 20 } });
+    client.on('error', () => {});
+    if (connect) await client.connect();
+    let pending = 0;
+    let sent = 0;
+    const counted = {
+      sendCommand: (args: string[]) => {
+        pending += 1;
+        sent += 1;
+        return client.sendCommand(args).finally(() => (pending -= 1));
+      },
+    };
+    cleanups.push(() => (client.isOpen ? client.destroy() : undefined));
+    return { kind: 'node-redis', client, counted, pending: () => pending, sent: () => sent, raw: (...args: string[]) => client.sendCommand(args) };
+  },
+};
+
+/** A control connection of its own (ioredis), so that faults aimed at the stores' clients spare it. */
+async function control(s: Server) {
+  const client = new Redis(s.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 20 });
+  client.on('error', () => {});
+  await client.connect();
+  cleanups.push(() => client.disconnect());
+  return (...args: string[]) => client.call(...(args as [string, ...string[]]));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 5 ms; rejects after `ms`, naming `what`. */
+async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const giveUp = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** One process's breaker: failureThreshold 1, its own shifted clock, events recorded. */
+function member(store: CircuitStore, name = 'dep', extra: Record<string, unknown> = {}) {
+  let shift = 0;
+  const clock = { now: () => Date.now() + shift };
+  const errors: unknown[] = [];
+  const events: string[] = [];
+  const breaker = new CircuitBreaker({ name, registry: false, failureThreshold: 1, recoveryTimeout: 1000, clock, store, reportError: (e) => errors.push(e), ...extra });
+  breaker.on('storeDown', ({ operation }) => events.push(`down:${operation}`));
+  breaker.on('storeUp', () => events.push('up'));
+  const trace: string[] = [];
+  const t0 = Date.now();
+  breaker.on('stateChange', ({ from, to }) => trace.push(`${Date.now() - t0}:${from}->${to}`));
+  breaker.on('storeDown', ({ operation }) => trace.push(`${Date.now() - t0}:down:${operation}`));
+  breaker.on('storeUp', () => trace.push(`${Date.now() - t0}:up`));
+  let fail = false;
+  let gate: Promise<void> | undefined;
+  const call = circuit(async () => {
+    if (gate !== undefined) await gate;
+    if (fail) throw new Error('dependency failed');
+    return 'ok';
+  }, breaker);
+  return {
+    breaker,
+    errors,
+    events,
+    trace,
+    downs: () => events.filter((e) => e.startsWith('down')).length,
+    ups: () => events.filter((e) => e === 'up').length,
+    advance: (ms: number) => void (shift += ms),
+    /** The caller's result: 'ok', the dependency's message, or the error's name. */
+    attempt: () => call().catch((e: Error) => (e.name === 'Error' ? e.message : e.name)),
+    /** Times one attempt, in wall-clock ms. */
+    async timed() {
+      const start = Date.now();
+      const result = await call().catch((e: Error) => (e.name === 'Error' ? e.message : e.name));
+      return { result, ms: Date.now() - start };
+    },
+    dependency: (failing: boolean) => void (fail = failing),
+    /** Holds every call until the returned release is called: calls in flight. */
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+  };
+}
+
+let n = 0;
+
+/** Two processes sharing breaker `dep`: A on ioredis, B on node-redis, each a store of its own. */
+async function fleet(s: Server, options: { syncInterval?: number; timeout?: number; recoveryTimeout?: number } = {}) {
+  const prefix = `faults:${++n}:`;
+  const { syncInterval = 100, timeout = 150, recoveryTimeout = 1000 } = options;
+  const ca = await CLIENT.ioredis(s.url);
+  const cb = await CLIENT['node-redis'](s.url);
+  const storeA = redisStore(ca.counted, { prefix, syncInterval, timeout });
+  const storeB = redisStore(cb.counted, { prefix, syncInterval, timeout });
+  cleanups.push(() => (storeA.close(), storeB.close()));
+  const A = member(storeA, 'dep', { recoveryTimeout });
+  const B = member(storeB, 'dep', { recoveryTimeout });
+  await storeA.sync();
+  await storeB.sync();
+  const key = `${prefix}dep`;
+  return { prefix, key, ca, cb, storeA, storeB, A, B };
+}
+
+type Fleet = Awaited<ReturnType<typeof fleet>>;
+
+/** Opens the fleet from A (period: the fleet's recoveryTimeout), and waits until B took it in. */
+async function openFromA(f: Fleet) {
+  f.A.dependency(true);
+  expect(await f.A.attempt()).toBe('dependency failed');
+  f.A.dependency(false);
+  await until('B adopts the open', () => f.B.breaker.state === 'open');
+}
+
+/** Lets the open period of `ms` pass on Redis's clock and on both breakers' clocks. */
+async function periodPasses(f: Fleet, raw: (...args: string[]) => Promise<unknown>, ms: number) {
+  await redisTimePasses(raw, ms);
+  f.A.advance(ms);
+  f.B.advance(ms);
+}
+
+/** After a fault: both stores answered again and nothing they sent is left unanswered. */
+async function settled(f: Fleet, ms = 5000) {
+  await until('both stores back, nothing pending', () => f.storeA.connected && f.storeB.connected && f.ca.pending() === 0 && f.cb.pending() === 0, ms);
+}
+
+/** The fleet shares again: a trip in A reaches B within a sync interval (100 ms) plus slack. */
+async function converges(f: Fleet) {
+  f.A.dependency(true);
+  expect(await f.A.attempt()).toBe('dependency failed');
+  f.A.dependency(false);
+  await until('B takes in the open A decided', () => f.B.breaker.state === 'open', 600);
+}
+
+const record = async (raw: (...args: string[]) => Promise<unknown>, key: string): Promise<Record<string, string>> => {
+  const flat = (await raw('HGETALL', key)) as string[];
+  const out: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+};
+
+describe('Redis killed (SIGKILL)', () => {
+  it('with calls in flight: callers get their own results, each process decides alone, one storeDown and one storeUp each, and after an empty restart the open decided meanwhile reaches the other process', async () => {
+    const s = await server();
+    const f = await fleet(s);
+    const releaseA = f.A.hold();
+    const releaseB = f.B.hold();
+    const inFlight = [f.A.attempt(), f.B.attempt()];
+    await s.stop();
+    releaseA();
+    releaseB();
+    expect(await Promise.all(inFlight)).toEqual(['ok', 'ok']);
+    // A trips while Redis is dead: it decides alone, at once.
+    f.A.dependency(true);
+    const trip = await f.A.timed();
+    expect(trip.result).toBe('dependency failed');
+    expect(trip.ms).toBeLessThan(50);
+    expect(f.A.breaker.state).toBe('open');
+    expect(await f.A.attempt()).toBe('CircuitOpenError');
+    f.A.dependency(false);
+    await until('both stores see the outage', () => !f.storeA.connected && !f.storeB.connected);
+    // The outage itself: five sync intervals of probes that fail. A dead server cannot be asked its time.
+    await sleep(500);
+    expect([f.A.downs(), f.B.downs()]).toEqual([1, 1]);
+    expect(f.B.breaker.state).toBe('closed');
+    await s.start();
+    await settled(f);
+    await until('B takes in the open A decided during the outage', () => f.B.breaker.state === 'open', 1000);
+    expect([f.A.downs(), f.B.downs(), f.A.ups(), f.B.ups()]).toEqual([1, 1, 1, 1]);
+    expect(f.A.errors).toHaveLength(1);
+    expect(f.B.errors).toHaveLength(1);
+  });
+
+  it('while A holds the trial lease, restarted with its old data (append-only file): A\'s trial closes the circuit for the fleet', async () => {
+    const s = await persistentServer();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300 });
+    await openFromA(f);
+    await periodPasses(f, raw, 320);
+    const release = f.A.hold();
+    const trial = f.A.attempt();
+    await until('A holds the lease', async () => ((await raw('HGET', f.key, 'l')) as string | null)?.length !== 0);
+    expect(await f.B.attempt()).toBe('CircuitOpenError');
+    await s.stop();
+    release();
+    expect(await trial).toBe('ok');
+    expect(f.A.breaker.state).toBe('closed');
+    await until('both stores see the outage', () => !f.storeA.connected && !f.storeB.connected);
+    await s.start();
+    // The record came back as it was: open, A's lease in it.
+    expect((await record(raw, f.key)).s).toBe('open');
+    await settled(f);
+    await until('B takes in the close', () => f.B.breaker.state === 'closed', 1000);
+    expect((await record(raw, f.key)).s).toBe('closed');
+    expect(await f.B.attempt()).toBe('ok');
+    await converges(f);
+  });
+
+  // DEFECT: a close decided during the outage is lost when Redis comes back empty. A's trial
+  // succeeded (the dependency is back), but B, which only knew the open, puts the open back
+  // ("a record Redis lost is put back from what the processes know"), and A, which had closed,
+  // takes it in: the whole fleet is half-open again and A refuses calls to a healthy dependency.
+  it('while A holds the trial lease, restarted empty: A\'s successful trial is not undone by B\'s older open', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300 });
+    await openFromA(f);
+    await periodPasses(f, raw, 320);
+    const release = f.A.hold();
+    const trial = f.A.attempt();
+    await until('A holds the lease', async () => ((await raw('HGET', f.key, 'l')) as string | null)?.length !== 0);
+    await s.stop();
+    release();
+    expect(await trial).toBe('ok');
+    expect(f.A.breaker.state).toBe('closed');
+    await until('both stores see the outage', () => !f.storeA.connected && !f.storeB.connected);
+    await s.start();
+    await settled(f);
+    // Two syncs after both answered again: what the fleet made of it.
+    await Promise.all([f.storeA.sync(), f.storeB.sync()]);
+    await Promise.all([f.storeA.sync(), f.storeB.sync()]);
+    const after = { A: f.A.breaker.state, B: f.B.breaker.state, record: (await record(raw, f.key)).s ?? 'none' };
+    // Observed: { A: 'half-open', B: 'half-open', record: 'open' }; A's trace after the restart:
+    // up, closed -> open, open -> half-open (B's open, already over, put back), then a second
+    // trial round (lease asked again) before the fleet closes.
+    expect(after).toEqual({ A: 'closed', B: expect.any(String), record: expect.any(String) });
+  });
+});
+
+describe.each(['CLIENT PAUSE 2000 ALL', 'DEBUG SLEEP 2'])('Redis stalls (%s)', (fault) => {
+  it('a call that asks for the lease waits no longer than the store\'s timeout, closed calls never wait, one storeDown and one storeUp each, and the fleet converges after', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300, timeout: 150 });
+    await openFromA(f);
+    await periodPasses(f, raw, 320);
+    // CLIENT PAUSE answers at once; DEBUG SLEEP answers when it ends (not awaited).
+    if (fault.startsWith('CLIENT')) await raw('CLIENT', 'PAUSE', '2000', 'ALL');
+    else void raw('DEBUG', 'SLEEP', '2');
+    await sleep(20);
+    const [a, b] = await Promise.all([f.A.timed(), f.B.timed()]);
+    // Each asked for the lease, waited for the store's timeout (150 ms), then ran its own trial.
+    expect([a.result, b.result]).toEqual(['ok', 'ok']);
+    expect(a.ms).toBeLessThan(150 + 100);
+    expect(b.ms).toBeLessThan(150 + 100);
+    expect(f.A.events).toEqual(['down:trial']);
+    expect(f.B.events).toEqual(['down:trial']);
+    expect(f.storeA.connected).toBe(false);
+    const closedCall = await f.A.timed();
+    expect(closedCall).toMatchObject({ result: 'ok' });
+    expect(closedCall.ms).toBeLessThan(20);
+    await settled(f);
+    expect(f.A.events).toEqual(['down:trial', 'up']);
+    expect(f.B.events).toEqual(['down:trial', 'up']);
+    // The lease requests given up on were refused as late when Redis ran them: no lease left behind.
+    expect((await record(raw, f.key)).l ?? '').toBe('');
+    expect([f.A.breaker.state, f.B.breaker.state]).toEqual(['closed', 'closed']);
+    await converges(f);
+  });
+});
+
+describe('Redis loses its scripts or its keys', () => {
+  it('SCRIPT FLUSH mid-run: the script is sent again, no storeDown, the open reaches the other process', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300 });
+    await raw('SCRIPT', 'FLUSH');
+    await openFromA(f);
+    expect((await record(raw, f.key)).s).toBe('open');
+    await raw('SCRIPT', 'FLUSH');
+    // The lease request after a flush goes by EVAL too.
+    await periodPasses(f, raw, 320);
+    expect(await f.A.attempt()).toBe('ok');
+    await until('B takes in A\'s close', () => f.B.breaker.state === 'closed');
+    await raw('SCRIPT', 'FLUSH');
+    await converges(f);
+    expect([f.A.events, f.B.events, f.A.errors, f.B.errors]).toEqual([[], [], [], []]);
+  });
+
+  it('FLUSHALL mid-open: the record is put back with the time already elapsed, no storeDown, both stay open', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 5000 });
+    await openFromA(f);
+    const before = await record(raw, f.key);
+    await raw('FLUSHALL');
+    await until('the record is back', async () => (await record(raw, f.key)).s === 'open');
+    const after = await record(raw, f.key);
+    // Put back as opened when it was, not anew.
+    expect(Number(after.o)).toBeLessThanOrEqual(Number(before.o) + 5);
+    expect(after.p).toBe('5000');
+    expect([f.A.breaker.state, f.B.breaker.state]).toEqual(['open', 'open']);
+    expect(f.B.breaker.retryAfter).toBeLessThanOrEqual(5000);
+    expect([f.A.events, f.B.events]).toEqual([[], []]);
+  });
+
+  for (const [what, overwrite] of [
+    ['a string (SET)', ['SET', 'x']],
+    ['a list (RPUSH)', ['RPUSH', 'a', 'b']],
+  ] as const) {
+    it(`the key overwritten mid-open with ${what}: each breaker decides alone (storeDown 'record' once), nothing writes over it, storeUp once it is gone`, async () => {
+      const s = await server();
+      const raw = await control(s);
+      const f = await fleet(s, { recoveryTimeout: 300 });
+      await openFromA(f);
+      await raw('DEL', f.key);
+      await raw(overwrite[0], f.key, ...overwrite.slice(1));
+      await until('both report the record', () => f.A.downs() === 1 && f.B.downs() === 1);
+      expect([f.A.events, f.B.events]).toEqual([['down:record'], ['down:record']]);
+      expect([f.storeA.connected, f.storeB.connected]).toEqual([true, true]);
+      // Alone: each ends its open period by its own clock and runs its own trial, at once.
+      f.A.advance(400);
+      f.B.advance(400);
+      expect(await f.A.attempt()).toBe('ok');
+      expect(await f.B.attempt()).toBe('ok');
+      await Promise.all([f.storeA.sync(), f.storeB.sync()]);
+      expect(await raw('TYPE', f.key)).toBe(overwrite[0] === 'SET' ? 'string' : 'list');
+      expect([f.A.downs(), f.B.downs()]).toEqual([1, 1]);
+      await raw('DEL', f.key);
+      await until('both share again', () => f.A.ups() === 1 && f.B.ups() === 1);
+      await converges(f);
+    });
+  }
+});
+
+describe('Redis refuses writes: maxmemory 1, noeviction (OOM)', () => {
+  // DEFECT: reads still succeed under OOM, writes fail. The store goes away on the failed write,
+  // the next sync's probe read succeeds (storeUp), the pending open is sent again and fails
+  // (storeDown): storeDown/storeUp and a reportError every sync interval for as long as Redis
+  // is out of memory, instead of once per outage.
+  it('storeDown once for the whole OOM outage, storeUp once when writes work again, and the open decided meanwhile reaches the other process', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 60_000 });
+    await raw('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    await raw('CONFIG', 'SET', 'maxmemory', '1');
+    f.A.dependency(true);
+    expect(await f.A.attempt()).toBe('dependency failed');
+    expect(f.A.breaker.state).toBe('open');
+    await until('A\'s store is away', () => !f.storeA.connected);
+    // The outage, counted in requests A's store sent: ten more (about five sync intervals).
+    const sent = f.ca.sent();
+    await until('ten more requests', () => f.ca.sent() >= sent + 10);
+    // A still decides alone all along.
+    expect(await f.A.attempt()).toBe('CircuitOpenError');
+    const during = { downs: f.A.downs(), ups: f.A.ups(), reported: f.A.errors.length };
+    // Observed: about one of each per sync interval, e.g. { downs: 4, ups: 3, reported: 4 }.
+    expect.soft(during).toEqual({ downs: 1, ups: 0, reported: 1 });
+    await raw('CONFIG', 'SET', 'maxmemory', '0');
+    await until('B takes in the open A decided under OOM', () => f.B.breaker.state === 'open', 1000);
+    await settled(f);
+    expect(f.B.events).toEqual([]);
+  });
+});
+
+describe('connections dropped and refused', () => {
+  it('CLIENT KILL TYPE normal, repeatedly, with calls and syncs going on: every call gets a result, every storeDown is followed by one storeUp, the fleet converges', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300, syncInterval: 20 });
+    const results = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      // The control connection is killed too; its reply may be lost with it.
+      await raw('CLIENT', 'KILL', 'TYPE', 'normal').catch(() => {});
+      for (const r of await Promise.all([f.A.attempt(), f.B.attempt()])) results.add(r);
+      await sleep(15);
+    }
+    expect([...results]).toEqual(['ok']);
+    await settled(f);
+    expect(f.A.downs()).toBe(f.A.ups());
+    expect(f.B.downs()).toBe(f.B.ups());
+    await converges(f);
+  });
+
+  it('a node-redis client never connected: storeDown at once, store.connected false, the breaker decides alone; after connect() storeUp and the open decided meanwhile is published', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const c = await CLIENT['node-redis'](s.url, false);
+    const prefix = `never:${++n}:`;
+    const store = redisStore(c.counted, { prefix, syncInterval: 100, timeout: 150 });
+    cleanups.push(() => store.close());
+    const p = member(store);
+    await until('storeDown', () => p.downs() === 1);
+    expect(store.connected).toBe(false);
+    expect(String(p.errors[0])).toMatch(/closed/);
+    p.dependency(true);
+    expect(await p.attempt()).toBe('dependency failed');
+    expect(p.breaker.state).toBe('open');
+    await sleep(300); // three sync intervals of failing probes, counted on the wall clock: nothing answers.
+    expect(p.downs()).toBe(1);
+    expect(c.pending()).toBe(0);
+    await c.client.connect();
+    await until('storeUp', () => p.ups() === 1 && store.connected, 2000);
+    await until('the open is in Redis', async () => (await record(raw, `${prefix}dep`)).s === 'open');
+  });
+
+  it('requirepass set after connecting, then the connections dropped (NOAUTH on every request): one storeDown, alone meanwhile, storeUp and convergence once the password is cleared', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 60_000 });
+    await raw('CONFIG', 'SET', 'requirepass', 'secret');
+    // Connections already open stay authenticated; new ones are refused.
+    await raw('CLIENT', 'KILL', 'TYPE', 'normal').catch(() => {});
+    await until('both stores away', () => !f.storeA.connected && !f.storeB.connected, 2000);
+    expect(f.A.errors.map(String).join()).toMatch(/NOAUTH/);
+    expect(f.B.errors.map(String).join()).toMatch(/NOAUTH/);
+    f.A.dependency(true);
+    expect(await f.A.attempt()).toBe('dependency failed');
+    f.A.dependency(false);
+    await sleep(300); // three sync intervals of refused probes, on the wall clock.
+    expect([f.A.downs(), f.B.downs(), f.A.ups(), f.B.ups()]).toEqual([1, 1, 0, 0]);
+    const admin = new Redis(s.url, { password: 'secret', maxRetriesPerRequest: null });
+    admin.on('error', () => {});
+    await admin.call('CONFIG', 'SET', 'requirepass', '');
+    admin.disconnect();
+    await settled(f);
+    expect([f.A.ups(), f.B.ups()]).toEqual([1, 1]);
+    await until('B takes in the open A decided while locked out', () => f.B.breaker.state === 'open', 1000);
+  });
+});
+
+describe('a change decided while the one before it is on its way (found after a stall, shown without a fault)', () => {
+  // DEFECT: the answer to an earlier publish is taken in over a later local change. A's trial
+  // closes the circuit and publishes the close; before Redis answers, A's next call fails and A
+  // trips. The close's answer (closed, new generation) is then reconciled against A's local
+  // open and adopted as a close decided elsewhere: A's open is undone and never published.
+  // After a stall both processes flush their pending closes at once, so a trip right after
+  // recovery falls in that window (CLIENT PAUSE: 4 runs in 4).
+  it('a trip made while the close before it is on its way is kept and reaches the other process', async () => {
+    const s = await server();
+    const raw = await control(s);
+    const f = await fleet(s, { recoveryTimeout: 300 });
+    await openFromA(f);
+    await periodPasses(f, raw, 320);
+    expect(await f.A.attempt()).toBe('ok');
+    expect(f.A.breaker.state).toBe('closed');
+    // The close is on its way to Redis now; A's next call fails.
+    f.A.dependency(true);
+    expect(await f.A.attempt()).toBe('dependency failed');
+    expect(f.A.breaker.state).toBe('open');
+    await settled(f);
+    await Promise.all([f.storeA.sync(), f.storeB.sync()]);
+    // Observed: A goes open -> closed 1 ms after the trip, the record stays closed, B never opens.
+    expect({ A: f.A.breaker.state, record: (await record(raw, f.key)).s }).toEqual({ A: 'open', record: 'open' });
+    await until('B takes in the open', () => f.B.breaker.state === 'open', 600);
+  });
+});
+
+describe('a breaker attached while Redis is away', () => {
+  // Minor: the store is already away when the breaker attaches, so it is never told (no
+  // storeDown, no reportError) that it decides alone, yet it gets a storeUp, with a downFor
+  // counted from its attachment, when Redis answers: an up without a down.
+  it('hears storeDown for the outage it joined before it hears storeUp', async () => {
+    const s = await server();
+    const c = await CLIENT.ioredis(s.url);
+    const store = redisStore(c.counted, { prefix: `late-attach:${++n}:`, syncInterval: 100, timeout: 150 });
+    cleanups.push(() => store.close());
+    const first = member(store, 'first');
+    await store.sync();
+    await s.stop();
+    await until('the store is away', () => !store.connected);
+    const joined = member(store, 'joined');
+    await s.start();
+    await until('the store is back', () => store.connected && first.ups() === 1, 5000);
+    expect(first.events).toEqual(['down:sync', 'up']);
+    // Observed: ['up'].
+    expect(joined.events).toEqual(['down:sync', 'up']);
+  });
+});
