@@ -56,9 +56,11 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
   // what the fleet did meanwhile is taken in at the first sync after.
   if (local.state === 'isolated' || local.state === 'disabled') return KEEP;
   if (record.state === 'none') {
-    // The store lost the record (expired, or a restart without persistence): what this
-    // process knows goes back in.
-    return local.state === 'closed' ? KEEP : { kind: 'publish', mode: 'trip' };
+    // The store lost the record (expired, or a restart without persistence): an open still
+    // running here goes back in. One whose time is over (half-open here) does not: it says
+    // nothing the trials will not, and put back it would undo a close another process decided
+    // while the store was away.
+    return local.state === 'open' ? { kind: 'publish', mode: 'trip' } : KEEP;
   }
   const agrees = (record.state === 'closed') === (local.state === 'closed');
   const renewed = record.generation !== local.generation;
@@ -79,11 +81,23 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
  * record is taken in as it is.
  */
 export function retry(record: UsableRecord, local: LocalView, lastMode: ChangeMode): Decision {
-  if (record.state !== 'none' && record.generation !== local.generation) return reconcile(record, local);
+  // A lost record takes nothing back but a running open, whatever was waiting to be sent.
+  if (record.state === 'none' || record.generation !== local.generation) return reconcile(record, local);
   if (local.state === 'isolated' || local.state === 'disabled') return KEEP;
   // A trial's verdict only means something against the open it was a trial of.
   const mode = lastMode === 'trial' && record.state !== 'open' && local.state !== 'closed' ? 'trip' : lastMode;
   return { kind: 'publish', mode };
+}
+
+/**
+ * The answer to a change this process has since followed with another (it tripped again while
+ * its close was on the way). When the record shows the change landed, only its generation is
+ * taken in: the newer change is based on it, and goes next. Taken in as a decision, the older
+ * record would undo the newer change. A record that shows otherwise is taken in as any other.
+ */
+export function superseded(record: UsableRecord, sent: 'open' | 'close', local: LocalView): Decision {
+  if (record.state === 'none' || (record.state === 'open') !== (sent === 'open')) return reconcile(record, local);
+  return { kind: 'take', record, renewed: record.generation !== local.generation, adopt: 'nothing' };
 }
 
 const KEEP: Decision = { kind: 'keep' };

@@ -2,7 +2,7 @@ import { checkDuration, invalid, optionsObject } from '../check/check.js';
 import type { AttachedBreaker, BreakerState, TrialGate } from '../breaker/attached-breaker.js';
 import { attachBreaker } from '../breaker/store-side.js';
 import type { UsableRecord } from './record-rules.js';
-import { checkRecord, publication, reconcile, retry, sharedState, type Decision } from './record-rules.js';
+import { checkRecord, publication, reconcile, retry, sharedState, superseded, type Decision } from './record-rules.js';
 import type { ChangeAnswer, ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from './shared-record.js';
 import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
 import { registerSide, registerStore } from '../breaker/store-link.js';
@@ -94,9 +94,13 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   // A clock that stepped back while away would make the time away negative.
   const timeAway = (entry: Entry, breaker: AttachedBreaker): number => Math.max(0, breaker.now() - entry.downSince);
 
+  /** Why the store is away, while it is: told to a breaker that joins during the outage. */
+  let outage: { readonly error: unknown; readonly operation: string } | undefined;
+
   const transport: Transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
     down(error, operation) {
+      outage = { error, operation };
       for (const [entry, breaker] of live()) {
         if (entry.unusable !== undefined) continue;
         entry.downSince = breaker.now();
@@ -104,6 +108,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       }
     },
     up() {
+      outage = undefined;
       for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(timeAway(entry, breaker));
       // What changed while away goes out now, not an interval later.
       if (!closed) void readAll();
@@ -203,7 +208,11 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       // Refused late twice in a row: the next sync sends it, so a backend that refuses everything
       // as late is asked once per sync, not in a loop of round trips.
       if (record === undefined || lateAgain) return;
-      take(entry, self, record, late);
+      if (entry.version !== version && !late) {
+        carryOut(entry, self, superseded(record, what.op, { state: self.state(), generation: entry.generation }));
+      } else {
+        take(entry, self, record, late);
+      }
       if (entry.pending) flush(entry, self);
     });
   };
@@ -263,6 +272,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   const sync = async (): Promise<void> => {
     // What was sent before lands first, so the reads see it.
     await transport.idle();
+    transport.confirm();
     await readAll();
   };
 
@@ -318,6 +328,15 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     };
     entries.add(entry);
     breaker.setTrialGate(entry);
+    // Joining an outage, it is told of it as the others were, so its storeUp never comes alone;
+    // a microtask later, so listeners added right after the breaker is made hear it.
+    if (outage !== undefined) {
+      const joined = outage;
+      void Promise.resolve().then(() => {
+        const self = ref.deref();
+        if (self !== undefined && outage === joined && entry.unusable === undefined) self.storeDown(joined.error, joined.operation);
+      });
+    }
     if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
     void read(entry, true);
     return entry;

@@ -53,6 +53,11 @@ export interface Transport {
    * the answer, or without one at the timeout or a failure.
    */
   send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, probe?: boolean): Promise<Outcome<T>> | undefined;
+  /**
+   * Announces a return that was only provisional (reads answered after a write failed) when
+   * nothing has failed since: called once a sync's earlier requests have settled.
+   */
+  confirm(): void;
   /** Settles when every request sent so far was answered or given up on. */
   idle(): Promise<void>;
   /** Requests sent and not answered, even those given up on. */
@@ -71,6 +76,10 @@ export function createTransport(
   events: { down(error: unknown, operation: string): void; up(): void },
 ): Transport {
   let connected = true;
+  /** True from an announced `down` until the matching `up`. */
+  let announced = false;
+  /** Whether the announced outage began with a write that failed. */
+  let downOnWrite = false;
   let seq = 0;
   let probing = 0;
   let gaveUp = 0;
@@ -127,7 +136,7 @@ export function createTransport(
         done = true;
         request.gaveUp = true;
         gaveUp += 1;
-        fail(new TimeoutError(`store ${operation}`, timeout), operation);
+        fail(new TimeoutError(`store ${operation}`, timeout), operation, slot);
         resolve({ ok: false });
       }, timeout);
       reply.then(
@@ -135,7 +144,7 @@ export function createTransport(
           answered(id);
           if (!done) timers.clearTimeout(clock);
           // A late answer still says the backend is back, but its content is history.
-          up();
+          up(slot);
           if (done) return;
           done = true;
           resolve({ ok: true, value });
@@ -145,7 +154,7 @@ export function createTransport(
           if (done) return;
           done = true;
           timers.clearTimeout(clock);
-          fail(error, operation);
+          fail(error, operation, slot);
           resolve({ ok: false });
         },
       );
@@ -155,15 +164,26 @@ export function createTransport(
     return outcome;
   };
 
-  const fail = (error: unknown, operation: string): void => {
+  const fail = (error: unknown, operation: string, slot: Slot): void => {
     if (!connected) return;
     connected = false;
+    // Still announced (a return that was only provisional): the same outage goes on.
+    if (announced) return;
+    announced = true;
+    downOnWrite = slot === 'write';
     events.down(error, operation);
   };
 
-  const up = (): void => {
-    if (connected) return;
+  const up = (slot: Slot): void => {
     connected = true;
+    // A store that answers reads but refuses writes (out of memory, a read-only replica) would
+    // otherwise be announced down and up at every sync: after a refused write, only a write
+    // that lands, or a whole sync with no failure (see `confirm`), ends the outage.
+    if (announced && (!downOnWrite || slot === 'write')) announce();
+  };
+
+  const announce = (): void => {
+    announced = false;
     events.up();
   };
 
@@ -172,6 +192,9 @@ export function createTransport(
       return connected;
     },
     send,
+    confirm() {
+      if (connected && announced) announce();
+    },
     idle: async () => {
       await Promise.all([...waiting]);
     },

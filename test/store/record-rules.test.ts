@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecord, publication, reconcile, retry } from '../../src/store/record-rules.js';
+import { checkRecord, publication, reconcile, retry, superseded } from '../../src/store/record-rules.js';
 import type { UsableRecord } from '../../src/store/record-rules.js';
 
 const open = (generation: number, elapsed = 100, period = 1000): UsableRecord => ({ state: 'open', generation, elapsed, period, openings: 1 });
@@ -37,10 +37,23 @@ describe('record rules: taking a record in', () => {
     expect(reconcile(open(2, 10), { state: 'half-open', generation: 1 })).toMatchObject({ adopt: 'open' });
   });
 
-  it('a record the store lost is put back from a process that is not closed', () => {
+  it('a record the store lost is put back only from a process whose open is still running', () => {
     const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, period: 0, openings: 0 };
     expect(reconcile(none, { state: 'open', generation: 2 })).toEqual({ kind: 'publish', mode: 'trip' });
     expect(reconcile(none, { state: 'closed', generation: 2 })).toEqual({ kind: 'keep' });
+    // Its open is over: put back, it would undo a close decided elsewhere while the store was away.
+    expect(reconcile(none, { state: 'half-open', generation: 2 })).toEqual({ kind: 'keep' });
+    // The same when a change was waiting to be sent: only a running open goes back.
+    expect(retry(none, { state: 'half-open', generation: 2 }, 'trip')).toEqual({ kind: 'keep' });
+    expect(retry(none, { state: 'open', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
+  });
+
+  it('the answer to a change followed by a newer one gives only its generation when the change landed', () => {
+    // The close landed (generation 3), and this process tripped again since: the record must not undo the trip.
+    expect(superseded(closed(3), 'close', { state: 'open', generation: 2 })).toEqual({ kind: 'take', record: closed(3), renewed: true, adopt: 'nothing' });
+    // The close did not land (someone opened meanwhile): taken in as any record.
+    expect(superseded(open(3), 'close', { state: 'open', generation: 2 })).toMatchObject({ kind: 'take', adopt: 'open' });
+    expect(superseded(closed(3), 'open', { state: 'open', generation: 2 })).toMatchObject({ kind: 'take', adopt: 'close' });
   });
 
   it('a change the store missed is sent again, unless the record moved on; a trial verdict against a gone open becomes a trip', () => {
