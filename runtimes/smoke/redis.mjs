@@ -2,6 +2,7 @@
 // speak to a client, here one of Bun's shape answering in memory.
 import { CircuitBreaker } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
+import { sharedStore } from 'circuitry/store';
 import { eq } from './assert.mjs';
 
 export const redisChecks = {
@@ -19,5 +20,14 @@ export const redisChecks = {
     store.close();
     eq(sent[0], 'EVALSHA', 'the first command');
     eq(breaker.state, 'open', 'a breaker sees the state the store read');
+  },
+  async 'sharedStore loads, on a backend of its own'() {
+    const open = { state: 'open', generation: 1, elapsed: 10, period: 60_000, openings: 1 };
+    const backend = { read: async () => open, open: async () => open, close: async () => open, trial: async () => ({ granted: false, wait: 0, record: open }) };
+    const store = sharedStore(backend, { syncInterval: 60_000 });
+    const breaker = new CircuitBreaker({ name: 'smoke-store', registry: false, store });
+    await store.sync();
+    store.close();
+    eq(breaker.state, 'open', 'a breaker sees the state the backend read');
   },
 };

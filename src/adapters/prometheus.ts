@@ -2,7 +2,7 @@
 // main one share one module instance, and with it one defaultRegistry, under ESM and CommonJS.
 import { defaultRegistry } from 'circuitry';
 import type { CircuitBreaker, CircuitRegistry, CircuitState } from 'circuitry';
-import { invalid } from '../check/check.js';
+import { invalid, optionsObject } from '../check/check.js';
 
 /** Options of {@link toPrometheus} and {@link registerPromClientMetrics}. */
 export interface PrometheusOptions {
@@ -77,7 +77,10 @@ function families(prefix: string): Family[] {
 }
 
 function checkOptions(options: PrometheusOptions): { registry: CircuitRegistry; prefix: string } {
-  const { registry = defaultRegistry, prefix = 'circuitry_' } = options;
+  const o = optionsObject(options, 'prometheus', ['registry', 'prefix']);
+  const registry = (o.registry ?? defaultRegistry) as CircuitRegistry;
+  const prefix = o.prefix ?? 'circuitry_';
+  if (typeof (registry as Partial<CircuitRegistry> | null)?.entries !== 'function') invalid(TypeError, 'registry', 'a CircuitRegistry', registry);
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
     invalid(TypeError, 'prefix', 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   }

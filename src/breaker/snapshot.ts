@@ -1,5 +1,6 @@
 import { describeValue, exactKeys, plainObject } from '../check/check.js';
 import type { CircuitState, Machine, Phase } from '../machine/machine.js';
+import { openDuration } from '../machine/machine.js';
 
 /**
  * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
@@ -103,9 +104,12 @@ export function restoreMachine(m: Machine, snapshot: unknown, t: number): void {
   const openings = count('openings');
   let phase: Phase;
   // The snapshot's times are another clock's (another host, or an untrusted file): an open time
-  // ahead of this clock counts from now, so a restored open lasts at most its openFor.
-  if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openFor: time('openFor', true) };
-  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: time('lapseAfter', true) };
+  // ahead of this clock counts from now, and no period outlasts what this breaker gives the same
+  // opening, so a restored open lasts at most that long, whatever the file says.
+  const longest = openDuration(m, Math.max(openings, 1));
+  const period = (key: string): number => Math.min(time(key, true), longest);
+  if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openFor: period('openFor') };
+  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), lapseAfter: period('lapseAfter') };
   // The holds' release functions stayed with the old breaker: a restored isolation is held by
   // none, and ends with close()/reset(), or when an isolate() taken on it is released.
   else if (state === 'isolated') phase = (count('holds'), { state, holds: 0 });

@@ -236,7 +236,8 @@ export function releaseHold(m: Machine): void {
   if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: openDuration(m, 1) }, false);
 }
 
-function openDuration(m: Machine, openings: number): number {
+/** How long the `openings`-th opening in a row lasts, as this machine is configured. */
+export function openDuration(m: Machine, openings: number): number {
   const d = m.openDuration;
   return typeof d === 'number' ? d : d(openings);
 }

@@ -55,6 +55,12 @@ describe('toPrometheus', () => {
     expect(() => toPrometheus({ registry, prefix: '9bad' })).toThrow(TypeError);
   });
 
+  it('refuses a misspelt option and a registry that is not one, naming them', () => {
+    expect(() => toPrometheus({ prefx: 'svc_' } as never)).toThrow(new TypeError('unknown prometheus option "prefx"'));
+    expect(() => toPrometheus({ registry: 'main' } as never)).toThrow(new TypeError('registry must be a CircuitRegistry, got "main" (a string)'));
+    expect(() => toPrometheus('svc_' as never)).toThrow(new TypeError('prometheus options must be an object, got "svc_" (a string)'));
+  });
+
   it('renders an empty registry as families without samples', () => {
     const { samples } = parseExposition(toPrometheus({ registry: new CircuitRegistry() }));
     expect(samples).toEqual([]);

@@ -54,6 +54,23 @@ describe('snapshots', () => {
     expect(b.breaker.state).toBe('half-open');
   });
 
+  it('never keeps a restored circuit open longer than its own recoveryTimeout gives that opening', () => {
+    const t = 1_000_000;
+    const snapshot = (openFor: number, openings = 1) => ({ version: 1, name: 'x', state: 'open', failures: 0, openings, policy: null, openedAt: t, openFor });
+    // An untrusted file asking for a day, or for as long as a number goes: this breaker's 1 s.
+    expect(breakerAt(t, { initialState: snapshot(86_400_000) }).breaker.retryAfter).toBe(1000);
+    expect(breakerAt(t, { initialState: snapshot(Number.MAX_VALUE) }).breaker.retryAfter).toBe(1000);
+    // A shorter period saved is kept; a growing recoveryTimeout is read at the saved opening.
+    expect(breakerAt(t, { initialState: snapshot(400) }).breaker.retryAfter).toBe(400);
+    const backoff = breakerAt(t, { initialState: snapshot(86_400_000, 3), recoveryTimeout: (n: number) => 1000 * 2 ** (n - 1) });
+    expect(backoff.breaker.retryAfter).toBe(4000);
+    // A half-open trial's slot lapses no later either.
+    const half = { version: 1, name: 'x', state: 'half-open', failures: 0, openings: 1, policy: null, successes: 0, lapseAfter: 86_400_000 };
+    const h = breakerAt(t, { initialState: half, halfOpenMaxCalls: 1 });
+    void h.call(true);
+    expect(h.breaker.retryAfter).toBe(1000);
+  });
+
   it('counts a restored open from the restore, not from the first look after it', () => {
     const t = 1_000_000;
     const snapshot = { version: 1, name: 'x', state: 'open', failures: 0, openings: 1, policy: null, openedAt: t + 3_600_000, openFor: 1000 };
