@@ -49,7 +49,7 @@ try {
   // The docs, changelog and chart ship because the README links to them; nothing else beside dist.
   const unexpected = files.filter(
     (f) =>
-      !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/semver\.md|docs\/migrating\/[\w-]+\.md|bench\/results\.svg)$/.test(f),
+      !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(semver|shared-state|how-we-test)\.md|docs\/migrating\/[\w-]+\.md|bench\/results\.svg)$/.test(f),
   );
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
   const missing = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE'].filter((f) => !files.includes(f));
