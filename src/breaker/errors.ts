@@ -21,6 +21,8 @@ export class CircuitOpenError extends Error {
   readonly retryAfter: number;
   /** The state the breaker was in when it rejected the call. */
   readonly state: 'open' | 'half-open' | 'isolated';
+  /** A stable code to tell refusals apart without `instanceof`: `'CIRCUITRY_OPEN'`, or `'CIRCUITRY_ISOLATED'`. */
+  declare readonly code: 'CIRCUITRY_OPEN' | 'CIRCUITRY_ISOLATED';
 
   /**
    * @param breakerName - the rejecting breaker's name
@@ -51,13 +53,14 @@ export class CircuitOpenError extends Error {
   }
 }
 
-nameErrorClass(CircuitOpenError, 'CircuitOpenError');
+nameErrorClass(CircuitOpenError, 'CircuitOpenError', 'CIRCUITRY_OPEN');
 Object.defineProperty(CircuitOpenError.prototype, BRAND, { value: true });
 
-// The name lives on the prototype, as on built-in errors, so it is not an own enumerable
-// property of every instance; one helper for the three classes keeps the bundle small.
-function nameErrorClass(cls: abstract new (...args: never[]) => Error, name: string): void {
+// The name and code live on the prototype, as a built-in error's name does, so they are not own
+// enumerable properties of every instance; one helper for the three classes keeps the bundle small.
+function nameErrorClass(cls: abstract new (...args: never[]) => Error, name: string, code: string): void {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+  Object.defineProperty(cls.prototype, 'code', { value: code, writable: true, configurable: true });
 }
 
 // Frozen intrinsics (SES, `--frozen-intrinsics`) refuse the write: then the trace is kept.
@@ -86,6 +89,9 @@ function describe(name: string, retryAfter: number, state: 'open' | 'half-open' 
  * with no trial calls, until every hold is released. `retryAfter` is `Infinity`.
  */
 export class CircuitIsolatedError extends CircuitOpenError {
+  /** Always `'CIRCUITRY_ISOLATED'`. */
+  declare readonly code: 'CIRCUITRY_ISOLATED';
+
   /**
    * @param breakerName - the rejecting breaker's name
    * @param cause - the failure that last opened the circuit, when known
@@ -95,7 +101,7 @@ export class CircuitIsolatedError extends CircuitOpenError {
   }
 }
 
-nameErrorClass(CircuitIsolatedError, 'CircuitIsolatedError');
+nameErrorClass(CircuitIsolatedError, 'CircuitIsolatedError', 'CIRCUITRY_ISOLATED');
 
 /**
  * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry
@@ -112,6 +118,8 @@ export function isCircuitOpenError(error: unknown): error is CircuitOpenError {
 export class TimeoutError extends Error {
   /** The time allowed, in ms. */
   readonly timeout: number;
+  /** Always `'CIRCUITRY_TIMEOUT'`, to tell it from other errors named `'TimeoutError'`. */
+  declare readonly code: 'CIRCUITRY_TIMEOUT';
 
   constructor(what: string, ms: number) {
     super(`${what} timed out after ${ms} ms`);
@@ -119,4 +127,4 @@ export class TimeoutError extends Error {
   }
 }
 
-nameErrorClass(TimeoutError, 'TimeoutError');
+nameErrorClass(TimeoutError, 'TimeoutError', 'CIRCUITRY_TIMEOUT');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitOpenError, isCircuitOpenError } from 'circuitry';
+import { CircuitIsolatedError, CircuitOpenError, TimeoutError, isCircuitOpenError } from 'circuitry';
 
 describe('CircuitOpenError', () => {
   it('is an Error that names the breaker and says when a trial is allowed', () => {
@@ -12,6 +12,14 @@ describe('CircuitOpenError', () => {
     expect(error.retryAfter).toBe(1234.2);
     expect(error.cause).toBe(cause);
     expect(String(error)).toBe('CircuitOpenError: Circuit "users-api" is open; a trial call will be allowed in 1235 ms');
+  });
+
+  it('has a stable code, as the other errors do, that is not an own property of each error', () => {
+    const open = new CircuitOpenError('a', 10);
+    expect(open.code).toBe('CIRCUITRY_OPEN');
+    expect(new CircuitIsolatedError('a').code).toBe('CIRCUITRY_ISOLATED');
+    expect(new TimeoutError('call to "a"', 5).code).toBe('CIRCUITRY_TIMEOUT');
+    expect(Object.keys(open)).not.toContain('code');
   });
 
   it('carries no stack frames, and leaves Error.stackTraceLimit as it was', () => {

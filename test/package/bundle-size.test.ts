@@ -13,7 +13,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // function under circuitSync, a promise counted as a success) to 8,622 B, and making a bare standard
 // decorator's breaker with the first instance (listed before any call) to 8,645 B, and two fixes
 // to 8,810 B: callSignal() for a circuit without a timeout (~120 B) and refusing a window's
-// slowCallRate without slowCallDuration (~45 B). What each kilobyte
+// slowCallRate without slowCallDuration (~45 B), and a stable `code` on the three errors to
+// 8,866 B. What each kilobyte
 // costs, by module (esbuild's metafile, minified, about 2.9 bytes minified per byte gzipped): the
 // state machine ~1 kB; the decorator engine, decorator-call detection and function identity (both
 // decorator standards and reflect-metadata carry-over, which `circuit` brings because it is one
@@ -27,7 +28,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // Prometheus renderer tree-shake away when unused.
 // This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
 // raise it only with a reason in the change.
-const CEILING = 8_850;
+const CEILING = 8_900;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
