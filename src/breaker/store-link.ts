@@ -10,7 +10,7 @@ export interface CircuitStore {
   sync(): Promise<void>;
   /** Stops sharing: no more syncs, publishes or leases. Attached breakers go on alone, from their local state. */
   close(): void;
-  /** False from a failed store operation until one succeeds again. */
+  /** False from a failed store operation until one succeeds again, and for good after `close()`. */
   readonly connected: boolean;
 }
 

@@ -100,6 +100,8 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   const transport: Transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
     down(error, operation) {
+      // Closed, the store shares nothing: an answer still on its way tells no breaker anything.
+      if (closed) return;
       outage = { error, operation };
       for (const [entry, breaker] of live()) {
         if (entry.unusable !== undefined) continue;
@@ -108,10 +110,11 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       }
     },
     up() {
+      if (closed) return;
       outage = undefined;
       for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(timeAway(entry, breaker));
       // What changed while away goes out now, not an interval later.
-      if (!closed) void readAll();
+      void readAll();
     },
   });
 
@@ -126,6 +129,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
    * used makes this breaker decide alone, reported once until the record is usable again.
    */
   const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
+    if (closed) return undefined;
     entry.heard = true;
     const checked = checkRecord(record);
     if (typeof checked === 'string') {
@@ -334,7 +338,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       const joined = outage;
       void Promise.resolve().then(() => {
         const self = ref.deref();
-        if (self !== undefined && outage === joined && entry.unusable === undefined) self.storeDown(joined.error, joined.operation);
+        if (self !== undefined && !closed && outage === joined && entry.unusable === undefined) self.storeDown(joined.error, joined.operation);
       });
     }
     if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
@@ -350,7 +354,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       timer = undefined;
     },
     get connected() {
-      return transport.connected;
+      return !closed && transport.connected;
     },
   };
   registerStore(store, attach);

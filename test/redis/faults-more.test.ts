@@ -529,14 +529,11 @@ describe('the store closed, a breaker collected, during an outage', () => {
     expect(f.B.breaker.state).toBe('closed');
     expect(f.A.breaker.state).toBe('open');
     expect(f.B.events).toEqual(['down:sync', 'up']);
-    // DEFECT (fails): the closed store still tells its breaker `storeUp`, which its TSDoc defines
-    // as "the shared store answers again; this process's state is merged back into the fleet's",
-    // yet nothing is merged: A's open was never published (no key, B closed). Observed:
-    // A.events ['down:sync', 'up'] and storeA.connected true. The probe read sent before close()
-    // sits in ioredis's offline queue, is answered after the restart, and the transport's up()
-    // reaches src/store/shared-store.ts:110-112, which emits storeUp to every live breaker without
-    // checking `closed` (only the readAll at :114 is skipped when closed).
+    // It failed before the fix: the probe read sent before close() sat in ioredis's offline
+    // queue, was answered after the restart, and the closed store told its breaker `storeUp`
+    // (['down:sync', 'up'], storeA.connected true) though nothing was merged back.
     expect(f.A.events).toEqual(['down:sync']);
+    expect(f.storeA.connected).toBe(false);
   });
 
   it('a breaker nobody holds any more is collected during the outage, even while its read is queued in the client; the store\'s other breaker hears storeUp after the restart and shares again', async () => {
