@@ -10,7 +10,11 @@ export interface CircuitStore {
   sync(): Promise<void>;
   /** Stops sharing: no more syncs, publishes or leases. Attached breakers go on alone, from their local state. */
   close(): void;
-  /** False from a failed store operation until one succeeds again, and for good after `close()`. */
+  /**
+   * False while the store is away: from the `storeDown` its breakers hear until their `storeUp`
+   * (a failed request, until one succeeds; after a refused write, until a write lands), and for
+   * good after `close()`.
+   */
   readonly connected: boolean;
 }
 

@@ -81,9 +81,16 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
  * record is taken in as it is.
  */
 export function retry(record: UsableRecord, local: LocalView, lastMode: ChangeMode): Decision {
-  // A lost record takes nothing back but a running open, whatever was waiting to be sent.
-  if (record.state === 'none' || record.generation !== local.generation) return reconcile(record, local);
-  if (local.state === 'isolated' || local.state === 'disabled') return KEEP;
+  if (!sharedState(local.state)) return KEEP;
+  // A change made by hand always wins: it goes again, whatever the store holds now.
+  if (lastMode === 'force') return { kind: 'publish', mode: 'force' };
+  if (record.state === 'none') {
+    // The store lost the record. A trial's close goes in as it is (nothing is left to judge it
+    // against), so the fleet hears what the trial found; otherwise only a running open goes back.
+    if (local.state === 'closed' && lastMode === 'trial') return { kind: 'publish', mode: 'force' };
+    return reconcile(record, local);
+  }
+  if (record.generation !== local.generation) return reconcile(record, local);
   // A trial's verdict only means something against the open it was a trial of.
   const mode = lastMode === 'trial' && record.state !== 'open' && local.state !== 'closed' ? 'trip' : lastMode;
   return { kind: 'publish', mode };

@@ -48,8 +48,11 @@ interface Entry extends StoreLink, TrialGate {
   pending: boolean;
   /** The rule of the last local change, kept to publish it again if the store missed it. */
   mode: ChangeMode;
-  /** True when the last answer to a change refused it as late: the next refusal waits for a sync. */
-  late: boolean;
+  /**
+   * True when the last answer to a change did not take it (refused as late, or a close that found
+   * no record): the next such answer waits for a sync.
+   */
+  missed: boolean;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
   /** The backend's clock minus the breaker's, from the last answer that came in time. */
@@ -60,6 +63,8 @@ interface Entry extends StoreLink, TrialGate {
   unusable: string | undefined;
   /** When the store, or this breaker's record, went away, on this breaker's clock. */
   downSince: number;
+  /** True from the `storeDown` this breaker was told until its `storeUp`: each is said once. */
+  told: boolean;
 }
 
 /** `sharedStore` on the given timers, without the breaker side (see {@link sharedStoreOn}). */
@@ -94,6 +99,20 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
   // A clock that stepped back while away would make the time away negative.
   const timeAway = (entry: Entry, breaker: AttachedBreaker): number => Math.max(0, breaker.now() - entry.downSince);
 
+  // A breaker hears one storeDown, for the store or for its record, and one storeUp once both
+  // are back: an outage seen from two sides is still one outage.
+  const tellDown = (entry: Entry, breaker: AttachedBreaker, error: unknown, operation: string): void => {
+    if (entry.told || closed) return;
+    entry.told = true;
+    entry.downSince = breaker.now();
+    breaker.storeDown(error, operation);
+  };
+  const tellUp = (entry: Entry, breaker: AttachedBreaker): void => {
+    if (!entry.told || closed || entry.unusable !== undefined || transport.away) return;
+    entry.told = false;
+    breaker.storeUp(timeAway(entry, breaker));
+  };
+
   /** Why the store is away, while it is: told to a breaker that joins during the outage. */
   let outage: { readonly error: unknown; readonly operation: string } | undefined;
 
@@ -103,16 +122,12 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       // Closed, the store shares nothing: an answer still on its way tells no breaker anything.
       if (closed) return;
       outage = { error, operation };
-      for (const [entry, breaker] of live()) {
-        if (entry.unusable !== undefined) continue;
-        entry.downSince = breaker.now();
-        breaker.storeDown(error, operation);
-      }
+      for (const [entry, breaker] of live()) tellDown(entry, breaker, error, operation);
     },
     up() {
       if (closed) return;
       outage = undefined;
-      for (const [entry, breaker] of live()) if (entry.unusable === undefined) breaker.storeUp(timeAway(entry, breaker));
+      for (const [entry, breaker] of live()) tellUp(entry, breaker);
       // What changed while away goes out now, not an interval later.
       void readAll();
     },
@@ -135,14 +150,13 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     if (typeof checked === 'string') {
       if (entry.unusable === undefined) {
         entry.unusable = checked;
-        if (transport.connected) entry.downSince = breaker.now();
-        breaker.storeDown(new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`), 'record');
+        tellDown(entry, breaker, new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`), 'record');
       }
       return undefined;
     }
     if (entry.unusable !== undefined) {
       entry.unusable = undefined;
-      breaker.storeUp(timeAway(entry, breaker));
+      tellUp(entry, breaker);
     }
     if (checked.at !== undefined) entry.offset = checked.at - (sentAt + breaker.now()) / 2;
     return checked;
@@ -204,18 +218,21 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       // long to arrive): the change is not taken, so it stays pending and goes again under the
       // rules of a change the store missed, stamped anew from this answer's clock (`usable` renews
       // the offset). Taken as an answer like any other, the change would be lost.
-      const late = (outcome.value as ChangeAnswer | undefined)?.late === true;
-      const lateAgain = late && entry.late;
-      entry.late = late;
-      if (entry.version === version && !late) entry.pending = false;
+      const answer = outcome.value as ChangeAnswer | undefined;
+      // A close that found no record (the store lost it: a restart, an expiry) changed nothing
+      // either: it is a change the store missed, and goes again under those rules.
+      const missed = answer?.late === true || (what.op === 'close' && answer?.state === 'none');
+      const missedAgain = missed && entry.missed;
+      entry.missed = missed;
+      if (entry.version === version && !missed) entry.pending = false;
       const record = usable(entry, self, outcome.value, sentAt);
-      // Refused late twice in a row: the next sync sends it, so a backend that refuses everything
-      // as late is asked once per sync, not in a loop of round trips.
-      if (record === undefined || lateAgain) return;
-      if (entry.version !== version && !late) {
+      // Missed twice in a row: the next sync sends it, so a backend that refuses everything is
+      // asked once per sync, not in a loop of round trips.
+      if (record === undefined || missedAgain) return;
+      if (entry.version !== version && !missed) {
         carryOut(entry, self, superseded(record, what.op, { state: self.state(), generation: entry.generation }));
       } else {
-        take(entry, self, record, late);
+        take(entry, self, record, missed);
       }
       if (entry.pending) flush(entry, self);
     });
@@ -262,25 +279,30 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     });
   };
 
+  // Only entries are held across the wait, never a breaker: one its owner let go of is collected
+  // at once, not after a probe that may hang for the whole `timeout`.
   const readAll = async (): Promise<void> => {
-    const pairs = live();
+    const entries = live().map(([entry]) => entry);
     if (!transport.connected) {
       // Away: one probe for the whole store, so a hang of any length queues nothing more.
-      const first = pairs[0];
-      if (first !== undefined) await read(first[0], true);
+      if (entries[0] !== undefined) await read(entries[0], true);
       return;
     }
-    await Promise.all(pairs.map(([entry]) => read(entry)));
+    await Promise.all(entries.map((entry) => read(entry)));
   };
 
   const sync = async (): Promise<void> => {
     // What was sent before lands first, so the reads see it.
     await transport.idle();
-    transport.confirm();
+    // A change still waiting to be written is what a store that refuses writes refuses: the
+    // outage goes on until it lands, however well reads are answered.
+    if (!live().some(([entry]) => entry.pending && entry.unusable === undefined)) transport.confirm();
     await readAll();
   };
 
-  const alone = (entry: Entry): boolean => !transport.connected || closed || entry.unusable !== undefined;
+  // Away as announced (storeDown until storeUp), not merely between two answers: a store that
+  // answers reads but refuses writes leaves its breakers deciding alone, as they were told.
+  const alone = (entry: Entry): boolean => transport.away || closed || entry.unusable !== undefined;
 
   const attach = (breaker: AttachedBreaker): StoreLink => {
     const ref = new WeakRef(breaker);
@@ -295,12 +317,13 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       version: 0,
       pending: false,
       mode: 'trip',
-      late: false,
+      missed: false,
       adopting: false,
       offset: undefined,
       heard: false,
       unusable: undefined,
-      downSince: transport.connected ? 0 : breaker.now(),
+      downSince: 0,
+      told: false,
       changed(from: BreakerState, to: BreakerState) {
         const self = ref.deref();
         // Changes by hand are published by `forced`, after the change, whatever it was.
@@ -338,7 +361,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       const joined = outage;
       void Promise.resolve().then(() => {
         const self = ref.deref();
-        if (self !== undefined && !closed && outage === joined && entry.unusable === undefined) self.storeDown(joined.error, joined.operation);
+        if (self !== undefined && outage === joined) tellDown(entry, self, joined.error, joined.operation);
       });
     }
     if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
@@ -354,7 +377,7 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       timer = undefined;
     },
     get connected() {
-      return !closed && transport.connected;
+      return !closed && !transport.away;
     },
   };
   registerStore(store, attach);

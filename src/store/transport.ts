@@ -46,7 +46,10 @@ export const freeLane = (): Lane => ({ read: 0, write: 0, lease: 0 });
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
 
 export interface Transport {
+  /** Whether requests go out: false from a failed request until one is answered. */
   readonly connected: boolean;
+  /** Whether the store is away as announced: from `down` until the matching `up`. */
+  readonly away: boolean;
   /**
    * Sends `call` on `lane`'s `slot`, unless one is outstanding there or the store is down (then
    * only a `probe` goes, one at a time for the store, on a slot of its own). Undefined when nothing was sent; otherwise settles with
@@ -190,6 +193,9 @@ export function createTransport(
   return {
     get connected() {
       return connected;
+    },
+    get away() {
+      return announced;
     },
     send,
     confirm() {

@@ -46,6 +46,17 @@ describe('record rules: taking a record in', () => {
     // The same when a change was waiting to be sent: only a running open goes back.
     expect(retry(none, { state: 'half-open', generation: 2 }, 'trip')).toEqual({ kind: 'keep' });
     expect(retry(none, { state: 'open', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
+    // A trial's close goes in as it is: nothing is left to judge it against.
+    expect(retry(none, { state: 'closed', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'force' });
+  });
+
+  it('a change made by hand goes again whatever the store holds now: it always wins', () => {
+    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, period: 0, openings: 0 };
+    expect(retry(none, { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    expect(retry(open(7), { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    expect(retry(closed(7), { state: 'open', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    // Isolated and disabled belong to this process: nothing is published.
+    expect(retry(open(7), { state: 'isolated', generation: 2 }, 'force')).toEqual({ kind: 'keep' });
   });
 
   it('the answer to a change followed by a newer one gives only its generation when the change landed', () => {
