@@ -24,89 +24,74 @@ function member(store: CircuitStore, name: string, clock: { now: () => number })
   return { breaker, events, call, fail: (value: boolean) => void (fail = value) };
 }
 
-describe('a store that answers reads but refuses writes (out of memory, a read-only replica)', () => {
-  it('is one outage for every breaker of the process, however many breakers it has', async () => {
-    let now = 1_000_000;
-    const { backend, control } = memoryBackend(() => now);
-    const clock = { now: () => now };
-    const store = sharedStore(backend, { syncInterval: 600_000 });
-    const a = member(store, 'a', clock);
-    const b = member(store, 'b', clock);
-    await settle();
-    await store.sync();
-    control.intercept = refuseWrites;
-    // The second breaker trips: the probe of an outage goes through the first, whose read works.
-    b.fail(true);
-    await b.call().catch(() => undefined);
-    await settle();
-    for (let i = 0; i < 6; i++) {
+/** A store over an in-memory backend on a clock the test moves, and a way to let syncs pass. */
+function storeAt(start: number) {
+  let now = start;
+  const clock = { now: () => now };
+  const { backend, control } = memoryBackend(clock.now);
+  const store = sharedStore(backend, { syncInterval: 600_000 });
+  /** `n` syncs, 100 ms apart. */
+  const syncs = async (n: number) => {
+    for (let i = 0; i < n; i++) {
       now += 100;
       await store.sync();
       await settle();
     }
+  };
+  return { clock, control, store, syncs };
+}
+
+/** Makes `m`'s next call fail, and lets its trip reach the store. */
+async function trip(m: ReturnType<typeof member>) {
+  m.fail(true);
+  await m.call().catch(() => undefined);
+  await settle();
+}
+
+describe('a store that answers reads but refuses writes (out of memory, a read-only replica)', () => {
+  it('is one outage for every breaker of the process, however many breakers it has', async () => {
+    const { clock, control, store, syncs } = storeAt(1_000_000);
+    const a = member(store, 'a', clock);
+    const b = member(store, 'b', clock);
+    await syncs(1);
+    control.intercept = refuseWrites;
+    // The second breaker trips: the probe of an outage goes through the first, whose read works.
+    await trip(b);
+    await syncs(6);
     expect({ a: a.events, b: b.events, connected: store.connected }).toEqual({ a: ['down:open'], b: ['down:open'], connected: false });
     control.intercept = undefined;
-    now += 100;
-    await store.sync();
-    await settle();
+    await syncs(1);
     await store.sync();
     expect({ a: a.events, b: b.events, connected: store.connected }).toEqual({ a: ['down:open', 'up:700'], b: ['down:open', 'up:700'], connected: true });
   });
 
   it('tells a breaker attached meanwhile of the outage, and counts its time away from then', async () => {
-    let now = 1_700_000_000_000;
-    const { backend, control } = memoryBackend(() => now);
-    const clock = { now: () => now };
-    const store = sharedStore(backend, { syncInterval: 600_000 });
+    const { clock, control, store, syncs } = storeAt(1_700_000_000_000);
     const a = member(store, 'a', clock);
-    await settle();
-    await store.sync();
+    await syncs(1);
     control.intercept = refuseWrites;
-    a.fail(true);
-    await a.call().catch(() => undefined);
-    await settle();
-    now += 100;
-    await store.sync(); // a read is answered: requests go, the outage goes on
-    await settle();
+    await trip(a);
+    await syncs(1); // a read is answered: requests go, the outage goes on
     const joined = member(store, 'joined', clock);
     await settle();
     control.intercept = undefined;
-    for (let i = 0; i < 3; i++) {
-      now += 100;
-      await store.sync();
-      await settle();
-    }
+    await syncs(3);
     expect(joined.events).toEqual(['down:open', 'up:100']);
   });
 
   it('says storeUp once to a breaker whose record became usable while the store was still away', async () => {
-    let now = 1_000_000;
-    const { backend, control } = memoryBackend(() => now);
-    const clock = { now: () => now };
-    const store = sharedStore(backend, { syncInterval: 600_000 });
+    const { clock, control, store, syncs } = storeAt(1_000_000);
     control.sim.keys.set('x', { type: 'string' }); // another program's key
     const x = member(store, 'x', clock);
     const a = member(store, 'a', clock);
-    await settle();
-    await store.sync();
-    await settle();
+    await syncs(1);
     expect(x.events).toEqual(['down:record']);
     control.intercept = refuseWrites;
-    a.fail(true);
-    await a.call().catch(() => undefined);
-    await settle();
+    await trip(a);
     control.sim.keys.delete('x');
-    for (let i = 0; i < 2; i++) {
-      now += 100;
-      await store.sync();
-      await settle();
-    }
+    await syncs(2);
     control.intercept = undefined;
-    for (let i = 0; i < 2; i++) {
-      now += 100;
-      await store.sync();
-      await settle();
-    }
+    await syncs(2);
     expect(x.events.filter((e) => e.startsWith('up')).length).toBe(1);
     expect(x.events[0]).toBe('down:record');
   });
