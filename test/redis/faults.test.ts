@@ -1,210 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CircuitBreaker, circuit } from 'circuitry';
-import type { CircuitStore } from 'circuitry';
-import { redisStore } from 'circuitry/redis';
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisTimePasses, startRedis } from '../helpers/redis-server.js';
+import { redisStore } from 'circuitry/redis';
+import { describe, expect, it } from 'vitest';
+import { cleanups, CLIENT, control, converges, fleet, member, nextPrefix, openFromA, periodPasses, persistentServer, record, server, settled, sleep, until, useFaultHooks } from '../helpers/redis-faults.js';
 
 // Fault injection around a real redis-server: every test has a Redis of its own (it is killed,
 // paused, flushed, starved of memory, locked), and two processes sharing one breaker name, one
 // on ioredis and one on node-redis. Breaker clocks are real time plus a shift the test moves,
 // so open periods pass without sleeping; Redis's clock is real, and waits on state are polls
 // with a bound, never fixed sleeps.
+// The helpers are in test/helpers/redis-faults.ts.
 
-type Server = Awaited<ReturnType<typeof startRedis>>;
-
-const cleanups: (() => unknown)[] = [];
-const unhandled: unknown[] = [];
-beforeAll(() => {
-  process.on('unhandledRejection', (reason) => void unhandled.push(reason));
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  // Nothing the store or the clients did may reject unhandled.
-  expect(unhandled.splice(0)).toEqual([]);
-});
-
-async function server(extra: string[] = []): Promise<Server> {
-  const s = await startRedis(['--enable-debug-command', 'yes', ...extra]);
-  cleanups.push(async () => {
-    s.signal('SIGCONT');
-    await s.stop();
-  });
-  return s;
-}
-
-/** A Redis that keeps its data through a kill: an append-only file, synced on every write. */
-async function persistentServer(): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'circuitry-faults-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return server(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
-}
-
-/** The two clients, reconnecting fast, commands held while disconnected; `pending` counts unanswered commands. */
-const CLIENT = {
-  async ioredis(url: string, connect = true) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 20 });
-    client.on('error', () => {});
-    if (connect) await client.connect();
-    let pending = 0;
-    let sent = 0;
-    const counted = {
-      call: (...args: [string, ...string[]]) => {
-        pending += 1;
-        sent += 1;
-        return client.call(...args).finally(() => (pending -= 1));
-      },
-    };
-    cleanups.push(() => client.disconnect());
-    return { kind: 'ioredis', client, counted, pending: () => pending, sent: () => sent, raw: (...args: string[]) => client.call(...(args as [string, ...string[]])) };
-  },
-  async 'node-redis'(url: string, connect = true) {
-    const client = createClient({ url, socket: { reconnectStrategy: () => 20 } });
-    client.on('error', () => {});
-    if (connect) await client.connect();
-    let pending = 0;
-    let sent = 0;
-    const counted = {
-      sendCommand: (args: string[]) => {
-        pending += 1;
-        sent += 1;
-        return client.sendCommand(args).finally(() => (pending -= 1));
-      },
-    };
-    cleanups.push(() => (client.isOpen ? client.destroy() : undefined));
-    return { kind: 'node-redis', client, counted, pending: () => pending, sent: () => sent, raw: (...args: string[]) => client.sendCommand(args) };
-  },
-};
-
-/** A control connection of its own (ioredis), so that faults aimed at the stores' clients spare it. */
-async function control(s: Server) {
-  const client = new Redis(s.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 20 });
-  client.on('error', () => {});
-  await client.connect();
-  cleanups.push(() => client.disconnect());
-  return (...args: string[]) => client.call(...(args as [string, ...string[]]));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 5 ms; rejects after `ms`, naming `what`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const giveUp = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > giveUp) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** One process's breaker: failureThreshold 1, its own shifted clock, events recorded. */
-function member(store: CircuitStore, name = 'dep', extra: Record<string, unknown> = {}) {
-  let shift = 0;
-  const clock = { now: () => Date.now() + shift };
-  const errors: unknown[] = [];
-  const events: string[] = [];
-  const breaker = new CircuitBreaker({ name, registry: false, failureThreshold: 1, recoveryTimeout: 1000, clock, store, reportError: (e) => errors.push(e), ...extra });
-  breaker.on('storeDown', ({ operation }) => events.push(`down:${operation}`));
-  breaker.on('storeUp', () => events.push('up'));
-  const trace: string[] = [];
-  const t0 = Date.now();
-  breaker.on('stateChange', ({ from, to }) => trace.push(`${Date.now() - t0}:${from}->${to}`));
-  breaker.on('storeDown', ({ operation }) => trace.push(`${Date.now() - t0}:down:${operation}`));
-  breaker.on('storeUp', () => trace.push(`${Date.now() - t0}:up`));
-  let fail = false;
-  let gate: Promise<void> | undefined;
-  const call = circuit(async () => {
-    if (gate !== undefined) await gate;
-    if (fail) throw new Error('dependency failed');
-    return 'ok';
-  }, breaker);
-  return {
-    breaker,
-    errors,
-    events,
-    trace,
-    downs: () => events.filter((e) => e.startsWith('down')).length,
-    ups: () => events.filter((e) => e === 'up').length,
-    advance: (ms: number) => void (shift += ms),
-    /** The caller's result: 'ok', the dependency's message, or the error's name. */
-    attempt: () => call().catch((e: Error) => (e.name === 'Error' ? e.message : e.name)),
-    /** Times one attempt, in wall-clock ms. */
-    async timed() {
-      const start = Date.now();
-      const result = await call().catch((e: Error) => (e.name === 'Error' ? e.message : e.name));
-      return { result, ms: Date.now() - start };
-    },
-    dependency: (failing: boolean) => void (fail = failing),
-    /** Holds every call until the returned release is called: calls in flight. */
-    hold() {
-      let release!: () => void;
-      gate = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        gate = undefined;
-        release();
-      };
-    },
-  };
-}
-
-let n = 0;
-
-/** Two processes sharing breaker `dep`: A on ioredis, B on node-redis, each a store of its own. */
-async function fleet(s: Server, options: { syncInterval?: number; timeout?: number; recoveryTimeout?: number } = {}) {
-  const prefix = `faults:${++n}:`;
-  const { syncInterval = 100, timeout = 150, recoveryTimeout = 1000 } = options;
-  const ca = await CLIENT.ioredis(s.url);
-  const cb = await CLIENT['node-redis'](s.url);
-  const storeA = redisStore(ca.counted, { prefix, syncInterval, timeout });
-  const storeB = redisStore(cb.counted, { prefix, syncInterval, timeout });
-  cleanups.push(() => (storeA.close(), storeB.close()));
-  const A = member(storeA, 'dep', { recoveryTimeout });
-  const B = member(storeB, 'dep', { recoveryTimeout });
-  await storeA.sync();
-  await storeB.sync();
-  const key = `${prefix}dep`;
-  return { prefix, key, ca, cb, storeA, storeB, A, B };
-}
-
-type Fleet = Awaited<ReturnType<typeof fleet>>;
-
-/** Opens the fleet from A (period: the fleet's recoveryTimeout), and waits until B took it in. */
-async function openFromA(f: Fleet) {
-  f.A.dependency(true);
-  expect(await f.A.attempt()).toBe('dependency failed');
-  f.A.dependency(false);
-  await until('B adopts the open', () => f.B.breaker.state === 'open');
-}
-
-/** Lets the open period of `ms` pass on Redis's clock and on both breakers' clocks. */
-async function periodPasses(f: Fleet, raw: (...args: string[]) => Promise<unknown>, ms: number) {
-  await redisTimePasses(raw, ms);
-  f.A.advance(ms);
-  f.B.advance(ms);
-}
-
-/** After a fault: both stores answered again and nothing they sent is left unanswered. */
-async function settled(f: Fleet, ms = 5000) {
-  await until('both stores back, nothing pending', () => f.storeA.connected && f.storeB.connected && f.ca.pending() === 0 && f.cb.pending() === 0, ms);
-}
-
-/** The fleet shares again: a trip in A reaches B within a sync interval (100 ms) plus slack. */
-async function converges(f: Fleet) {
-  f.A.dependency(true);
-  expect(await f.A.attempt()).toBe('dependency failed');
-  f.A.dependency(false);
-  await until('B takes in the open A decided', () => f.B.breaker.state === 'open', 600);
-}
-
-const record = async (raw: (...args: string[]) => Promise<unknown>, key: string): Promise<Record<string, string>> => {
-  const flat = (await raw('HGETALL', key)) as string[];
-  const out: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
-};
+useFaultHooks();
 
 describe('Redis killed (SIGKILL)', () => {
   it('with calls in flight: callers get their own results, each process decides alone, one storeDown and one storeUp each, and after an empty restart the open decided meanwhile reaches the other process', async () => {
@@ -445,7 +251,7 @@ describe('connections dropped and refused', () => {
     const s = await server();
     const raw = await control(s);
     const c = await CLIENT['node-redis'](s.url, false);
-    const prefix = `never:${++n}:`;
+    const prefix = nextPrefix('never');
     const store = redisStore(c.counted, { prefix, syncInterval: 100, timeout: 150 });
     cleanups.push(() => store.close());
     const p = member(store);
@@ -520,7 +326,7 @@ describe('a breaker attached while Redis is away', () => {
   it('hears storeDown for the outage it joined before it hears storeUp', async () => {
     const s = await server();
     const c = await CLIENT.ioredis(s.url);
-    const store = redisStore(c.counted, { prefix: `late-attach:${++n}:`, syncInterval: 100, timeout: 150 });
+    const store = redisStore(c.counted, { prefix: nextPrefix('late-attach'), syncInterval: 100, timeout: 150 });
     cleanups.push(() => store.close());
     const first = member(store, 'first');
     await store.sync();
