@@ -295,8 +295,9 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     // What was sent before lands first, so the reads see it.
     await transport.idle();
     // A change still waiting to be written is what a store that refuses writes refuses: the
-    // outage goes on until it lands, however well reads are answered.
-    if (!live().some(([entry]) => entry.pending && entry.unusable === undefined)) transport.confirm();
+    // outage goes on until it lands, however well reads are answered (one that will not be sent,
+    // from a breaker isolated or disabled since, holds nothing up).
+    if (!live().some(([entry, breaker]) => entry.pending && entry.unusable === undefined && sharedState(breaker.state()))) transport.confirm();
     await readAll();
   };
 

@@ -10,6 +10,9 @@ import { cleanups, CLIENT, control, converges, fleet, member, nextPrefix, openFr
 // with a bound, never fixed sleeps.
 // The helpers are in test/helpers/redis-faults.ts.
 
+// Bounds in ms are not speeds: under the store's timeout means a call did not wait for Redis,
+// under the timeout plus as much again means it waited at most that timeout, on a loaded machine.
+
 useFaultHooks();
 
 describe('Redis killed (SIGKILL)', () => {
@@ -27,7 +30,7 @@ describe('Redis killed (SIGKILL)', () => {
     f.A.dependency(true);
     const trip = await f.A.timed();
     expect(trip.result).toBe('dependency failed');
-    expect(trip.ms).toBeLessThan(50);
+    expect(trip.ms).toBeLessThan(150);
     expect(f.A.breaker.state).toBe('open');
     expect(await f.A.attempt()).toBe('CircuitOpenError');
     f.A.dependency(false);
@@ -117,14 +120,14 @@ describe.each(['CLIENT PAUSE 2000 ALL', 'DEBUG SLEEP 2'])('Redis stalls (%s)', (
     const [a, b] = await Promise.all([f.A.timed(), f.B.timed()]);
     // Each asked for the lease, waited for the store's timeout (150 ms), then ran its own trial.
     expect([a.result, b.result]).toEqual(['ok', 'ok']);
-    expect(a.ms).toBeLessThan(150 + 100);
-    expect(b.ms).toBeLessThan(150 + 100);
+    expect(a.ms).toBeLessThan(150 + 150);
+    expect(b.ms).toBeLessThan(150 + 150);
     expect(f.A.events).toEqual(['down:trial']);
     expect(f.B.events).toEqual(['down:trial']);
     expect(f.storeA.connected).toBe(false);
     const closedCall = await f.A.timed();
     expect(closedCall).toMatchObject({ result: 'ok' });
-    expect(closedCall.ms).toBeLessThan(20);
+    expect(closedCall.ms).toBeLessThan(150);
     await settled(f);
     expect(f.A.events).toEqual(['down:trial', 'up']);
     expect(f.B.events).toEqual(['down:trial', 'up']);
