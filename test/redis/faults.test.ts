@@ -35,7 +35,8 @@ describe('Redis killed (SIGKILL)', () => {
     expect(await f.A.attempt()).toBe('CircuitOpenError');
     f.A.dependency(false);
     await until('both stores see the outage', () => !f.storeA.connected && !f.storeB.connected);
-    // The outage itself: five sync intervals of probes that fail. A dead server cannot be asked its time.
+    // The outage itself: five sync intervals. A dead server cannot be asked its time, and its
+    // probes wait in ioredis's offline queue, so there is no count to poll: a fixed wait.
     await sleep(500);
     expect([f.A.downs(), f.B.downs()]).toEqual([1, 1]);
     expect(f.B.breaker.state).toBe('closed');
@@ -264,7 +265,9 @@ describe('connections dropped and refused', () => {
     p.dependency(true);
     expect(await p.attempt()).toBe('dependency failed');
     expect(p.breaker.state).toBe('open');
-    await sleep(300); // three sync intervals of failing probes, counted on the wall clock: nothing answers.
+    // Three more probes, each refused at once (the client is closed): still one outage.
+    const probed = c.sent();
+    await until('three more probes', () => c.sent() >= probed + 3, 2000);
     expect(p.downs()).toBe(1);
     expect(c.pending()).toBe(0);
     await c.client.connect();
@@ -285,7 +288,9 @@ describe('connections dropped and refused', () => {
     f.A.dependency(true);
     expect(await f.A.attempt()).toBe('dependency failed');
     f.A.dependency(false);
-    await sleep(300); // three sync intervals of refused probes, on the wall clock.
+    // Three more probes from each store, each refused at once (NOAUTH): still one outage.
+    const [sentA, sentB] = [f.ca.sent(), f.cb.sent()];
+    await until('three more probes each', () => f.ca.sent() >= sentA + 3 && f.cb.sent() >= sentB + 3, 2000);
     expect([f.A.downs(), f.B.downs(), f.A.ups(), f.B.ups()]).toEqual([1, 1, 0, 0]);
     const admin = new Redis(s.url, { password: 'secret', maxRetriesPerRequest: null });
     admin.on('error', () => {});
