@@ -36,7 +36,12 @@ export class Model {
   /** Closed-state outcomes since the circuit last closed: [time, failed]. */
   outcomes: [number, boolean][] = [];
 
-  constructor(readonly settings: ModelSettings) {}
+  readonly settings: ModelSettings;
+
+  // A copy, so that configure() changing it leaves the generated settings a counterexample prints.
+  constructor(settings: ModelSettings) {
+    this.settings = { ...settings };
+  }
 
   private change(state: Model['state']): void {
     this.state = state;
@@ -137,13 +142,18 @@ export class Model {
 
   /**
    * What a breaker restored from this one's snapshot would be: the same state and counts, no
-   * trials in flight, and nothing from before (calls and holds belong to the old breaker).
+   * trials in flight, and nothing from before (calls and holds belong to the old breaker). A
+   * snapshot may come from an untrusted file, so the restoring breaker trusts no open period or
+   * trial lapse longer than its own recoveryTimeout: one given before configure() shortened it
+   * is cut too, although the breaker that gave it keeps it.
    */
   restored(): void {
     this.era += 1;
     this.isolation += 1;
     this.trials = [];
     if (this.state === 'isolated') this.holds = 0;
+    this.openFor = Math.min(this.openFor, this.settings.recoveryTimeout);
+    this.lapseAfter = Math.min(this.lapseAfter, this.settings.recoveryTimeout);
   }
 
   retryAfter(now: number): number {
