@@ -1,0 +1,22 @@
+// The tests Stryker runs against each mutant (stryker.config.mjs): those that exercise the
+// machine, the policies, the call paths and the store's record rules, from source. The tests of
+// the built package in a child process (test/breaker/process.test.ts) see no mutant and are left out.
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      include: [
+        'test/machine/**/*.test.ts',
+        'test/policies/**/*.test.ts',
+        'test/breaker/**/*.test.ts',
+        'test/prove/model-based.test.ts',
+        'test/peers/**/*.test.ts',
+        'test/store/record-rules.test.ts',
+      ],
+      exclude: ['test/breaker/process.test.ts'],
+    },
+  }),
+);
