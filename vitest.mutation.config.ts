@@ -1,22 +1,23 @@
 // The tests Stryker runs against each mutant (stryker.config.mjs): those that exercise the
 // machine, the policies, the call paths and the store's record rules, from source. The tests of
 // the built package in a child process (test/breaker/process.test.ts) see no mutant and are left out.
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: [
-        'test/machine/**/*.test.ts',
-        'test/policies/**/*.test.ts',
-        'test/breaker/**/*.test.ts',
-        'test/prove/model-based.test.ts',
-        'test/peers/**/*.test.ts',
-        'test/store/record-rules.test.ts',
-      ],
-      exclude: ['test/breaker/process.test.ts'],
-    },
-  }),
-);
+export default defineConfig({
+  // The same aliases (the package's names lead to src/); the test list replaces the base one,
+  // which mergeConfig would append to.
+  resolve: base.resolve,
+  test: {
+    environment: 'node',
+    include: [
+      'test/machine/**/*.test.ts',
+      'test/policies/**/*.test.ts',
+      'test/breaker/**/*.test.ts',
+      'test/prove/model-based.test.ts',
+      'test/peers/**/*.test.ts',
+      'test/store/record-rules.test.ts',
+    ],
+    exclude: ['test/breaker/process.test.ts'],
+  },
+});

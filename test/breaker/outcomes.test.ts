@@ -1,6 +1,7 @@
 // What counts as a failure: values judged by isFailure, and hostile rejection values.
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, circuit } from 'circuitry';
+import { manualClock } from '../helpers/manual-clock.js';
 
 describe('outcomes: isFailure and hostile rejection values', () => {
   interface Reply {
@@ -65,6 +66,30 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     expect(b.stats()).toMatchObject({ state: 'open', failures: 2 });
     expect(b.lastFailure).toBe(opening);
     await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: opening });
+  });
+
+  it('blames a failed trial, not the failure that first opened the circuit, for the refusals after it', async () => {
+    const opening = new Error('opening');
+    const trialError = new Error('trial');
+    const clock = manualClock();
+    const b = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 1000, clock, registry: false });
+    await expect(b.execute(() => Promise.reject(opening))).rejects.toBe(opening);
+    clock.advance(1000);
+    await expect(b.execute(() => Promise.reject(trialError))).rejects.toBe(trialError);
+    expect(b.state).toBe('open');
+    expect(b.lastFailure).toBe(trialError);
+    await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: trialError });
+  });
+
+  it('forgets the last failure on a trial success, before the circuit closes', async () => {
+    const opening = new Error('opening');
+    const clock = manualClock();
+    const b = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 1000, successThreshold: 2, clock, registry: false });
+    await expect(b.execute(() => Promise.reject(opening))).rejects.toBe(opening);
+    clock.advance(1000);
+    await b.execute(() => 'ok');
+    expect(b.state).toBe('half-open');
+    expect(b.lastFailure).toBeUndefined();
   });
 
   it('counts the call and reports when isFailure throws', async () => {

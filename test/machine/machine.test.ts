@@ -7,6 +7,7 @@ import {
   close,
   createMachine,
   currentState,
+  isolate,
   open,
   recordFailure,
   recordSuccess,
@@ -202,6 +203,15 @@ describe('state machine', () => {
     // A failure from the closed period before the trip does not count in the new closed period.
     recordFailure(s.m, early, false, s.now);
     expect(s.m.failures).toBe(0);
+  });
+
+  it('refuses every call while isolated without reading the clock, however much time passes', () => {
+    const s = setup();
+    isolate(s.m);
+    const before = s.reads;
+    s.advance(1_000_000);
+    expect(admit(s.m, s.now)).toBe(REJECTED);
+    expect(s.reads).toBe(before);
   });
 
   it('forces open and closed, and reports only real changes', () => {

@@ -126,6 +126,17 @@ describe('timeWindow', () => {
     expect(d.breaker.state).toBe('open');
   });
 
+  it('stops counting a slow call toward slowCallRate once it leaves the window', () => {
+    const policy = timeWindow({ duration: 1000, failureRate: 1, slowCallRate: 0.5, minimumCalls: 2 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.onSuccess(true, now);
+    t += 1000;
+    expect(policy.onSuccess(false, now)).toBe(false);
+    expect(policy.onSuccess(false, now)).toBe(false); // 0 slow of 2: the slow call has left
+    expect(policy.stats!(now)).toEqual({ calls: 2, failures: 0, slowCalls: 0 });
+  });
+
   it('refuses bad options with the option and the value', () => {
     expect(() => timeWindow({ duration: 0 })).toThrow(new RangeError('duration must be a positive finite number of milliseconds, got 0'));
     expect(() => timeWindow({ duration: Infinity })).toThrow(RangeError);
