@@ -9,6 +9,7 @@ import {
   currentState,
   isolate,
   open,
+  releaseHold,
   recordFailure,
   recordSuccess,
   release,
@@ -212,6 +213,33 @@ describe('state machine', () => {
     s.advance(1_000_000);
     expect(admit(s.m, s.now)).toBe(REJECTED);
     expect(s.reads).toBe(before);
+  });
+
+  it('reports a closed state without reading the clock', () => {
+    const s = setup();
+    expect(currentState(s.m, s.now)).toBe('closed');
+    expect(s.reads).toBe(0);
+  });
+
+  it('keeps counting openings across an isolation, so a growing open period goes on growing', () => {
+    let t = 0;
+    const now = () => t;
+    const m = createMachine({ settings: { ...settings, failureThreshold: 1 }, policy: undefined, openDuration: (n: number) => 1000 * n }, () => undefined, undefined);
+    recordFailure(m, admit(m, now), false, now);
+    isolate(m);
+    releaseHold(m);
+    expect(currentState(m, now)).toBe('half-open');
+    recordFailure(m, admit(m, now), false, now);
+    expect(retryAfter(m, t)).toBe(2000); // the second opening in a row
+  });
+
+  it('changes nothing when a hold is released after the isolation ended', () => {
+    const s = setup();
+    isolate(s.m);
+    close(s.m);
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('closed');
+    expect(s.transitions).toEqual(['closed->isolated', 'isolated->closed']);
   });
 
   it('forces open and closed, and reports only real changes', () => {

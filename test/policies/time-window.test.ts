@@ -137,7 +137,73 @@ describe('timeWindow', () => {
     expect(policy.stats!(now)).toEqual({ calls: 2, failures: 0, slowCalls: 0 });
   });
 
+  it('keeps counting in time after restoring a slice from 2^60 slices ago, where a millisecond no longer shows in the slice number', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 2 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.restore!({ buckets: [[t - 2 ** 60 * 100, 1, 1, 0]] });
+    policy.onFailure(false, now);
+    expect(policy.stats!(now).calls).toBe(1); // the old slice has left, the new failure is in
+    t += 1000;
+    expect(policy.stats!(now).calls).toBe(0);
+  });
+
+  it('counts restored slow calls, and lets them leave the window', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, slowCallRate: 1, minimumCalls: 2 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.restore!({ buckets: [[t - 500, 2, 0, 1], [t - 200, 1, 0, 1]] });
+    expect(policy.stats!(now)).toEqual({ calls: 3, failures: 0, slowCalls: 2 });
+    t += 600;
+    expect(policy.stats!(now)).toEqual({ calls: 1, failures: 0, slowCalls: 1 });
+    expect(policy.onSuccess(true, now)).toBe(true); // 2 slow of 2
+  });
+
+  it('saves and restores its slices so that they expire at the same time', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 1 })();
+    let t = 1_000_000;
+    const now = () => t;
+    policy.onSuccess(false, now);
+    t += 350;
+    policy.onFailure(false, now);
+    const copy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 1 })();
+    copy.restore!(policy.snapshot!());
+    t += 700; // the first slice has left, the second is in
+    expect(copy.stats!(now)).toEqual({ calls: 1, failures: 1, slowCalls: 0 });
+    expect(copy.stats!(now)).toEqual(policy.stats!(now));
+  });
+
+  it('refuses a snapshot that is not at most `buckets` rows of [start, total, failures, slow] in time order', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 2, failureRate: 1, minimumCalls: 1 })();
+    const refused = [
+      [[0, 1, 0, 0], [100, 1, 0, 0], [200, 1, 0, 0]], // more rows than buckets
+      [[0, 1, 0]],
+      [[0, 1, 0, 0, 0]],
+      [[Number.NaN, 1, 0, 0]],
+      [[0, 1.5, 0, 0]],
+      [[0, 1, 0, 0.5]],
+      [[0, 0, 0, 0]], // an empty slice is never saved
+      [[0, 1, -1, 0]],
+      [[0, 1, 0, -1]],
+      [[0, 1, 2, 0]], // more failures than calls
+      [[0, 1, 0, 2]],
+      [[100, 1, 0, 0], [100, 1, 0, 0]],
+      [[100, 1, 0, 0], [0, 1, 0, 0]],
+      'rows',
+    ];
+    for (const buckets of refused) {
+      expect(() => policy.restore!({ buckets }), JSON.stringify(buckets)).toThrow(TypeError);
+    }
+    expect(() => policy.restore!({ buckets: 'rows' })).toThrow(/^timeWindow snapshot buckets must be at most 2 \[start, total, failures, slow\] rows in time order/);
+    expect(() => policy.restore!({ rows: [] })).toThrow(/timeWindow snapshot/);
+    policy.restore!({ buckets: [[0, 2, 2, 2], [100, 1, 1, 1]] }); // the most it takes
+    expect(policy.stats!(() => 150)).toEqual({ calls: 3, failures: 3, slowCalls: 3 });
+  });
+
   it('refuses bad options with the option and the value', () => {
+    expect(() => timeWindow(undefined as never)).toThrow(new TypeError('timeWindow options must be an object, got undefined'));
+    expect(() => timeWindow({ duration: 1000, buckets: 10_001 })).toThrow(new RangeError('buckets must be an integer from 1 to 10,000, got 10001'));
+    expect(timeWindow({ duration: 1000, buckets: 10_000 })().stats!(() => 0).calls).toBe(0);
     expect(() => timeWindow({ duration: 0 })).toThrow(new RangeError('duration must be a positive finite number of milliseconds, got 0'));
     expect(() => timeWindow({ duration: Infinity })).toThrow(RangeError);
     expect(() => timeWindow({ duration: '1m' as never })).toThrow(TypeError);
