@@ -1,6 +1,7 @@
 // The tests Stryker runs against each mutant (stryker.config.mjs): those that exercise the
-// machine, the policies, the call paths and the store's record rules, from source. The tests of
-// the built package in a child process (test/breaker/process.test.ts) see no mutant and are left out.
+// machine, the policies, the call paths and the store's record rules, from source, in memory.
+// Left out: the built package in a child process (test/breaker/process.test.ts sees no mutant),
+// real Redis, and the fleet simulation and fuzzers (seconds per mutant; `npm test` runs them).
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -14,9 +15,13 @@ export default defineConfig({
       'test/machine/**/*.test.ts',
       'test/policies/**/*.test.ts',
       'test/breaker/**/*.test.ts',
+      'test/decorate/**/*.test.ts',
       'test/prove/model-based.test.ts',
+      'test/prove/hostile-input.test.ts',
       'test/peers/**/*.test.ts',
       'test/store/record-rules.test.ts',
+      'test/store/shared-store.test.ts',
+      'test/store/outages.test.ts',
     ],
     exclude: ['test/breaker/process.test.ts'],
   },

@@ -66,4 +66,36 @@ describe('breaker.execute', () => {
     const breaker = new CircuitBreaker({ registry: false });
     expect(() => breaker.execute('run' as never)).toThrow(/execute\(fn\) must be a function, got "run"/);
   });
+
+  it('counts a plain value a guarded function returns as a success before the promise is handed back', async () => {
+    const guarded = circuit(() => 7 as unknown as Promise<number>, { registry: false });
+    const result = guarded();
+    expect(guarded.breaker.stats().successes).toBe(1);
+    await expect(result).resolves.toBe(7);
+    const withFallback = circuit(() => 8 as unknown as Promise<number>, { registry: false, fallback: () => 0 });
+    const served = withFallback();
+    expect(withFallback.breaker.stats().successes).toBe(1);
+    await expect(served).resolves.toBe(8);
+  });
+
+  it('resolves null and undefined returned by a guarded function as they are', async () => {
+    for (const value of [null, undefined]) {
+      const guarded = circuit(() => value as unknown as Promise<null>, { registry: false });
+      await expect(guarded()).resolves.toBe(value);
+      expect(guarded.breaker.stats().successes).toBe(1);
+    }
+  });
+
+  it('waits for a thenable a guarded function returns, a callable one included, and counts its outcome', async () => {
+    const boom = new Error('boom');
+    const rejecting = { then: (_ok: unknown, fail: (e: unknown) => void) => fail(boom) };
+    const guarded = circuit(() => rejecting as unknown as Promise<never>, { registry: false, failureThreshold: 5 });
+    await expect(guarded()).rejects.toBe(boom); // no fallback: the caller gets the error itself
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 1, fallbacks: 0 });
+
+    const callable = Object.assign(() => undefined, { then: (ok: (v: string) => void) => ok('settled') });
+    const viaFunction = circuit(() => callable as unknown as Promise<string>, { registry: false });
+    await expect(viaFunction()).resolves.toBe('settled');
+    expect(viaFunction.breaker.stats().successes).toBe(1);
+  });
 });

@@ -92,6 +92,40 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     expect(b.lastFailure).toBeUndefined();
   });
 
+  it('does not let a late success from before the last close forget the newest failure', async () => {
+    const clock = manualClock();
+    const b = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 1000, clock, registry: false });
+    let finish!: (value: string) => void;
+    const late = b.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    await expect(b.execute(() => Promise.reject(new Error('opening')))).rejects.toThrow('opening');
+    clock.advance(1000);
+    await b.execute(() => 'trial'); // closes
+    const newest = new Error('newest');
+    b.configure({ failureThreshold: 2 });
+    await expect(b.execute(() => Promise.reject(newest))).rejects.toBe(newest);
+    finish('late');
+    await late;
+    expect(b.lastFailure).toBe(newest);
+    expect(b.stats().consecutiveFailures).toBe(1);
+  });
+
+  it('counts the call as a failure and reports when expectedError throws', async () => {
+    const reports: string[] = [];
+    const boom = new Error('boom');
+    const b = new CircuitBreaker({
+      failureThreshold: 1,
+      registry: false,
+      expectedError: () => {
+        throw new Error('filter broke');
+      },
+      reportError: (_e, source) => reports.push(source),
+    });
+    await expect(b.execute(() => Promise.reject(boom))).rejects.toBe(boom);
+    expect(b.stats()).toMatchObject({ failures: 1, ignored: 0 });
+    expect(b.state).toBe('open');
+    expect(reports).toEqual(['expectedError']);
+  });
+
   it('counts the call and reports when isFailure throws', async () => {
     const reports: string[] = [];
     const get = circuit(async () => 1, {

@@ -233,6 +233,16 @@ describe('state machine', () => {
     expect(retryAfter(m, t)).toBe(2000); // the second opening in a row
   });
 
+  it('stays isolated while any hold remains, whichever is released first', () => {
+    const s = setup();
+    isolate(s.m);
+    isolate(s.m);
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('isolated');
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('half-open');
+  });
+
   it('changes nothing when a hold is released after the isolation ended', () => {
     const s = setup();
     isolate(s.m);
