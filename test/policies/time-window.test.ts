@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { timeWindow } from 'circuitry';
+import { describeValue } from '../../src/check/check.js';
 import { driven } from '../helpers/drive.js';
 
 const HOUR = 3_600_000;
@@ -190,14 +191,89 @@ describe('timeWindow', () => {
       [[100, 1, 0, 0], [100, 1, 0, 0]],
       [[100, 1, 0, 0], [0, 1, 0, 0]],
       'rows',
+      'ab',
     ];
     for (const buckets of refused) {
-      expect(() => policy.restore!({ buckets }), JSON.stringify(buckets)).toThrow(TypeError);
+      expect(() => policy.restore!({ buckets }), JSON.stringify(buckets)).toThrow(
+        new TypeError(`timeWindow snapshot buckets must be at most 2 [start, total, failures, slow] rows in time order, got ${describeValue(buckets)}`),
+      );
     }
-    expect(() => policy.restore!({ buckets: 'rows' })).toThrow(/^timeWindow snapshot buckets must be at most 2 \[start, total, failures, slow\] rows in time order/);
     expect(() => policy.restore!({ rows: [] })).toThrow(/timeWindow snapshot/);
     policy.restore!({ buckets: [[0, 2, 2, 2], [100, 1, 1, 1]] }); // the most it takes
     expect(policy.stats!(() => 150)).toEqual({ calls: 3, failures: 3, slowCalls: 3 });
+  });
+
+  it('cuts time into fixed slices from its first call: a call counts until its slice is `duration` old; a read of an empty window or an idle gap moves no slice', () => {
+    // 10 slices of 100 ms, counted from the first call at t0 + 50.
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 1 })();
+    const t0 = 1_000_000;
+    let t = t0;
+    const now = () => t;
+    expect(policy.stats!(now).calls).toBe(0); // a read of an empty window sets no slices
+    t = t0 + 50;
+    policy.onSuccess(false, now);
+    t = t0 + 1049;
+    expect(policy.stats!(now).calls).toBe(1);
+    t = t0 + 1050;
+    expect(policy.stats!(now).calls).toBe(0);
+    // After an idle gap the slices keep their places: this call's slice began at t0 + 2050.
+    t = t0 + 2120;
+    policy.onSuccess(false, now);
+    t = t0 + 3049;
+    expect(policy.stats!(now).calls).toBe(1);
+    t = t0 + 3050;
+    expect(policy.stats!(now).calls).toBe(0);
+  });
+
+  it('lets counts go within its duration of a backward step that stays inside the window', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 1 })();
+    const t0 = 1_000_000;
+    let t = t0;
+    const now = () => t;
+    policy.onFailure(false, now);
+    t = t0 + 550;
+    policy.onFailure(false, now);
+    t = t0 + 220; // back 330 ms: taken as the newest slice's time
+    policy.onFailure(false, now);
+    expect(policy.stats!(now).calls).toBe(3);
+    t = t0 + 220 + 999;
+    expect(policy.stats!(now).calls).toBe(2); // the first slice has left; the newest holds two
+    t = t0 + 220 + 1000;
+    expect(policy.stats!(now).calls).toBe(0);
+  });
+
+  it('counts calls together after restoring slices from a clock far behind, however far', () => {
+    for (const back of [2 ** 40, 2 ** 60, 1e20, 1e100, 1e300]) {
+      const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 3 })();
+      const t0 = 1_000_000;
+      let t = t0;
+      const now = () => t;
+      policy.restore!({ buckets: [[t0 - back, 1, 1, 0]] });
+      expect(policy.onFailure(false, now)).toBe(false);
+      t += 150;
+      expect(policy.onFailure(false, now)).toBe(false);
+      t += 150;
+      expect(policy.onFailure(false, now), `${back}`).toBe(true);
+      t += 1000;
+      expect(policy.stats!(now).calls, `${back}`).toBe(0);
+    }
+  });
+
+  it('keeps several live slices in order across the renumbering that keeps slice numbers small', () => {
+    const policy = timeWindow({ duration: 1000, buckets: 10, failureRate: 1, minimumCalls: 1 })();
+    const t0 = 1_000_000;
+    let t = t0;
+    const now = () => t;
+    policy.onSuccess(false, now);
+    for (const slice of [2 ** 30 - 3, 2 ** 30 - 2, 2 ** 30 - 1]) {
+      t = t0 + slice * 100;
+      policy.onFailure(false, now);
+    }
+    t = t0 + 2 ** 30 * 100;
+    policy.onSuccess(false, now);
+    expect(policy.stats!(now)).toEqual({ calls: 4, failures: 3, slowCalls: 0 });
+    t += 899;
+    expect(policy.stats!(now)).toEqual({ calls: 2, failures: 1, slowCalls: 0 }); // two slices have left, in order
   });
 
   it('refuses bad options with the option and the value', () => {
