@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, callSignal, circuit, retry } from 'circuitry';
+import { CircuitBreaker, CircuitOpenError, callSignal, circuit, circuitSync, retry } from 'circuitry';
 import { manualClock } from '../helpers/manual-clock.js';
 
 describe('breaker.execute', () => {
@@ -72,6 +72,11 @@ describe('breaker.execute', () => {
     const result = guarded();
     expect(guarded.breaker.stats().successes).toBe(1);
     await expect(result).resolves.toBe(7);
+    const reply = { status: 200 };
+    const object = circuit(() => reply as unknown as Promise<typeof reply>, { registry: false });
+    const objectResult = object();
+    expect(object.breaker.stats().successes).toBe(1);
+    await expect(objectResult).resolves.toBe(reply);
     const withFallback = circuit(() => 8 as unknown as Promise<number>, { registry: false, fallback: () => 0 });
     const served = withFallback();
     expect(withFallback.breaker.stats().successes).toBe(1);
@@ -93,9 +98,17 @@ describe('breaker.execute', () => {
     await expect(guarded()).rejects.toBe(boom); // no fallback: the caller gets the error itself
     expect(guarded.breaker.stats()).toMatchObject({ failures: 1, fallbacks: 0 });
 
-    const callable = Object.assign(() => undefined, { then: (ok: (v: string) => void) => ok('settled') });
+    const callable = Object.assign(() => undefined, { then: (_ok: unknown, fail: (e: unknown) => void) => fail(boom) });
     const viaFunction = circuit(() => callable as unknown as Promise<string>, { registry: false });
-    await expect(viaFunction()).resolves.toBe('settled');
-    expect(viaFunction.breaker.stats().successes).toBe(1);
+    await expect(viaFunction()).rejects.toBe(boom);
+    expect(viaFunction.breaker.stats()).toMatchObject({ successes: 0, failures: 1 });
+  });
+
+  it('names the function that returned a Promise to circuitSync, so the misuse can be found', () => {
+    const guarded = circuitSync(function loadUser(): unknown {
+      return Promise.resolve('user');
+    } as () => string);
+    expect(() => guarded()).toThrow(/^circuitSync: "loadUser" returned a Promise/);
+    expect(guarded.breaker.stats()).toMatchObject({ successes: 0, failures: 0 });
   });
 });

@@ -81,6 +81,32 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     await expect(b.execute(() => 'x')).rejects.toMatchObject({ name: 'CircuitOpenError', cause: trialError });
   });
 
+  it('blames the failed trial among several in flight, and never a late failure that arrives meanwhile', async () => {
+    const clock = manualClock();
+    const b = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 1000, halfOpenMaxCalls: 2, clock, registry: false });
+    let failLate!: (error: Error) => void;
+    const late = b.execute(() => new Promise((_resolve, reject) => (failLate = reject)));
+    const opening = new Error('opening');
+    await expect(b.execute(() => Promise.reject(opening))).rejects.toBe(opening);
+    clock.advance(1000);
+    let failFirst!: (error: Error) => void;
+    const first = b.execute(() => new Promise((_resolve, reject) => (failFirst = reject)));
+    let failSecond!: (error: Error) => void;
+    const second = b.execute(() => new Promise((_resolve, reject) => (failSecond = reject)));
+    const lateError = new Error('late');
+    failLate(lateError);
+    await expect(late).rejects.toBe(lateError);
+    expect(b.lastFailure).toBe(opening); // admitted while closed: it explains nothing now
+    const secondError = new Error('second trial');
+    failSecond(secondError);
+    await expect(second).rejects.toBe(secondError);
+    expect(b.state).toBe('open');
+    expect(b.lastFailure).toBe(secondError);
+    failFirst(new Error('first trial, late now'));
+    await first.catch(() => undefined);
+    expect(b.lastFailure).toBe(secondError);
+  });
+
   it('forgets the last failure on a trial success, before the circuit closes', async () => {
     const opening = new Error('opening');
     const clock = manualClock();

@@ -184,8 +184,16 @@ describe('state machine', () => {
     }
   });
 
+  it('reports taking in an open from elsewhere only when the circuit was not open already', () => {
+    const s = setup();
+    adoptOpen(s.m, s.now(), 0, 1000, 1);
+    adoptOpen(s.m, s.now(), 500, 1000, 2);
+    expect(s.transitions).toEqual(['closed->open']);
+    expect(retryAfter(s.m, s.now())).toBe(500);
+  });
+
   it('takes in an open whose period is not a positive finite number for the local open time instead', () => {
-    for (const period of [Number.NaN, Infinity, -5]) {
+    for (const period of [Number.NaN, Infinity, -5, 0]) {
       const s = setup();
       adoptOpen(s.m, s.now(), 0, period, 1);
       expect(retryAfter(s.m, s.now())).toBe(1000);
