@@ -251,7 +251,10 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('half-open');
   });
 
-  it('changes nothing when a hold is released after the isolation ended', () => {
+  it('changes nothing when a hold is released after the isolation ended, or with none taken', () => {
+    const fresh = setup();
+    releaseHold(fresh.m);
+    expect(fresh.m.phase.state).toBe('closed');
     const s = setup();
     isolate(s.m);
     close(s.m);
