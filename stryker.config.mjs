@@ -24,5 +24,7 @@ export default {
   htmlReporter: { fileName: '.tmp/mutation/index.html' },
   tempDirName: '.tmp/stryker',
   cleanTempDir: 'always',
-  thresholds: { high: 95, low: 90, break: null },
+  // The score with the equivalent mutants docs/how-we-test.md lists is 97 %; below 95 a change
+  // left behaviour untested, and CI (.ci/run) fails.
+  thresholds: { high: 97, low: 95, break: 95 },
 };
