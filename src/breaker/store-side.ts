@@ -17,8 +17,8 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
     state: () => currentState(m, core.now),
     openPeriod() {
       const phase = m.phase;
-      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, period: phase.openFor };
-      if (phase.state === 'half-open') return { elapsed: phase.lapseAfter, period: phase.lapseAfter };
+      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, period: phase.openPeriod };
+      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, period: phase.trialLapse };
       return undefined;
     },
     openings: () => m.openings,
