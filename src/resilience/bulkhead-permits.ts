@@ -67,8 +67,8 @@ interface Waiter {
 /** The bulkhead, and how a wrapper runs a call through it. */
 export interface Permits extends Bulkhead {
   /**
-   * Runs `fn` with a permit, now or once one frees up; `own` is the caller's signal from the
-   * `signal` option. Always a promise: a refusal, an abort while queued and a synchronous throw
+   * Runs `fn` (wrapped by `withCallSignal`) with a permit, now or once one frees up; `own` is the
+   * caller's signal from the `signal` option. Always a promise: a refusal, an abort while queued and a synchronous throw
    * all arrive as rejections.
    */
   run(fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[], own: AbortSignal | undefined): Promise<unknown>;
@@ -112,7 +112,9 @@ export function createPermits(name: string, limits: PermitLimits): Permits {
     inFlight += 1;
     let result: unknown;
     try {
-      result = callWithSignal(signal, () => fn.apply(self, args));
+      // Without a signal of its own, `fn` (made by `withCallSignal`) sees the enclosing call's
+      // signal or one that never aborts, with no closure made per call.
+      result = signal === undefined ? fn.apply(self, args) : callWithSignal(signal, () => fn.apply(self, args));
     } catch (error) {
       release();
       return Promise.reject(error);
@@ -136,10 +138,14 @@ export function createPermits(name: string, limits: PermitLimits): Permits {
   function run(fn: (...args: unknown[]) => unknown, self: unknown, args: unknown[], own: AbortSignal | undefined): Promise<unknown> {
     const outer = outerSignal();
     if (own?.aborted) return Promise.reject(own.reason);
-    if (own === undefined || outer === undefined) {
-      const signal = own ?? outer;
-      if (inFlight < maxConcurrent) return start(fn, self, args, signal);
-      return wait(signal, () => start(fn, self, args, signal));
+    if (own === undefined) {
+      if (inFlight < maxConcurrent) return start(fn, self, args, undefined);
+      // Admitted later, outside the enclosing call's synchronous start: its signal is set again.
+      return wait(outer, () => start(fn, self, args, outer));
+    }
+    if (outer === undefined) {
+      if (inFlight < maxConcurrent) return start(fn, self, args, own);
+      return wait(own, () => start(fn, self, args, own));
     }
     // Both the caller's signal and an enclosing wrapper's apply: the call sees either's abort.
     const { controller, unlink } = linkedController([outer, own]);

@@ -5,6 +5,7 @@ import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.
 import type { StatePlan } from '../decorate/method-state.js';
 import { statefulEngine } from '../decorate/method-state.js';
 import { lookupState } from '../decorate/state-lookup.js';
+import { withCallSignal } from '../breaker/call-signal.js';
 import type { Bulkhead, PermitLimits, Permits } from './bulkhead-permits.js';
 import { createPermits } from './bulkhead-permits.js';
 
@@ -84,8 +85,9 @@ function plan(options: unknown, forDecorator: boolean): BulkheadPlan {
   };
 }
 
-function withPermits(fn: (...args: unknown[]) => unknown, permits: Permits, p: BulkheadPlan): (...args: unknown[]) => Promise<unknown> {
+function withPermits(original: (...args: unknown[]) => unknown, permits: Permits, p: BulkheadPlan): (...args: unknown[]) => Promise<unknown> {
   const { signal } = p;
+  const fn = withCallSignal(original);
   if (typeof signal === 'function') {
     return function limited(this: unknown, ...args: unknown[]): Promise<unknown> {
       return permits.run(fn, this, args, signal.apply(this, args));

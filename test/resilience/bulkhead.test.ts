@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BulkheadRejectedError, breakerOf, bulkhead, bulkheadOf, callSignal, circuit, isBulkheadRejectedError, pipe, retry } from 'circuitry';
+import { BulkheadRejectedError, TimeoutError, breakerOf, bulkhead, bulkheadOf, callSignal, circuit, isBulkheadRejectedError, pipe, retry, timeout } from 'circuitry';
 import type { BulkheadRejection } from 'circuitry';
 import { deferred, flush } from '../helpers/manual-clock.js';
 
@@ -166,6 +166,25 @@ describe('bulkhead as a wrapper', () => {
     expect(d.started).toEqual(['a', 'c']);
     d.settle(1);
     await expect(next).resolves.toBe('ok:c');
+  });
+
+  it('takes a queued call out of the queue when a timeout around the bulkhead runs out', async () => {
+    const d = dependency();
+    const limited = pipe(
+      d.fn,
+      (f) => bulkhead(f, { maxConcurrent: 1, maxQueue: 1 }),
+      (f) => timeout(f, 50),
+    );
+    const running = outcome(limited('a'));
+    const queued = outcome(limited('b'));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(((await queued) as { error: Error }).error).toBeInstanceOf(TimeoutError);
+    expect(bulkheadOf(limited).stats()).toMatchObject({ inFlight: 1, queued: 0, abandoned: 1 });
+    expect(((await running) as { error: Error }).error).toBeInstanceOf(TimeoutError);
+    d.settle(0);
+    await flush();
+    expect(d.started).toEqual(['a']);
+    expect(bulkheadOf(limited).inFlight).toBe(0);
   });
 
   it('rejects with the reason at once when the signal has already aborted', async () => {
