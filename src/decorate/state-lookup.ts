@@ -16,8 +16,9 @@ export function lookupState(fn: unknown, api: string, self: unknown): unknown {
 }
 
 /**
- * Lets `wrapper` lead to the states `original` leads to, besides its own: `retry` and `timeout`
- * call it, so `bulkheadOf` sees through them as `breakerOf` sees through every wrapper.
+ * Lets `wrapper` lead to the states `original` leads to, besides its own: `retry`, `timeout` and
+ * stateful wrappers call it, so `bulkheadOf` sees through them. A circuit's wrapper does not:
+ * `keepIdentity` carries only the way to a breaker, and `{ circuit }` must not pay for more.
  */
 export function carryStates(wrapper: Function, original: Function, own?: StateLookups): void {
   const inner = (original as { [STATE_OF]?: StateLookups })[STATE_OF];
