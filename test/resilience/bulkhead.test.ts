@@ -258,10 +258,7 @@ describe('bulkhead and a circuit', () => {
     expect(bulkheadOf(limited).stats()).toMatchObject({ rejections: 1 });
   });
 
-  // Fails until the breaker's outcome counting leaves bulkhead refusals out (one line in
-  // breaker/outcomes.ts, `counts()`: `if (isBulkheadRejectedError(error)) return false;`); then
-  // `it.fails` becomes `it`.
-  it.fails('inside the circuit: a refusal counts as neither success nor failure', async () => {
+  it('inside the circuit: a refusal counts as neither success nor failure', async () => {
     const d = dependency();
     const guarded = circuit(bulkhead(d.fn, { maxConcurrent: 1 }), { failureThreshold: 1, registry: false });
     const first = guarded('a');
@@ -271,7 +268,7 @@ describe('bulkhead and a circuit', () => {
     await first;
   });
 
-  it('inside the circuit today: expectedError keeps refusals out of the count', async () => {
+  it('inside the circuit, with an expectedError of its own: refusals still stay out of the count', async () => {
     const d = dependency();
     const guarded = circuit(bulkhead(d.fn, { maxConcurrent: 1 }), {
       failureThreshold: 1,
