@@ -1,7 +1,7 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { syncCallsThrough } from '../breaker/sync-path.js';
 import type { CircuitDecoratorOptions, CircuitOptions } from './circuit-options.js';
-import type { DecoratorMisuse, FallbackFits, NotAMethod, WithBreaker } from './circuit.js';
+import type { DecoratorMisuse, FallbackFits, WithBreaker } from './circuit.js';
 import type { AnyFunction } from './engine.js';
 import { circuitEngine } from './method-breakers.js';
 
@@ -49,7 +49,7 @@ export type SyncDecorated<M, FB, Result = M> =
       : FallbackFits<M, FB, false> extends true
         ? Result
         : DecoratorMisuse<"the fallback must accept the method's arguments and return", R>
-    : NotAMethod;
+    : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 
 /**
  * The decorator `@circuitSync(...)` returns, for either decorator standard.
@@ -68,15 +68,15 @@ export interface SyncMethodDecorator<FB = undefined> {
    */
   <M>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): SyncDecorated<M, FB, TypedPropertyDescriptor<M>>;
   /** Applied to a getter, setter, field or accessor: a compile error. */
-  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): NotAMethod;
+  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 }
 
+// First, as `circuit`'s: a misspelt option is then the first error of `@circuitSync(options)`.
 /**
  * A decorator for synchronous methods: `@circuitSync()`, `@circuitSync(options)` or
  * `@circuitSync(breaker)`. The fallback is checked against the method; annotate its parameters.
  * @typeParam FB - The fallback's type.
  */
-// First, as `circuit`'s: a misspelt option is then the first error of `@circuitSync(options)`.
 export function circuitSync<FB extends ((error: unknown, ...args: any[]) => unknown) | undefined = undefined>(options?: (Omit<CircuitDecoratorOptions<FB>, 'timeout'> & { timeout?: undefined }) | CircuitBreaker): SyncMethodDecorator<FB>;
 /**
  * Guards a synchronous `fn` and keeps it synchronous: it returns the value (or the fallback's)
@@ -111,7 +111,7 @@ export function circuitSync<M>(target: object, key: string | symbol, descriptor:
 export function circuitSync(
   value: unknown,
   context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext,
-): NotAMethod;
+): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 export function circuitSync(...params: unknown[]): unknown {
   return entry(...params);
 }

@@ -61,14 +61,15 @@ export interface DecoratorMisuse<Fix extends string, Expected = never> {
   readonly expected: Expected;
 }
 
-/** A decorator's compile error for a getter, setter, field or accessor. */
-export type NotAMethod = DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
-
 /**
- * Whether the fallback `FB` fits the method `M`: its parameters take the method's arguments, and
- * what it returns (resolved, when `Resolve` is true) is something every signature of the method
- * may return. Checked against `M` itself, so a generic method's fallback must fit every
- * instantiation (in practice: return nothing, or throw).
+ * Whether a decorator's fallback fits the method: its parameters take the method's arguments, and
+ * what it returns is something every signature of the method may return. Checked against the
+ * method's own type, so a generic method's fallback must fit every instantiation (in practice:
+ * it throws).
+ *
+ * @typeParam M - the decorated method's type
+ * @typeParam FB - the fallback's type; `undefined` for none
+ * @typeParam Resolve - true for `@circuit`, whose fallback may return a promise of the result
  */
 export type FallbackFits<M, FB, Resolve extends boolean> = [FB] extends [undefined]
   ? true
@@ -92,7 +93,7 @@ export type AsyncDecorated<M, FB, SyncError = DecoratorMisuse<'use @circuitSync 
         ? Result
         : DecoratorMisuse<"the fallback must accept the method's arguments and return", Awaited<R>>
       : SyncError
-    : NotAMethod;
+    : DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 
 /**
  * The decorator `@circuit(...)` returns. It fits TypeScript's standard decorators and
@@ -113,9 +114,12 @@ export interface AsyncMethodDecorator<FB = never, SyncError = DecoratorMisuse<'u
    */
   <M>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): AsyncDecorated<M, FB, SyncError, TypedPropertyDescriptor<M>>;
   /** Applied to a getter, setter, field or accessor: a compile error. */
-  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): NotAMethod;
+  (value: unknown, context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 }
 
+// First among the overloads: where none matches `@circuit(options)`, TypeScript types the call
+// with the first that takes one argument, and this one's result still fits the method, so the
+// first error is the one about the options, not a misleading one about the decorator's result.
 /**
  * A decorator for async methods: `@circuit()`, `@circuit(options)` or `@circuit(breaker)`. The
  * fallback is checked against the method it decorates; annotate its parameters, which TypeScript
@@ -130,9 +134,6 @@ export interface AsyncMethodDecorator<FB = never, SyncError = DecoratorMisuse<'u
  * @typeParam FB - The fallback's type.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-// First among the overloads: where none matches `@circuit(options)`, TypeScript types the call
-// with the first that takes one argument, and this one's result still fits the method, so the
-// first error is the one about the options, not a misleading one about the decorator's result.
 export function circuit<FB extends ((error: unknown, ...args: any[]) => unknown) | undefined = undefined>(options?: CircuitDecoratorOptions<FB> | CircuitBreaker): AsyncMethodDecorator<FB>;
 /**
  * Guards `fn` with a circuit breaker: a new one made from `options`, or a shared one. The result
@@ -168,7 +169,7 @@ export function circuit<M>(target: object, key: string | symbol, descriptor: Typ
 export function circuit(
   value: unknown,
   context: ClassGetterDecoratorContext | ClassSetterDecoratorContext | ClassFieldDecoratorContext | ClassAccessorDecoratorContext,
-): NotAMethod;
+): DecoratorMisuse<'a circuit decorator guards methods, not getters, setters or fields'>;
 export function circuit(...params: unknown[]): unknown {
   return entry(...params);
 }
