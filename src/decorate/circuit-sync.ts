@@ -25,17 +25,18 @@ export type CircuitSyncGuardedFunction<Fn extends (...args: any) => unknown, F =
 
 /**
  * `fn`'s type, accepted by `circuitSync` unless it may return a promise; then a compile error
- * naming the fix, as the decorator's. Other thenables (a lazy query builder) are values, as at run time.
+ * naming the fix, as the decorator's. Other thenables (a lazy query builder) are values, as at run
+ * time, and so are `never` (a function that always throws) and `any`.
+ *
+ * @typeParam Fn - the function given to `circuitSync`
  */
-export type SyncFunction<Fn extends (...args: any) => unknown> =
-  IsNeverOrAny<ReturnType<Fn>> extends true
+export type SyncFunction<Fn extends (...args: any) => unknown> = [ReturnType<Fn>] extends [never]
+  ? Fn
+  : 0 extends 1 & ReturnType<Fn>
     ? Fn
     : [Extract<ReturnType<Fn>, Promise<unknown>>] extends [never]
       ? Fn
       : DecoratorMisuse<'use circuit for a function that returns a promise'>;
-
-// `never` (a function that always throws) and `any` say nothing about a promise.
-type IsNeverOrAny<T> = [T] extends [never] ? true : 0 extends 1 & T ? true : false;
 
 /**
  * What `@circuitSync` makes of the method `M`: `Result` (the method itself, or its property

@@ -26,24 +26,20 @@ export type CircuitGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) =
  * @typeParam F - what the fallback returns
  */
 export type CircuitGuardedFunction<Fn extends (...args: any) => unknown, F = never> =
-  KeepsAsyncSignature<Fn, F> extends true
-    ? Fn & WithBreaker
+  // `fn`'s own type describes the guard soundly when every one of its signatures already returns
+  // what the guard does (a promise), and there is nothing else to it: no property the guard would
+  // not have, no fallback result to add. `any` is left out: the guard's `Promise<any>` says more.
+  [F] extends [never]
+    ? [keyof Fn] extends [never]
+      ? 0 extends 1 & ReturnType<Fn>
+        ? CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>>>
+        : ReturnType<Fn> extends Promise<unknown>
+          ? ((...args: any) => Promise<any>) extends Fn
+            ? Fn & WithBreaker
+            : CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>>>
+          : CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>>>
+      : CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>>>
     : CircuitGuarded<ThisParameterType<Fn>, Parameters<Fn>, Awaited<ReturnType<Fn>> | Awaited<F>>;
-
-// `fn`'s own type describes the guard soundly when every one of its signatures already returns
-// what the guard does (a promise), and there is nothing else to it: no property the guard would
-// not have, no fallback result to add. `any` is left out, since the guard's `Promise<any>` says more.
-type KeepsAsyncSignature<Fn extends (...args: any) => unknown, F> = [F] extends [never]
-  ? [keyof Fn] extends [never]
-    ? 0 extends 1 & ReturnType<Fn>
-      ? false
-      : ReturnType<Fn> extends Promise<unknown>
-        ? ((...args: any) => Promise<any>) extends Fn
-          ? true
-          : false
-        : false
-    : false
-  : false;
 
 /**
  * A decorator applied where it does not fit, as a type: the compiler's message names it, and
