@@ -34,10 +34,13 @@ export type {
   AsyncDecorated,
   AsyncMethodDecorator,
   CircuitGuarded,
+  CircuitGuardedFunction,
   DecoratorMisuse,
+  FallbackFits,
+  WithBreaker,
 } from './decorate/circuit.js';
 export { circuit } from './decorate/circuit.js';
-export type { CircuitSyncGuarded, SyncDecorated, SyncMethodDecorator } from './decorate/circuit-sync.js';
+export type { CircuitSyncGuarded, CircuitSyncGuardedFunction, SyncDecorated, SyncFunction, SyncMethodDecorator } from './decorate/circuit-sync.js';
 export { circuitSync } from './decorate/circuit-sync.js';
 export type { CircuitDecoratorOptions, CircuitOptions } from './decorate/circuit-options.js';
 export type { CircuitStore } from './breaker/store-link.js';

@@ -7,7 +7,7 @@ import { checkDuration, duration, invalid, optionalFunction, optionsObject, posi
 import type { ErrorReporter } from '../breaker/report.js';
 import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
-import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
+import type { AsyncDecorated, AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
 import { callWithSignal, linkedController, outerSignal } from '../breaker/call-signal.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -219,6 +219,9 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
   }
 }
 
+// First among the overloads, as `circuit`'s: a misspelt option is then the first error of `@retry(options)`.
+/** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
+export function retry(options?: RetryOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 /**
  * Wraps `fn` so that a failed call is tried again: up to `attempts` tries in all, within
  * `maxElapsed` ms, waiting as `wait` says between them. When attempts run out the caller gets the
@@ -235,20 +238,17 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
  * @typeParam R - what `fn` returns.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-export function retry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R): Retrying<T, A, Awaited<R>>;
+export function retry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, options?: NoInfer<RetryOptions<A, Awaited<R>>>): Retrying<T, A, Awaited<R>>;
 /**
- * {@link retry} with options. Their callbacks see `fn`'s parameters and result; a generic `fn`
- * loses its type parameters here (TypeScript would read them from the callbacks too): instantiate
- * it first, `retry(identity<User>, options)`.
- * @typeParam F - The retried function's type, whose parameters, `this` and result the wrapper keeps.
- * @throws TypeError or RangeError naming the option, when an option is invalid.
+ * `@retry` without arguments (standard decorators): the default options.
+ * @typeParam M - The decorated method's type, kept as it is.
  */
-export function retry<F extends (...args: any[]) => unknown>(
-  fn: F,
-  options: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>> | undefined,
-): Retrying<ThisParameterType<F>, Parameters<F>, Awaited<ReturnType<F>>>;
-/** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
-export function retry(options?: RetryOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
+export function retry<This, M extends (this: This, ...args: any) => unknown>(method: M, context: ClassMethodDecoratorContext<This, M>): AsyncDecorated<M, never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
+/**
+ * `@retry` without arguments (`experimentalDecorators`): the default options.
+ * @typeParam M - The decorated method's type, kept as it is.
+ */
+export function retry<M>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): AsyncDecorated<M, never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>, TypedPropertyDescriptor<M>>;
 export function retry(...params: unknown[]): unknown {
   return entry(...params);
 }
