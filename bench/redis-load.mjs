@@ -78,12 +78,15 @@ async function main() {
         const after = await counters(admin);
         const elapsed = (after.at - before.at) / 1000;
         const perSecond = (name) => ((after.commands[name] ?? 0) - (before.commands[name] ?? 0)) / elapsed;
-        // The two INFO calls of the count itself are left out.
-        const total = (after.total - before.total - 2) / elapsed;
-        const row = { processes: count, breakers, seconds: elapsed, total, evalsha: perSecond('evalsha'), inner: {} };
+        // The three INFO calls of the count itself are left out.
+        const total = (after.total - before.total - 3) / elapsed;
+        // What the fleet asks for: one read of each breaker per syncInterval in every process.
+        const asked = (count * breakers * 1000) / (syncInterval ?? 500);
+        const redisCpu = (after.cpuSeconds - before.cpuSeconds) / elapsed;
+        const row = { processes: count, breakers, seconds: elapsed, total, evalsha: perSecond('evalsha'), asked, redisCpu, inner: {} };
         for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval']) row.inner[name] = perSecond(name);
         results.load.push(row);
-        console.log(`load: ${count} × ${breakers} breakers: ${Math.round(total)} commands/s (EVALSHA ${Math.round(row.evalsha)}/s; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
+        console.log(`load: ${count} × ${breakers} breakers: ${Math.round(total)} commands/s, Redis CPU ${redisCpu.toFixed(2)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
         await Promise.all(fleet.map((p) => p.stop()));
       }
     }
@@ -106,11 +109,13 @@ async function main() {
 async function counters(admin) {
   const stats = await admin.info('stats');
   const commandStats = await admin.info('commandstats');
+  const cpu = await admin.info('cpu');
   const at = performance.now();
   const total = Number(/total_commands_processed:(\d+)/.exec(stats)[1]);
   const commands = {};
   for (const [, name, calls] of commandStats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) commands[name] = Number(calls);
-  return { at, total, commands };
+  const cpuSeconds = Number(/used_cpu_user:([\d.]+)/.exec(cpu)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(cpu)[1]);
+  return { at, total, commands, cpuSeconds };
 }
 
 /** Opens timed from the process that trips (A) to the one that takes it in (B), over Redis. */
@@ -237,12 +242,13 @@ function writeResults(results, settings) {
       `Redis commands executed per second while the processes sit idle (no calls), each with its own connection and ${settings.breakers.toLocaleString('en')} breakers on one \`redisStore\`: ` +
         `\`INFO stats\` \`total_commands_processed\` over ${settings.seconds} s, which counts the commands a script runs too (\`INFO commandstats\` gives the split).`,
       '',
-      '| processes × breakers | commands/s | EVALSHA/s | inside scripts /s (TIME, TYPE, HMGET) | commands per breaker per second |',
-      '| --- | --- | --- | --- | --- |',
+      '| processes × breakers | commands/s | EVALSHA/s | EVALSHA/s asked (a read per breaker per syncInterval) | inside scripts /s (TIME, TYPE, HMGET) | commands per breaker per second | redis-server CPU (s per s) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of results.load) {
       const inside = ['time', 'type', 'hmget'].map((n) => Math.round(r.inner[n]).toLocaleString('en')).join(', ');
-      lines.push(`| ${r.processes} × ${r.breakers.toLocaleString('en')} | ${Math.round(r.total).toLocaleString('en')} | ${Math.round(r.evalsha).toLocaleString('en')} | ${inside} | ${(r.total / (r.processes * r.breakers)).toFixed(2)} |`);
+      const n = (x) => Math.round(x).toLocaleString('en');
+      lines.push(`| ${r.processes} × ${n(r.breakers)} | ${n(r.total)} | ${n(r.evalsha)} | ${n(r.asked)} | ${inside} | ${(r.total / (r.processes * r.breakers)).toFixed(2)} | ${r.redisCpu.toFixed(2)} |`);
     }
     lines.push('');
   }
