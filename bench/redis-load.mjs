@@ -6,6 +6,7 @@
 //     --processes=1,10      idle processes in each load run (one run per number)
 //     --breakers=1000       breakers per process (the same names in every process: one fleet)
 //     --seconds=10          how long commands are counted, after a warm-up of one sync
+//     --rounds=3            counting windows in a row on each fleet (median and range reported)
 //     --opens=200           opens timed between two processes
 //     --concurrency=4       opens under way at once (each on its own breaker)
 //     --sync-interval=N     the store's syncInterval; default: the store's own default
@@ -42,6 +43,7 @@ async function main() {
   const seconds = Number(flags.seconds ?? 10);
   const opens = Number(flags.opens ?? 200);
   const concurrency = Number(flags.concurrency ?? 4);
+  const rounds = Number(flags.rounds ?? 3);
   const runLoad = flags.load !== undefined || flags.propagation === undefined;
   const runPropagation = flags.propagation !== undefined || flags.load === undefined;
 
@@ -73,20 +75,27 @@ async function main() {
         await Promise.all(fleet.map((p) => p.next('ready', 120_000)));
         // One sync interval of warm-up, so that every process is in its steady cycle.
         await sleep(syncInterval ?? 500);
-        const before = await counters(admin);
-        await sleep(seconds * 1000);
-        const after = await counters(admin);
-        const elapsed = (after.at - before.at) / 1000;
-        const perSecond = (name) => ((after.commands[name] ?? 0) - (before.commands[name] ?? 0)) / elapsed;
-        // The three INFO calls of the count itself are left out.
-        const total = (after.total - before.total - 3) / elapsed;
-        // What the fleet asks for: one read of each breaker per syncInterval in every process.
-        const asked = (count * breakers * 1000) / (syncInterval ?? 500);
-        const redisCpu = (after.cpuSeconds - before.cpuSeconds) / elapsed;
-        const row = { processes: count, breakers, seconds: elapsed, total, evalsha: perSecond('evalsha'), asked, redisCpu, inner: {} };
-        for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval']) row.inner[name] = perSecond(name);
-        results.load.push(row);
-        console.log(`load: ${count} × ${breakers} breakers: ${Math.round(total)} commands/s, Redis CPU ${redisCpu.toFixed(2)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
+        // Windows one after another on the same fleet: the spread says how steady the machine was.
+        for (let round = 0; round < rounds; round++) {
+          const cpuBefore = await Promise.all(fleet.map((p) => p.cpu()));
+          const before = await counters(admin);
+          await sleep(seconds * 1000);
+          const after = await counters(admin);
+          const cpuAfter = await Promise.all(fleet.map((p) => p.cpu()));
+          const elapsed = (after.at - before.at) / 1000;
+          const perSecond = (name) => ((after.commands[name] ?? 0) - (before.commands[name] ?? 0)) / elapsed;
+          // The three INFO calls of the count itself are left out.
+          const total = (after.total - before.total - 3) / elapsed;
+          // What the fleet asks for: one read of each breaker per syncInterval in every process.
+          const asked = (count * breakers * 1000) / (syncInterval ?? 500);
+          const redisCpu = (after.cpuSeconds - before.cpuSeconds) / elapsed;
+          // CPU seconds per second of one idle process (user + system), the mean of the fleet's.
+          const processCpu = cpuAfter.reduce((sum, c, i) => sum + (c.cpu - cpuBefore[i].cpu) / (c.at - cpuBefore[i].at), 0) / count;
+          const row = { processes: count, breakers, round, seconds: elapsed, total, evalsha: perSecond('evalsha'), asked, redisCpu, processCpu, inner: {} };
+          for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval']) row.inner[name] = perSecond(name);
+          results.load.push(row);
+          console.log(`load: ${count} × ${breakers} breakers: ${Math.round(total)} commands/s, Redis CPU ${redisCpu.toFixed(2)} s/s, each process ${processCpu.toFixed(3)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
+        }
         await Promise.all(fleet.map((p) => p.stop()));
       }
     }
@@ -101,7 +110,7 @@ async function main() {
     cleanUp();
   }
   console.log(JSON.stringify(results));
-  if (flags.write !== undefined) writeResults(results, { breakers, seconds, opens, concurrency });
+  if (flags.write !== undefined) writeResults(results, { breakers, seconds, opens, concurrency, rounds });
   process.exit(0);
 }
 
@@ -162,6 +171,11 @@ async function spawn(children, config) {
   void exited.then(() => children.delete(process_));
   return {
     send: (m) => process_.send(m),
+    /** The process's CPU time so far (s) and when it read it (s). */
+    cpu() {
+      process_.send({ type: 'cpu' });
+      return this.next('cpu', 30_000);
+    },
     next: (kind, deadline) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -215,6 +229,9 @@ async function child(role) {
       const at = now();
       await circuit(async () => Promise.reject(new Error('down')), byName.get(m.name))().catch(() => {});
       process.send({ kind: `opened:${m.name}`, at });
+    } else if (m.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send({ kind: 'cpu', cpu: (user + system) / 1e6, at: now() / 1000 });
     } else if (m.type === 'exit') {
       store.close();
       client.disconnect();
@@ -240,15 +257,19 @@ function writeResults(results, settings) {
   if (results.load.length > 0) {
     lines.push(
       `Redis commands executed per second while the processes sit idle (no calls), each with its own connection and ${settings.breakers.toLocaleString('en')} breakers on one \`redisStore\`: ` +
-        `\`INFO stats\` \`total_commands_processed\` over ${settings.seconds} s, which counts the commands a script runs too (\`INFO commandstats\` gives the split).`,
+        `\`INFO stats\` \`total_commands_processed\` over ${settings.seconds} s, which counts the commands a script runs too (\`INFO commandstats\` gives the split); ` +
+        `the median of ${settings.rounds} windows in a row, with their range; the other columns are of the median window.`,
       '',
-      '| processes × breakers | commands/s | EVALSHA/s | EVALSHA/s asked (a read per breaker per syncInterval) | inside scripts /s (TIME, TYPE, HMGET) | commands per breaker per second | redis-server CPU (s per s) |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| processes × breakers | commands/s | EVALSHA/s | EVALSHA/s asked (a read per breaker per syncInterval) | inside scripts /s (TIME, TYPE, HMGET) | commands per breaker and process per second | redis-server CPU (s per s) | CPU of one idle process (s per s) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
-    for (const r of results.load) {
-      const inside = ['time', 'type', 'hmget'].map((n) => Math.round(r.inner[n]).toLocaleString('en')).join(', ');
-      const n = (x) => Math.round(x).toLocaleString('en');
-      lines.push(`| ${r.processes} × ${n(r.breakers)} | ${n(r.total)} | ${n(r.evalsha)} | ${n(r.asked)} | ${inside} | ${(r.total / (r.processes * r.breakers)).toFixed(2)} | ${r.redisCpu.toFixed(2)} |`);
+    const n = (x) => Math.round(x).toLocaleString('en');
+    for (const count of [...new Set(results.load.map((r) => r.processes))]) {
+      const rows = results.load.filter((r) => r.processes === count).sort((x, y) => x.total - y.total);
+      const r = rows[rows.length >> 1];
+      const range = rows.length > 1 ? ` (${n(rows[0].total)}..${n(rows.at(-1).total)})` : '';
+      const inside = ['time', 'type', 'hmget'].map((name) => n(r.inner[name])).join(', ');
+      lines.push(`| ${r.processes} × ${n(r.breakers)} | ${n(r.total)}${range} | ${n(r.evalsha)} | ${n(r.asked)} | ${inside} | ${(r.total / (r.processes * r.breakers)).toFixed(2)} | ${r.redisCpu.toFixed(2)} | ${r.processCpu.toFixed(3)} |`);
     }
     lines.push('');
   }
