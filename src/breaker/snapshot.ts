@@ -1,6 +1,6 @@
 import { describeValue, exactKeys, plainObject } from '../check/check.js';
 import type { CircuitState, Machine, Phase } from '../machine/machine.js';
-import { openPeriodFor } from '../machine/machine.js';
+import { halfOpen, openPeriodFor } from '../machine/machine.js';
 
 /**
  * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
@@ -119,7 +119,7 @@ export function restoreMachine(m: Machine, snapshot: unknown, t: number): void {
   const longest = openPeriodFor(m, Math.max(openings, 1));
   const period = (key: string): number => Math.min(time(key, true), longest);
   if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openPeriod: period('openPeriod') };
-  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), trialLapse: period('trialLapse') };
+  else if (state === 'half-open') phase = halfOpen(period('trialLapse'), count('successes'));
   // The holds' release functions stayed with the old breaker: a restored isolation is held by
   // none, and ends with close()/reset(), or when an isolate() taken on it is released.
   else if (state === 'isolated') phase = (count('holds'), { state, holds: 0 });

@@ -51,7 +51,7 @@ describe('configure()', () => {
       new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy'),
     );
     expect(() => new CircuitBreaker({ slowCallDuration: 100 })).toThrow(
-      new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against'),
+      new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) or trials to count slow calls against'),
     );
   });
 
