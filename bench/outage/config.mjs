@@ -1,5 +1,8 @@
 // What a run measures and for how long. Every length can be set from the environment; the
 // defaults are the issue's full run (30 s outages, 5 runs), `--quick` a short one for development.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 const quick = process.argv.includes('--quick');
 const env = process.env;
 const ms = (name, full, short) => Number(env[name] ?? (quick ? short : full)) * 1_000;
@@ -33,5 +36,5 @@ export const config = {
   bucket: 500, // ms per point of the timeline charts
   scenarios: list(env.OUTAGE_SCENARIOS) ?? Object.keys(scenarios),
   runsOf: (scenario) => runsBy[scenario] ?? runs,
-  out: env.OUTAGE_OUT ?? (quick ? 'results-quick.json' : 'results.json'),
+  out: env.OUTAGE_OUT ?? (quick ? join(tmpdir(), 'outage-results-quick.json') : 'results.json'),
 };

@@ -1,7 +1,7 @@
 // Writes the figures of results.json into bench/OUTAGE.md (between its generated markers, so the
-// hand-written reading around them stays) and one timeline chart per scenario into charts/.
+// hand-written reading around them stays) and one timeline chart per scenario into outage/charts/ beside it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timelineChart } from './chart.mjs';
 import { scenarios } from './config.mjs';
@@ -9,6 +9,8 @@ import { scenarios } from './config.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const input = resolve(here, process.argv[2] ?? 'results.json');
 const target = resolve(here, process.argv[3] ?? '../OUTAGE.md');
+// Charts go beside the document, under outage/charts/, which is where its image links point.
+const charts = resolve(dirname(target), 'outage', 'charts');
 const { machine, config, results } = JSON.parse(readFileSync(input, 'utf8'));
 
 const median = (xs) => {
@@ -82,9 +84,9 @@ for (const scenario of Object.keys(scenarios).filter((s) => s !== 'ceiling' && r
     }));
     return { name: variant, points, bucket: c.bucket / 1_000 };
   });
-  mkdirSync(resolve(here, 'charts'), { recursive: true });
+  mkdirSync(charts, { recursive: true });
   const title = `${scenario} (${scenarios[scenario].text}): ${c.rate} requests/s, ${c.outage / 1_000} s outage, median of ${runs} run${runs > 1 ? 's' : ''} per point`;
-  writeFileSync(resolve(here, 'charts', `${scenario}.svg`), timelineChart({ title, lines: chartLines, outageSeconds: c.outage / 1_000 }));
+  writeFileSync(resolve(charts, `${scenario}.svg`), timelineChart({ title, lines: chartLines, outageSeconds: c.outage / 1_000 }));
 }
 
 // Targets of issue 24, run by run.
@@ -142,4 +144,4 @@ const [startMark, endMark] = ['<!-- figures:start -->', '<!-- figures:end -->'];
 const existing = existsSync(target) ? readFileSync(target, 'utf8') : `# Outage benchmark\n\n${startMark}\n${endMark}\n`;
 const [head, rest] = existing.split(startMark);
 writeFileSync(target, `${head}${startMark}\n${generated}\n${endMark}${rest.split(endMark)[1]}`);
-process.stderr.write(`wrote ${target} and charts/*.svg\n`);
+process.stderr.write(`wrote ${target} and ${charts}/*.svg\n`);

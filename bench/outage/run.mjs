@@ -2,7 +2,7 @@
 // load generator; redis-server for the fleet's shared store), all on loopback, each run bounded
 // in time. Runs are interleaved (run 1 of every guard, then run 2, ...) so a change in the shared
 // machine's load falls on every guard alike. Writes the figures to results.json, then OUTAGE.md.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,3 +103,7 @@ const runsPerScenario = Object.fromEntries(plan.map((p) => [p.scenario, p.runs])
 writeFileSync(resolve(here, out), JSON.stringify({ machine, config: { ...lengths, ceiling, bucket, runsPerScenario }, results }, null, 1) + '\n');
 process.stderr.write(`wrote ${resolve(here, out)} in ${Math.round((Date.now() - began) / 1000)} s\n`);
 stopAll();
+// A full run rewrites OUTAGE.md; a quick one writes its own to the temporary folder and leaves
+// the committed figures alone.
+const document = config.quick ? join(tmpdir(), 'OUTAGE-quick.md') : resolve(here, '../OUTAGE.md');
+execFileSync(process.execPath, [join(here, 'report.mjs'), resolve(here, out), document], { stdio: 'inherit' });
