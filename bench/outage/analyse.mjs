@@ -33,7 +33,11 @@ export function analyse({ load, upstream, services, start, end, warm, recovery, 
   const outageEnd = upstream.switches.findLast((s) => s.mode === 'healthy').at;
   const measuredFrom = start + warm;
 
-  const opens = services.map((s) => firstAfter(s.events, 'open', outageStart));
+  // A breaker that opened in the healthy phase (a deadline missed on a starved machine) may still
+  // be open or half-open when the outage starts: its time to open is then not measured.
+  const openAtOutageStart = services.map((s) => ['open', 'halfOpen'].includes(s.events.findLast((e) => e.at < outageStart)?.state));
+  const healthyOpens = services.map((s) => s.events.filter((e) => e.state === 'open' && e.at >= measuredFrom && e.at < outageStart).length);
+  const opens = services.map((s, i) => (openAtOutageStart[i] ? outageStart : firstAfter(s.events, 'open', outageStart)));
   const allOpen = opens.every((t) => t !== null && t < outageEnd) ? Math.max(...opens) : null;
   const closes = services.map((s, i) => (opens[i] === null ? null : firstAfter(s.events, 'close', outageEnd)));
   const attempts = services.flatMap((s) => s.attempts);
@@ -63,7 +67,9 @@ export function analyse({ load, upstream, services, start, end, warm, recovery, 
     // The outage once every process's circuit is open: what a breaker is for.
     open: allOpen === null ? null : window(requests, allOpen, outageEnd),
     after: window(requests, outageEnd, end),
-    timeToOpen: opens.map((t) => (t === null || t >= outageEnd ? null : round(t - outageStart))),
+    timeToOpen: opens.map((t, i) => (t === null || t >= outageEnd || openAtOutageStart[i] ? null : round(t - outageStart))),
+    openAtOutageStart,
+    healthyOpens,
     upstreamDuringOutage: countIn(attempts, outageStart, outageEnd),
     upstreamReceivedDuringOutage: countIn(upstream.received, outageStart, outageEnd),
     upstreamWhileOpen: allOpen === null ? null : countIn(attempts, allOpen, outageEnd),
