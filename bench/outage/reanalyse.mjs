@@ -18,5 +18,8 @@ saved.results = raws.map(({ scenario, variant, load, upstream, services, start, 
   const figures = scenario === 'ceiling' ? analyseCeiling({ load, start, end }) : analyse({ load, upstream, services, start, end, warm, recovery, bucket });
   return { scenario, variant, run, ...figures };
 });
+// A run stopped early leaves fewer runs of some scenarios than planned: say how many there are.
+saved.config.runsPerScenario = {};
+for (const r of saved.results) saved.config.runsPerScenario[r.scenario] = Math.max(saved.config.runsPerScenario[r.scenario] ?? 0, r.run);
 writeFileSync(resolve(file), JSON.stringify(saved, null, 1) + '\n');
 process.stderr.write(`${saved.results.length} runs analysed again into ${file}\n`);

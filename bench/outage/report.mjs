@@ -63,7 +63,7 @@ for (const scenario of Object.keys(scenarios).filter((s) => s !== 'ceiling' && r
   for (const variant of variants) {
     const rs = of(scenario, variant);
     lines.push(
-      `| ${variant} | ${timeToOpen(rs)} | ${spread(rs.map((r) => r.upstreamDuringOutage))} | ${spread(rs.map((r) => r.upstreamWhileOpen), { none: '–' })} (${spread(rs.map((r) => r.trialsAllowed))}) | ${rs.every((r) => r.timeToOpen.every((t) => t === null)) ? '– (never open)' : spread(rs.map(closedAfter), { none: 'not closed' })} | ${spread(rs.map((r) => (r.timeToFullThroughput === -1 ? null : r.timeToFullThroughput)), { none: 'not reached' })} | ${spread(rs.map((r) => r.callerErrors))} | ${spread(rs.map((r) => (r.healthyOpens ?? []).reduce((a, b) => a + b, 0)))} |`,
+      `| ${variant} | ${timeToOpen(rs)} | ${spread(rs.map((r) => r.upstreamDuringOutage))} | ${spread(rs.map((r) => r.upstreamWhileOpen), { none: '–' })} (${spread(rs.map((r) => r.trialsAllowed))}) | ${rs.every((r) => r.timeToOpen.every((t) => t === null) && !openAtStart(r)) ? '– (never open)' : spread(rs.map(closedAfter), { none: 'not closed' })} | ${spread(rs.map((r) => (r.timeToFullThroughput === -1 ? null : r.timeToFullThroughput)), { none: 'not reached' })} | ${spread(rs.map((r) => r.callerErrors))} | ${spread(rs.map((r) => (r.healthyOpens ?? []).reduce((a, b) => a + b, 0)))} |`,
     );
   }
   lines.push('');
