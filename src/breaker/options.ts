@@ -86,15 +86,15 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     throw new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy');
   }
   const slowCallDuration = o.slowCallDuration === undefined ? undefined : duration(o, 'slowCallDuration', 0);
-  const trials = trialSample(o, slowCallDuration);
+  const trials = trialSample(o);
   if (slowCallDuration !== undefined && policy === undefined && trials === undefined) {
     throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) or trials to count slow calls against');
   }
   const minOpenPeriod = duration(o, 'minOpenPeriod', 1_000);
   const maxOpenPeriod = duration(o, 'maxOpenPeriod', 300_000);
   if (maxOpenPeriod < minOpenPeriod) invalid(RangeError, 'maxOpenPeriod', `at least minOpenPeriod (${minOpenPeriod})`, maxOpenPeriod);
-  if (slowCallDuration === undefined && policy?.judgesSlowCalls === true) {
-    throw new TypeError('the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow');
+  if (slowCallDuration === undefined && (policy?.judgesSlowCalls === true || (o.trials as OptionBag | undefined)?.slowCallRate !== undefined)) {
+    throw new TypeError('a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow');
   }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
   checkRegistry(o.registry);
@@ -136,15 +136,12 @@ export function checkRegistry(registry: unknown): void {
  * The `trials` option: a sample judged by rates. It replaces `successThreshold`, and has room for
  * at most `calls` trials at once, so either given against it would contradict it.
  */
-function trialSample(o: OptionBag, slowCallDuration: number | undefined): TrialSample | undefined {
+function trialSample(o: OptionBag): TrialSample | undefined {
   if (o.trials === undefined) return undefined;
   const t = optionsObject(o.trials, 'trials', ['calls', 'failureRate', 'slowCallRate']);
   if (o.successThreshold !== undefined) throw new TypeError('successThreshold cannot be combined with trials');
   const calls = positiveInteger({ 'trials.calls': t.calls }, 'trials.calls', 10);
   if (positiveInteger(o, 'halfOpenMaxCalls', 1) > calls) invalid(RangeError, 'halfOpenMaxCalls', 'at most trials.calls', o.halfOpenMaxCalls);
-  if (t.slowCallRate !== undefined && slowCallDuration === undefined) {
-    throw new TypeError('trials.slowCallRate needs slowCallDuration: the milliseconds at or above which a call is slow');
-  }
   return { calls, failureRate: rate(t.failureRate, 'trials.failureRate', 0.5), slowCallRate: rate(t.slowCallRate, 'trials.slowCallRate', 1) };
 }
 

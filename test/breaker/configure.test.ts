@@ -56,7 +56,7 @@ describe('configure()', () => {
   });
 
   it('refuses a window with a slowCallRate and no slowCallDuration to say what slow is, made or configured', () => {
-    const slowMessage = 'the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow';
+    const slowMessage = 'a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow';
     expect(() => new CircuitBreaker({ policy: timeWindow({ duration: 1_000, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
     expect(() => new CircuitBreaker({ policy: countWindow({ size: 10, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
     const b = new CircuitBreaker({ policy: countWindow({ size: 10 }) });

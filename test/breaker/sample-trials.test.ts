@@ -104,7 +104,7 @@ describe('trials: judged as a sample', () => {
     expect(() => new CircuitBreaker({ trials: { calls: 5, size: 3 } as never })).toThrow(new TypeError('unknown trials option "size"'));
     expect(() => new CircuitBreaker({ trials: 5 as never })).toThrow(new TypeError('trials options must be an object, got 5'));
     expect(() => new CircuitBreaker({ trials: { slowCallRate: 0.5 } })).toThrow(
-      new TypeError('trials.slowCallRate needs slowCallDuration: the milliseconds at or above which a call is slow'),
+      new TypeError('a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow'),
     );
     // slowCallDuration no longer needs a window policy once trials judge slow calls.
     expect(() => new CircuitBreaker({ trials: { slowCallRate: 0.5 }, slowCallDuration: 200, policy: countWindow({ size: 10 }) })).not.toThrow();
