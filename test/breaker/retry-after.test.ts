@@ -1,4 +1,4 @@
-import { CircuitBreaker, CircuitOpenError, circuit } from 'circuitry';
+import { CircuitBreaker, CircuitOpenError, circuit, restoreBreaker } from 'circuitry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { driven } from '../helpers/drive.js';
 import { deferred, manualClock } from '../helpers/manual-clock.js';
@@ -184,5 +184,19 @@ describe('openPeriodOf with a shared store', () => {
     await f.syncAll();
     expect(p1!.breaker.state).toBe('open');
     expect(p1!.breaker.retryAfter).toBe(120_000);
+  });
+});
+
+describe('openPeriodOf and snapshots', () => {
+  it('restores an open a dependency asked for with what was left of it, up to maxOpenPeriod', async () => {
+    const q = quota({ registry: false });
+    await q.attempt(new TooManyRequests(120_000));
+    q.clock.advance(20_000);
+    const saved = JSON.parse(JSON.stringify(q.breaker));
+    const restored = restoreBreaker(saved, { clock: q.clock, recoveryTimeout: 1000, openPeriodOf: periodOf, registry: false });
+    expect(restored.retryAfter).toBe(100_000);
+    // Without openPeriodOf, this breaker's own recoveryTimeout is the longest an open may last.
+    const plain = restoreBreaker(saved, { clock: q.clock, recoveryTimeout: 1000, registry: false });
+    expect(plain.retryAfter).toBe(0);
   });
 });
