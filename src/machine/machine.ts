@@ -187,10 +187,7 @@ function judgeAdmission(m: Machine, now: Now): number {
   const phase = m.phase;
   if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
   dropLapsedTrials(phase.trials, t - phase.trialLapse);
-  if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
-  // A sample takes `calls` trials in all; those in flight and those judged count toward it.
-  const sample = m.settings.trials;
-  if (sample !== undefined && phase.trials.length + phase.successes + phase.failures >= sample.calls) return REJECTED;
+  if (!hasTrialRoom(m, phase)) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
   const token = ++m.lastToken;
   phase.trials.push({ token, admittedAt: t });
@@ -248,6 +245,12 @@ export function recordOpeningFailure(m: Machine, token: number, t: number, openi
 }
 
 type HalfOpen = Extract<Phase, { state: 'half-open' }>;
+
+// A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
+function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
+  const sample = m.settings.trials;
+  return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
+}
 
 // One by one, the first counted failure re-opens and `successThreshold` successes close. A sample
 // re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
@@ -362,7 +365,7 @@ export function retryAfter(m: Machine, t: number): number {
   if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openPeriod - t);
   if (phase.state === 'isolated') return Infinity;
   if (phase.state !== 'half-open') return 0;
-  if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+  if (hasTrialRoom(m, phase)) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
   return Math.max(0, oldest + phase.trialLapse - t);

@@ -90,3 +90,17 @@ describe('machine: shadow', () => {
     expect(retryAfter(s.m, 0)).toBe(1_000);
   });
 });
+
+describe('machine: retryAfter with a sample', () => {
+  it('says how long until a place frees up when the sample is all taken, not 0', () => {
+    const s = setup({ halfOpenMaxCalls: 2, trials: { calls: 2, failureRate: 1, slowCallRate: 1 } });
+    openFor(s.m, 0, 1_000);
+    s.advance(1_000);
+    const first = admit(s.m, s.now);
+    admit(s.m, s.now);
+    recordSuccess(s.m, first, false, s.now);
+    expect(admit(s.m, s.now)).toBe(REJECTED);
+    s.advance(200);
+    expect(retryAfter(s.m, 1_200)).toBe(800);
+  });
+});
