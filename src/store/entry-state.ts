@@ -109,7 +109,7 @@ export function decidesLocally(health: Health, store: { readonly outage: boolean
 }
 
 /** The clock after an answer came in time: heard, its offset kept until one carries a time. */
-export function heard(clock: BackendClock): BackendClock {
+export function afterTimelyAnswer(clock: BackendClock): BackendClock {
   return clock.state === 'heard' ? clock : { state: 'heard', offset: undefined };
 }
 

@@ -132,7 +132,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
    */
   const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
     if (closed) return undefined;
-    entry.clock = rules.heard(entry.clock);
+    entry.clock = rules.afterTimelyAnswer(entry.clock);
     const checked = checkRecord(record);
     if (typeof checked === 'string') {
       const problem = new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`);
@@ -144,7 +144,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     return checked;
   };
 
-  const apply = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
+  const applyDecision = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
     if (decision.kind === 'keep') return;
     if (decision.kind === 'publish') return publish(entry, breaker, decision.mode);
     if (decision.renewed) lease.end(entry.lease);
@@ -161,14 +161,14 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   };
 
   const takeIn = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord): void => {
-    apply(entry, breaker, reconcile(record, localView(entry, breaker)));
+    applyDecision(entry, breaker, reconcile(record, localView(entry, breaker)));
   };
 
   /** Takes in a record while a change is unconfirmed, made under `mode`. */
   const takeInUnconfirmed = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord, mode: ChangeMode): void => {
     const decision = reconcileUnconfirmed(record, localView(entry, breaker), mode);
     entry.change = rules.afterUnconfirmed(entry.change, decision);
-    apply(entry, breaker, decision);
+    applyDecision(entry, breaker, decision);
   };
 
   /** Marks the state this process is in now as to be published under `mode`, and sends it if it can. */
@@ -207,7 +207,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       const rule = rules.answerRule({ missed, missedBefore, newerChangeSince: rules.newerThan(entry.change, pending.number) });
       if (rule === 'wait-for-sync') return;
       const latest = entry.change;
-      if (rule === 'superseded') apply(entry, self, superseded(record, change.op, localView(entry, self)));
+      if (rule === 'superseded') applyDecision(entry, self, superseded(record, change.op, localView(entry, self)));
       else if (rule === 'unconfirmed') takeInUnconfirmed(entry, self, record, latest.state === 'none' ? pending.mode : latest.mode);
       else takeIn(entry, self, record);
       if (entry.change.state === 'pending') send(entry, self);

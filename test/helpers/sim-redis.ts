@@ -7,7 +7,7 @@ export type RawValue = Map<string, string> | { type: string };
 export type ScriptReply = (string | number)[];
 
 /**
- * The rules of circuitry/redis's Lua script (src/redis/record-script.ts) restated line by line
+ * The rules of circuitry/redis's Lua script (src/adapters/redis/record-script.ts) restated line by line
  * over raw string hashes, on a clock the test drives. The differential test runs the same
  * operations against this and a real redis-server and asserts identical replies and records.
  */
