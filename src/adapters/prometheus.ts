@@ -71,7 +71,7 @@ function families(prefix: string): Family[] {
       help: 'Counted failures in a row.',
       type: 'gauge',
       labelNames: ['circuit'],
-      samples: (b, circuit) => [[[circuit], b.failures]],
+      samples: (b, circuit) => [[[circuit], b.consecutiveFailures]],
     },
   ];
 }

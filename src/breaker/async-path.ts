@@ -1,6 +1,6 @@
 import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
-import { callStart, noteFallback, recordError, recordValue, rejection } from './outcomes.js';
+import { callStart, noteFallback, recordError, recordValue, rejection, servedByFallback } from './outcomes.js';
 import { admit, REJECTED } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -16,13 +16,13 @@ export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknow
 }
 
 /** {@link callsThrough}, given the breaker's insides. */
-export function asyncPath(fn: (...args: unknown[]) => unknown, core: BreakerInternals, fallback: Fallback | undefined): AsyncGuarded {
-  return fallback === undefined ? watching(fn, core) : withFallback(fn, core, fallback);
+export function asyncPath(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback | undefined): AsyncGuarded {
+  return fallback === undefined ? watching(fn, internals) : withFallback(fn, internals, fallback);
 }
 
 // The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
-function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): AsyncGuarded {
-  const machine = core.machine;
+function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInternals): AsyncGuarded {
+  const machine = internals.machine;
   // While closed every call shares one token, so the handlers are made once per closed period,
   // not once per call. They pass the outcome on unchanged: a rejection nobody handles is still
   // reported as unhandled, as it would be without the breaker.
@@ -34,36 +34,36 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
   const observe = (token: number): void => {
     observedToken = token;
     onValue = (value) => {
-      recordValue(core, token, value, Number.NaN);
+      recordValue(internals, token, value, Number.NaN);
       return value;
     };
     onError = (error) => {
-      recordError(core, token, error, Number.NaN);
+      recordError(internals, token, error, Number.NaN);
       throw error;
     };
   };
-  const retry: Retry = { waiting: false };
+  const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    const token = admit(machine, core.now);
-    if (token === REJECTED) return afterLeaseAnswer(core, retry, guarded, this, args) ?? rejectSoon(rejection(core));
-    const start = callStart(core);
+    const token = admit(machine, internals.now);
+    if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
+    const start = callStart(internals);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      recordError(core, token, error, start);
+      recordError(internals, token, error, start);
       return rejectSoon(error);
     }
-    if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args, start);
+    if (!(result instanceof Promise)) return settleOther(internals, token, result, undefined, this, args, start);
     if (!Number.isNaN(start)) {
       // Timed calls need their own start, so their handlers are made per call.
       return result.then(
         (value) => {
-          recordValue(core, token, value, start);
+          recordValue(internals, token, value, start);
           return value;
         },
         (error: unknown) => {
-          recordError(core, token, error, start);
+          recordError(internals, token, error, start);
           throw error;
         },
       );
@@ -74,30 +74,30 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
   return guarded;
 }
 
-function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerInternals, fallback: Fallback): AsyncGuarded {
-  const machine = core.machine;
+function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback): AsyncGuarded {
+  const machine = internals.machine;
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
-  const retry: Retry = { waiting: false };
+  const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    const token = admit(machine, core.now);
+    const token = admit(machine, internals.now);
     if (token === REJECTED) {
-      return afterLeaseAnswer(core, retry, guarded, this, args) ?? settleWithFallback(core, fallback, this, rejection(core), args);
+      return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? settleWithFallback(internals, fallback, this, rejection(internals), args);
     }
-    const start = callStart(core);
+    const start = callStart(internals);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      return failed(core, token, error, fallback, this, args, start);
+      return failed(internals, token, error, start, fallback, this, args);
     }
-    return settleOther(core, token, result, fallback, this, args, start);
+    return settleOther(internals, token, result, fallback, this, args, start);
   };
   return guarded;
 }
 
-/** True while a call that waited for a lease answer is admitted again: the admission is synchronous. */
-interface Retry {
-  waiting: boolean;
+/** Whether a call that waited for the trial lease's answer is being admitted again (synchronously). */
+interface LeaseWait {
+  readmitting: boolean;
 }
 
 /**
@@ -105,21 +105,21 @@ interface Retry {
  * (one round trip, at most the store's timeout) and is tried once more: it may be the trial.
  * Undefined when nothing is being asked, or the call already waited once: refuse it now.
  */
-function afterLeaseAnswer(core: BreakerInternals, retry: Retry, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
-  const answer = retry.waiting ? undefined : core.link?.leaseAnswer();
+function afterLeaseAnswer(internals: BreakerInternals, leaseWait: LeaseWait, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
+  const answer = leaseWait.readmitting ? undefined : internals.link?.leaseAnswer();
   return answer?.then(() => {
-    retry.waiting = true;
+    leaseWait.readmitting = true;
     try {
       return guarded.apply(self, args);
     } finally {
-      retry.waiting = false;
+      leaseWait.readmitting = false;
     }
   });
 }
 
 /** Settles a call by chaining onto its result: a promise, another thenable, or a plain value. */
 function settleOther(
-  core: BreakerInternals,
+  internals: BreakerInternals,
   token: number,
   result: unknown,
   fallback: Fallback | undefined,
@@ -128,33 +128,32 @@ function settleOther(
   start: number,
 ): Promise<unknown> {
   if (!isThenable(result)) {
-    recordValue(core, token, result, start);
+    recordValue(internals, token, result, start);
     return Promise.resolve(result);
   }
   return Promise.resolve(result).then(
     (value) => {
-      recordValue(core, token, value, start);
+      recordValue(internals, token, value, start);
       return value;
     },
-    (error: unknown) => failed(core, token, error, fallback, self, args, start),
+    (error: unknown) => failed(internals, token, error, start, fallback, self, args),
   );
 }
 
 function failed(
-  core: BreakerInternals,
+  internals: BreakerInternals,
   token: number,
   error: unknown,
+  start: number,
   fallback: Fallback | undefined,
   self: unknown,
   args: unknown[],
-  start: number,
 ): Promise<unknown> {
-  const counted = recordError(core, token, error, start);
-  return counted && fallback !== undefined ? settleWithFallback(core, fallback, self, error, args) : rejectSoon(error);
+  return servedByFallback(internals, token, error, start, fallback) ? settleWithFallback(internals, fallback, self, error, args) : rejectSoon(error);
 }
 
-function settleWithFallback(core: BreakerInternals, fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
-  noteFallback(core, error);
+function settleWithFallback(internals: BreakerInternals, fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
+  noteFallback(internals, error);
   try {
     return Promise.resolve(runFallback(fallback, self, error, args));
   } catch (fallbackError) {

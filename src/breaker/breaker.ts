@@ -167,9 +167,9 @@ export class CircuitBreaker {
     return currentState(this.#internals.machine, this.#internals.now);
   }
 
-  /** Consecutive counted failures; a success or a close resets it. */
-  get failures(): number {
-    return this.#internals.machine.failures;
+  /** Counted failures in a row; a success or a close resets them. `stats().failures` counts all. */
+  get consecutiveFailures(): number {
+    return this.#internals.machine.consecutiveFailures;
   }
 
   /** Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while isolated. */
@@ -181,7 +181,7 @@ export class CircuitBreaker {
    * The most recent counted failure (an error, or a value `isFailure` judged) of a call admitted
    * in the current state: what refusals carry as their `cause`, so while open it is the failure
    * that opened the circuit, whatever fails late. `undefined` after a counted success (as
-   * `failures` goes back to 0), once the circuit closes, and after `open()` or `isolate()` by
+   * `consecutiveFailures` goes back to 0), once the circuit closes, and after `open()` or `isolate()` by
    * hand, when no failure is to blame.
    */
   get lastFailure(): unknown {
@@ -191,9 +191,9 @@ export class CircuitBreaker {
   /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
   open(): void {
     // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
-    const core = this.#internals;
-    core.lastFailure = undefined;
-    byHand(core, () => open(core.machine, core.now()));
+    const internals = this.#internals;
+    internals.lastFailure = undefined;
+    byHand(internals, () => open(internals.machine, internals.now()));
   }
 
   /** Closes the circuit and resets its counts, its policy's window and its backoff. */
@@ -249,7 +249,7 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name` and `registry` cannot change.
+   * an empty window. `name`, `registry` and `store` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
@@ -260,14 +260,14 @@ export class CircuitBreaker {
     resolveBreakerOptions(changes);
     const next = { ...this.#options, ...changes } as BreakerOptions;
     const resolved = resolveBreakerOptions(next);
-    const core = this.#internals;
-    const config = machineConfig(core, resolved, { factory: core.options.policy, policy: core.machine.policy });
+    const internals = this.#internals;
+    const config = machineConfig(internals, resolved, { factory: internals.options.policy, policy: internals.machine.policy });
     this.#options = next;
-    core.options = resolved;
-    reconfigure(core.machine, config);
+    internals.options = resolved;
+    reconfigure(internals.machine, config);
     this.#offOptionListeners();
-    this.#offOptionListeners = listenToOptions(this, core, next);
-    core.timed = needsDurations(core);
+    this.#offOptionListeners = listenToOptions(this, internals, next);
+    internals.timed = needsDurations(internals);
   }
 
   /**
@@ -290,21 +290,21 @@ export class CircuitBreaker {
 
   /** A plain snapshot for dashboards and health checks: state, since when, cumulative counts. */
   stats(): CircuitStats {
-    const core = this.#internals;
+    const internals = this.#internals;
     const state = this.state;
     return {
       name: this.name,
       state,
-      since: core.since,
-      successes: core.successes,
-      failures: core.failures,
-      timeouts: core.timeouts,
-      rejections: core.rejections,
-      fallbacks: core.fallbacks,
-      ignored: core.ignored,
-      consecutiveFailures: core.machine.failures,
-      window: core.machine.policy?.stats?.(core.now),
-      retryAfter: retryAfter(core.machine, core.now()),
+      since: internals.since,
+      successes: internals.successes,
+      failures: internals.failures,
+      timeouts: internals.timeouts,
+      rejections: internals.rejections,
+      fallbacks: internals.fallbacks,
+      ignored: internals.ignored,
+      consecutiveFailures: internals.machine.consecutiveFailures,
+      window: internals.machine.policy?.stats?.(internals.now),
+      retryAfter: retryAfter(internals.machine, internals.now()),
     };
   }
 }

@@ -63,7 +63,10 @@ export interface CircuitEvents {
   storeDown: {
     /** What the store operation failed with. */
     readonly error: unknown;
-    /** The operation: `'sync'`, `'open'`, `'close'` or `'trial'`. */
+    /**
+     * What failed: a request (`'sync'`, `'open'`, `'close'` or `'trial'`), or `'record'` when the
+     * store answers but this breaker's record there cannot be used.
+     */
     readonly operation: string;
   };
   /** The shared store answers again; this process's state is merged back into the fleet's. */

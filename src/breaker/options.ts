@@ -30,8 +30,11 @@ export interface ResolvedBreakerOptions {
   readonly store: CircuitStore | undefined;
 }
 
+/** The open period when `recoveryTimeout` is left out, and when a `recoveryTimeout` function fails. */
+export const DEFAULT_RECOVERY_TIMEOUT = 30_000;
+
 /** Every option `new CircuitBreaker` knows; `circuit` adds its own on top. */
-export const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
+const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'failureThreshold',
   'recoveryTimeout',
   'policy',
@@ -76,14 +79,11 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     throw new TypeError('the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow');
   }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
-  const registry = o.registry;
-  if (registry !== undefined && registry !== false && typeof (registry as { register?: unknown } | null)?.register !== 'function') {
-    invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
-  }
+  checkRegistry(o.registry);
   return {
     failureThreshold: positiveInteger(o, 'failureThreshold', 5),
     // An open period is compared with clock readings, never handed to a timer: any finite length works.
-    recoveryTimeout: typeof o.recoveryTimeout === 'function' ? (o.recoveryTimeout as (n: number) => number) : duration(o, 'recoveryTimeout', 30_000),
+    recoveryTimeout: typeof o.recoveryTimeout === 'function' ? (o.recoveryTimeout as (n: number) => number) : duration(o, 'recoveryTimeout', DEFAULT_RECOVERY_TIMEOUT),
     policy,
     slowCallDuration,
     isFailure: optionalFunction(o, 'isFailure'),
@@ -95,6 +95,16 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     reportError: optionalFunction(o, 'reportError') ?? warnProcess,
     store: storeOf(o, name),
   };
+}
+
+/**
+ * The one check of the `registry` option, for `new CircuitBreaker` and `restoreBreaker` alike: a
+ * registry is anything with a `register` method (a `BreakerRegistry`), `false`, or left out.
+ */
+export function checkRegistry(registry: unknown): void {
+  if (registry !== undefined && registry !== false && typeof (registry as { register?: unknown } | null)?.register !== 'function') {
+    invalid(TypeError, 'registry', 'a BreakerRegistry or false', registry);
+  }
 }
 
 function storeOf(o: OptionBag, name: unknown): CircuitStore | undefined {

@@ -3,6 +3,7 @@ import { CircuitIsolatedError, CircuitOpenError } from './errors.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
 import { emit, listening } from './listeners.js';
+import type { Fallback } from './fallback.js';
 
 // How each outcome of a call is counted, told and handed to the machine.
 
@@ -101,6 +102,15 @@ export function recordError(internals: BreakerInternals, token: number, error: u
   countFailure(internals, token, error, duration);
   recordFailure(internals.machine, token, isSlow(internals, duration), internals.now);
   return true;
+}
+
+/**
+ * Records an error outcome, as {@link recordError}, and says whether `fallback` serves the caller:
+ * the one rule both call paths follow, only a counted failure is served; an ignored error reaches
+ * the caller as it is, since it says nothing about the dependency.
+ */
+export function servedByFallback(internals: BreakerInternals, token: number, error: unknown, start: number, fallback: Fallback | undefined): fallback is Fallback {
+  return recordError(internals, token, error, start) && fallback !== undefined;
 }
 
 function counts(internals: BreakerInternals, error: unknown): boolean {

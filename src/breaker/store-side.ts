@@ -17,8 +17,8 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
     state: () => currentState(m, core.now),
     opening() {
       const phase = m.phase;
-      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, openPeriod: phase.openFor };
-      if (phase.state === 'half-open') return { elapsed: phase.lapseAfter, openPeriod: phase.lapseAfter };
+      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, openPeriod: phase.openPeriod };
+      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, openPeriod: phase.trialLapse };
       return undefined;
     },
     openings: () => m.openings,

@@ -1,6 +1,6 @@
 import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
-import { callStart, noteFallback, recordError, recordValue, rejection } from './outcomes.js';
+import { callStart, noteFallback, recordValue, rejection, servedByFallback } from './outcomes.js';
 import type { Machine } from '../machine/machine.js';
 import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
@@ -17,37 +17,37 @@ export function syncCallsThrough(
   fn: (...args: unknown[]) => unknown,
   fallback: Fallback | undefined,
 ): (...args: unknown[]) => unknown {
-  const core = internalsOf(breaker);
-  const machine = core.machine;
+  const internals = internalsOf(breaker);
+  const machine = internals.machine;
   // The guarded function is kept small enough for V8 to inline into its callers: the refusal,
   // the failure and the misuse paths live in functions of their own.
   return function guarded(this: unknown, ...args: unknown[]): unknown {
-    const token = admit(machine, core.now);
-    if (token === REJECTED) return refused(core, fallback, this, args);
-    const start = callStart(core);
+    const token = admit(machine, internals.now);
+    if (token === REJECTED) return refused(internals, fallback, this, args);
+    const start = callStart(internals);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      return failed(core, token, error, start, fallback, this, args);
+      return failed(internals, token, error, start, fallback, this, args);
     }
     // typeof first: a primitive result, the common case, skips the prototype walk of instanceof.
     if (typeof result === 'object' && result instanceof Promise) refusePromise(machine, token, result, fn);
     // Other thenables (lazy query builders that run on then()) are values: they are returned as they are.
-    recordValue(core, token, result, start);
+    recordValue(internals, token, result, start);
     return result;
   };
 }
 
-function refused(core: BreakerInternals, fallback: Fallback | undefined, self: unknown, args: unknown[]): unknown {
-  const error = rejection(core);
+function refused(internals: BreakerInternals, fallback: Fallback | undefined, self: unknown, args: unknown[]): unknown {
+  const error = rejection(internals);
   if (fallback === undefined) throw error;
-  noteFallback(core, error);
+  noteFallback(internals, error);
   return runFallback(fallback, self, error, args);
 }
 
 function failed(
-  core: BreakerInternals,
+  internals: BreakerInternals,
   token: number,
   error: unknown,
   start: number,
@@ -55,11 +55,9 @@ function failed(
   self: unknown,
   args: unknown[],
 ): unknown {
-  if (recordError(core, token, error, start) && fallback !== undefined) {
-    noteFallback(core, error);
-    return runFallback(fallback, self, error, args);
-  }
-  throw error;
+  if (!servedByFallback(internals, token, error, start, fallback)) throw error;
+  noteFallback(internals, error);
+  return runFallback(fallback, self, error, args);
 }
 
 function refusePromise(machine: Machine, token: number, promise: Promise<unknown>, fn: Function): never {

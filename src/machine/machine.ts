@@ -27,8 +27,8 @@ export interface MachineConfig {
   readonly settings: MachineSettings;
   /** Undefined for the default policy: `failureThreshold` consecutive failures, counted inline. */
   readonly policy: TripPolicy | undefined;
-  /** How long the circuit stays open: fixed, or given how many times in a row it has opened (1, 2, ...). */
-  readonly openDuration: number | ((openings: number) => number);
+  /** The open period: fixed, or given how many times in a row the circuit has opened (1, 2, ...). */
+  readonly openPeriod: number | ((openings: number) => number);
 }
 
 interface Trial {
@@ -40,15 +40,15 @@ interface Trial {
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; openedAt: number; readonly openFor: number }
-  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
+  | { readonly state: 'open'; openedAt: number; readonly openPeriod: number }
+  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly trialLapse: number }
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
 
 export interface Machine extends MachineConfig {
   phase: Phase;
-  /** Consecutive counted failures; a success or a close resets it. */
-  failures: number;
+  /** Counted failures in a row; a success or a close resets them. */
+  consecutiveFailures: number;
   /** Openings since the circuit was last closed: 1 for a first trip, 2 after a failed trial, ... */
   openings: number;
   /** Tokens only ever grow, so one that was handed out is never handed out again. */
@@ -81,8 +81,8 @@ export interface TrialGate {
   wait(t: number): number;
 }
 
-// Phases are never changed in place once made (half-open's trial list and a backwards clock
-// step aside, and neither touches a closed phase), so every new machine can start from this one.
+// A closed phase is never changed in place (only half-open's trials, an isolation's holds and
+// the times a backwards clock step moves are), so every new machine can start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
@@ -98,9 +98,9 @@ export function createMachine<O>(
   return {
     settings: config.settings,
     policy: config.policy,
-    openDuration: config.openDuration,
+    openPeriod: config.openPeriod,
     phase: FIRST_PHASE,
-    failures: 0,
+    consecutiveFailures: 0,
     openings: 0,
     lastToken: 0,
     onTransition: onTransition as Machine['onTransition'],
@@ -122,7 +122,7 @@ export function reconfigure(m: Machine, config: MachineConfig): void {
   const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
   target.settings = config.settings;
   target.policy = config.policy;
-  target.openDuration = config.openDuration;
+  target.openPeriod = config.openPeriod;
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
@@ -139,7 +139,7 @@ function admitWhileNotClosed(m: Machine, now: Now): number {
   refresh(m, t);
   const phase = m.phase;
   if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
-  dropLapsedTrials(phase.trials, t - phase.lapseAfter);
+  dropLapsedTrials(phase.trials, t - phase.trialLapse);
   if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
   const token = ++m.lastToken;
@@ -159,12 +159,12 @@ export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now
   const phase = m.phase;
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
-    m.failures = 0;
+    m.consecutiveFailures = 0;
     if (m.policy?.onSuccess(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
-    m.failures = 0;
+    m.consecutiveFailures = 0;
     phase.successes += 1;
     if (phase.successes >= m.settings.successThreshold) close(m);
   }
@@ -175,13 +175,13 @@ export function recordFailure(m: Machine, token: number, slow: boolean, now: Now
   const phase = m.phase;
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
-    m.failures += 1;
+    m.consecutiveFailures += 1;
     const policy = m.policy;
-    if (policy === undefined ? m.failures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
+    if (policy === undefined ? m.consecutiveFailures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
-    m.failures += 1;
+    m.consecutiveFailures += 1;
     open(m, now());
   }
 }
@@ -197,7 +197,7 @@ export function open(m: Machine, t: number): void {
   const from = m.phase.state;
   m.openings += 1;
   m.seen = t;
-  m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
+  m.phase = { state: 'open', openedAt: t, openPeriod: openPeriodFor(m, m.openings) };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -212,8 +212,8 @@ export function adoptOpen(m: Machine, t: number, elapsed: number, period: number
   m.seen = t;
   // A record is another clock's word: a negative or NaN elapsed would stretch the period, and a
   // period that is not a positive finite number would never end (or end at once, forever).
-  const openFor = period > 0 && period < Infinity ? period : openDuration(m, openings);
-  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openFor };
+  const openPeriod = period > 0 && period < Infinity ? period : openPeriodFor(m, openings);
+  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openPeriod };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -225,7 +225,7 @@ export function close(m: Machine): void {
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
 export function isolate(m: Machine): void {
   if (m.phase.state === 'isolated') m.phase.holds += 1;
-  else enter(m, { state: 'isolated', holds: 1 }, false);
+  else enterKeepingCounts(m, { state: 'isolated', holds: 1 });
 }
 
 /** Drops one hold; the last one lets trial calls decide, as after an open period. */
@@ -233,12 +233,12 @@ export function releaseHold(m: Machine): void {
   const phase = m.phase;
   if (phase.state !== 'isolated') return;
   phase.holds -= 1;
-  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: openDuration(m, 1) }, false);
+  if (phase.holds === 0) enterKeepingCounts(m, { state: 'half-open', trials: [], successes: 0, trialLapse: openPeriodFor(m, 1) });
 }
 
-/** How long the `openings`-th opening in a row lasts, as this machine is configured. */
-export function openDuration(m: Machine, openings: number): number {
-  const d = m.openDuration;
+/** The open period of the `openings`-th opening in a row, as this machine is configured. */
+export function openPeriodFor(m: Machine, openings: number): number {
+  const d = m.openPeriod;
   return typeof d === 'number' ? d : d(openings);
 }
 
@@ -247,13 +247,17 @@ export function disable(m: Machine): void {
   if (m.phase.state !== 'disabled') enter(m, { state: 'disabled', token: ++m.lastToken });
 }
 
-function enter(m: Machine, phase: Phase, fresh = true): void {
+/** Enters `phase` afresh: the counts, the openings and the policy's window start over. */
+function enter(m: Machine, phase: Phase): void {
+  m.consecutiveFailures = 0;
+  m.openings = 0;
+  m.policy?.reset();
+  enterKeepingCounts(m, phase);
+}
+
+/** Enters `phase` and keeps the counts: an isolation and its release change no count. */
+function enterKeepingCounts(m: Machine, phase: Phase): void {
   const from = m.phase.state;
-  if (fresh) {
-    m.failures = 0;
-    m.openings = 0;
-    m.policy?.reset();
-  }
   // Even closed -> closed takes a new phase, and with it a new token: calls admitted before a
   // reset must not count after it. Only a real change of state is reported.
   m.phase = phase;
@@ -268,13 +272,13 @@ function enter(m: Machine, phase: Phase, fresh = true): void {
 export function retryAfter(m: Machine, t: number): number {
   refresh(m, t);
   const phase = m.phase;
-  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openFor - t);
+  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openPeriod - t);
   if (phase.state === 'isolated') return Infinity;
   if (phase.state !== 'half-open') return 0;
   if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
-  return Math.max(0, oldest + phase.lapseAfter - t);
+  return Math.max(0, oldest + phase.trialLapse - t);
 }
 
 function refresh(m: Machine, t: number): void {
@@ -290,8 +294,8 @@ function refresh(m: Machine, t: number): void {
       else for (const trial of phase.trials) trial.admittedAt -= back;
     }
   }
-  if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
-  m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
+  if (phase.state !== 'open' || t - phase.openedAt < phase.openPeriod) return;
+  m.phase = { state: 'half-open', trials: [], successes: 0, trialLapse: phase.openPeriod };
   m.onTransition(m.observer, 'open', 'half-open');
 }
 

@@ -20,7 +20,7 @@ function setup(overrides: Partial<MachineSettings> = {}) {
   let t = 0;
   const transitions: string[] = [];
   const m = createMachine(
-    { settings: { ...settings, ...overrides }, policy: undefined, openDuration: 1000 },
+    { settings: { ...settings, ...overrides }, policy: undefined, openPeriod: 1000 },
     (_observer: undefined, from: CircuitState, to: CircuitState) => {
       transitions.push(`${from}->${to}`);
     },
@@ -63,9 +63,9 @@ describe('state machine', () => {
     const s = setup();
     recordFailure(s.m, admit(s.m, s.now), false, s.now);
     recordFailure(s.m, admit(s.m, s.now), false, s.now);
-    expect(s.m.failures).toBe(2);
+    expect(s.m.consecutiveFailures).toBe(2);
     recordSuccess(s.m, admit(s.m, s.now), false, s.now);
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
     trip(s);
     expect(s.m.phase.state).toBe('open');
     expect(s.transitions).toEqual(['closed->open']);
@@ -95,7 +95,7 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('half-open');
     recordSuccess(s.m, t2, false, s.now);
     expect(s.m.phase.state).toBe('closed');
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
   });
 
   it('re-opens on a trial failure and restarts the recovery timeout', () => {
@@ -105,7 +105,7 @@ describe('state machine', () => {
     const trial = admit(s.m, s.now);
     s.advance(200);
     recordFailure(s.m, trial, false, s.now);
-    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200, openFor: 1000 });
+    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200, openPeriod: 1000 });
     expect(retryAfter(s.m, s.now())).toBe(1000);
   });
 
@@ -201,7 +201,7 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('closed');
     // A failure from the closed period before the trip does not count in the new closed period.
     recordFailure(s.m, early, false, s.now);
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
   });
 
   it('forces open and closed, and reports only real changes', () => {

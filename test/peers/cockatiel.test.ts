@@ -223,7 +223,7 @@ describe('cockatiel CircuitBreakerPolicy.test.ts', () => {
     await expect(execute(() => {
       throw other;
     })).rejects.toBe(other);
-    expect(breaker.failures).toBe(1);
+    expect(breaker.consecutiveFailures).toBe(1);
     await expect(execute(() => {
       throw new MyException();
     })).rejects.toBeInstanceOf(MyException);
@@ -458,7 +458,7 @@ describe('cockatiel toJSON / initialState → toJSON / restoreBreaker', () => {
     }).catch(() => undefined);
     const restored = restoreBreaker(JSON.parse(JSON.stringify(breaker)), { expectedError: MyException, failureThreshold: 2, registry: false });
     expect(restored.state).toBe('closed');
-    expect(restored.failures).toBe(1);
+    expect(restored.consecutiveFailures).toBe(1);
     await restored.execute(() => {
       throw new MyException();
     }).catch(() => undefined);
@@ -537,7 +537,7 @@ describe('cockatiel breakers → trip policies', () => {
     await execute(fail).catch(() => undefined);
     await execute(fail).catch(() => undefined);
     await execute(() => 1);
-    expect(breaker.failures).toBe(0);
+    expect(breaker.consecutiveFailures).toBe(0);
     await execute(fail).catch(() => undefined);
     await execute(fail).catch(() => undefined);
     expect(breaker.state).toBe('closed');
@@ -1028,7 +1028,7 @@ describe('cockatiel wrap(retry, breaker) → pipe(fn, circuit, retry)', () => {
     await vi.runAllTimersAsync();
     await outcome;
     expect(fn).toHaveBeenCalledTimes(3);
-    expect(breaker.failures).toBe(1);
+    expect(breaker.consecutiveFailures).toBe(1);
     expect(breaker.state).toBe('closed');
   });
 

@@ -21,7 +21,7 @@ import { registerPromClientMetrics, toPrometheus } from 'circuitry/prometheus';
 type Case = [what: string, attempt: () => unknown, type: typeof TypeError | typeof RangeError, names: string];
 
 const breaker = new CircuitBreaker({ name: 'hostile-target', registry: false, failureThreshold: 3 });
-const snapshot = { version: 1, name: 'x', state: 'closed', failures: 0, openings: 0, policy: null };
+const snapshot = { version: 2, name: 'x', state: 'closed', consecutiveFailures: 0, openings: 0, policy: null };
 const standard = (kind: string) => ({ kind, name: 'member', static: false, private: false, addInitializer: () => undefined });
 
 const cases: Case[] = [
@@ -84,7 +84,7 @@ const cases: Case[] = [
   ['restore null', () => restoreBreaker(null as never, { registry: false }), TypeError, 'snapshot'],
   ['restore state "ajar"', () => restoreBreaker({ ...snapshot, state: 'ajar' } as never, { registry: false }), TypeError, 'snapshot.state'],
   ['restore a __proto__ key', () => restoreBreaker(JSON.parse('{"__proto__":{},"version":1,"name":"x","state":"closed","failures":0,"openings":0,"policy":null}'), { registry: false }), TypeError, '__proto__'],
-  ['restore failures -1', () => restoreBreaker({ ...snapshot, failures: -1 } as never, { registry: false }), RangeError, 'snapshot.failures'],
+  ['restore failures -1', () => restoreBreaker({ ...snapshot, consecutiveFailures: -1 } as never, { registry: false }), RangeError, 'snapshot.consecutiveFailures'],
   ['restore version 0', () => restoreBreaker({ ...snapshot, version: 0 } as never, { registry: false }), RangeError, 'snapshot.version'],
   ['restore registry a string', () => restoreBreaker(snapshot as never, { registry: 'default' as never }), TypeError, 'registry'],
   // A duplicate name is no longer refused (it is listed beside the other, see the registry tests).

@@ -31,7 +31,7 @@ function compare(model: Model, real: Real): void {
   const now = real.clock.now();
   expect(real.breaker.retryAfter).toBe(model.retryAfter(now));
   expect(real.breaker.state).toBe(model.state);
-  expect(real.breaker.failures).toBe(model.failures);
+  expect(real.breaker.consecutiveFailures).toBe(model.failures);
 }
 
 const call = (outcome: Outcome | 'hang'): Command => ({
