@@ -37,11 +37,11 @@ const settle = (change: LocalChange): LocalChange => (change.state === 'pending'
 /** This breaker's view of the backend's clock, learnt from its answers. */
 export type BackendClock =
   /** No answer yet: a change could not be stamped, so none is sent. */
-  | { readonly state: 'unheard' }
+  | { readonly state: 'unanswered' }
   /** Answered: `offset` is the backend's clock minus the breaker's, when an answer carried it. */
-  | { readonly state: 'heard'; readonly offset: number | undefined };
+  | { readonly state: 'answered'; readonly offset: number | undefined };
 
-export const UNHEARD: BackendClock = { state: 'unheard' };
+export const UNANSWERED: BackendClock = { state: 'unanswered' };
 
 /**
  * This breaker's outage as it was told: one `storeDown`, for the store or for its record, and
@@ -84,11 +84,10 @@ export function recordUnusable(health: Health, problem: string, now: number): He
   return { health: { ...health, recordProblem: problem }, tell: 'nothing' };
 }
 
-/** The record can be used again: the outage ends, unless the store is away (`storeOutage`). */
-export function recordUsable(health: Health, storeOutage: boolean, now: number): HealthChange {
+/** The record can be used again: the outage ends, unless the store is still away. */
+export function recordUsable(health: Health, storeAway: boolean, now: number): HealthChange {
   if (health.state === 'usable' || health.recordProblem === undefined) return { health, tell: 'nothing' };
-  const storeAwayStill = storeOutage;
-  if (storeAwayStill) return { health: { ...health, recordProblem: undefined }, tell: 'nothing' };
+  if (storeAway) return { health: { ...health, recordProblem: undefined }, tell: 'nothing' };
   return outageOver(health.since, now);
 }
 
@@ -108,9 +107,9 @@ export function decidesLocally(health: Health, store: { readonly outage: boolean
   return store.outage || store.closed || recordProblem(health);
 }
 
-/** The clock after an answer came in time: heard, its offset kept until one carries a time. */
+/** The clock after an answer came in time: answered, its offset kept until an answer carries a time. */
 export function afterTimelyAnswer(clock: BackendClock): BackendClock {
-  return clock.state === 'heard' ? clock : { state: 'heard', offset: undefined };
+  return clock.state === 'answered' ? clock : { state: 'answered', offset: undefined };
 }
 
 /**
@@ -119,12 +118,12 @@ export function afterTimelyAnswer(clock: BackendClock): BackendClock {
  */
 export function offsetFrom(clock: BackendClock, at: number | undefined, sentAt: number, now: number): BackendClock {
   if (at === undefined) return clock;
-  return { state: 'heard', offset: at - (sentAt + now) / 2 };
+  return { state: 'answered', offset: at - (sentAt + now) / 2 };
 }
 
 /** When this process decides, in the backend's time as last seen; the backend refuses it if it arrives late. */
 export function stamp(clock: BackendClock, now: number, timeout: number): RequestStamp {
-  const offset = clock.state === 'heard' ? clock.offset : undefined;
+  const offset = clock.state === 'answered' ? clock.offset : undefined;
   return { decidedAt: offset === undefined ? 0 : Math.round(now + offset), maxAge: Math.ceil(timeout) };
 }
 
@@ -136,7 +135,7 @@ export function stamp(clock: BackendClock, now: number, timeout: number): Reques
  */
 export function maySend(change: LocalChange, clock: BackendClock, health: Health): change is Extract<LocalChange, { state: 'pending' }> {
   if (change.state !== 'pending') return false;
-  if (clock.state === 'unheard') return false;
+  if (clock.state === 'unanswered') return false;
   if (recordProblem(health)) return false;
   return true;
 }

@@ -296,7 +296,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       change: rules.NO_CHANGE,
       lastChangeMissed: false,
       adopting: false,
-      clock: rules.UNHEARD,
+      clock: rules.UNANSWERED,
       health: rules.USABLE,
       changed(from: CircuitState, to: CircuitState) {
         const self = ref.deref();

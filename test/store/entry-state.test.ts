@@ -19,7 +19,7 @@ import {
   storeCameBack,
   storeWentAway,
   trialStep,
-  UNHEARD,
+  UNANSWERED,
   USABLE,
 } from '../../src/store/entry-state.js';
 
@@ -61,8 +61,8 @@ describe('entry state: the latest local change and whether the store took it', (
 
   it('a pending change goes out only once the backend has answered, and never over a record that cannot be used', () => {
     const pending = changeMade(NO_CHANGE, 'trip');
-    const answered = afterTimelyAnswer(UNHEARD);
-    expect(maySend(pending, UNHEARD, USABLE)).toBe(false);
+    const answered = afterTimelyAnswer(UNANSWERED);
+    expect(maySend(pending, UNANSWERED, USABLE)).toBe(false);
     expect(maySend(pending, answered, USABLE)).toBe(true);
     expect(maySend(NO_CHANGE, answered, USABLE)).toBe(false);
     const foreign = recordUnusable(USABLE, 'the key holds a string', 0).health;
@@ -74,10 +74,10 @@ describe('entry state: the latest local change and whether the store took it', (
 });
 
 describe('entry state: the backend\'s clock, for stamping changes', () => {
-  it('unheard, a change carries no time; heard, it carries the breaker\'s time moved by the offset seen halfway through the round trip', () => {
-    expect(stamp(UNHEARD, 5000, 200.4)).toEqual({ decidedAt: 0, maxAge: 201 });
-    const clock = offsetFrom(afterTimelyAnswer(UNHEARD), 1_000_100, 4000, 4200);
-    expect(clock).toEqual({ state: 'heard', offset: 1_000_100 - 4100 });
+  it('before the backend answered, a change carries no time; after, it carries the breaker\'s time moved by the offset seen halfway through the round trip', () => {
+    expect(stamp(UNANSWERED, 5000, 200.4)).toEqual({ decidedAt: 0, maxAge: 201 });
+    const clock = offsetFrom(afterTimelyAnswer(UNANSWERED), 1_000_100, 4000, 4200);
+    expect(clock).toEqual({ state: 'answered', offset: 1_000_100 - 4100 });
     expect(stamp(clock, 5000.4, 200)).toEqual({ decidedAt: 1_001_000, maxAge: 200 });
     // An answer without the backend's time keeps the offset last seen.
     expect(offsetFrom(clock, undefined, 0, 0)).toBe(clock);
