@@ -51,7 +51,7 @@ interface Entry extends StoreLink, TrialGate {
   /** Who holds the lease: one per breaker, so two breakers of a name in one process never both probe. */
   readonly owner: string;
   readonly lane: Lane;
-  readonly lease: lease.Lease;
+  lease: lease.Lease;
   /** The generation of the shared record this process last took in. */
   generation: number;
   change: LocalChange;
@@ -147,7 +147,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const applyDecision = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
     if (decision.kind === 'keep') return;
     if (decision.kind === 'publish') return publish(entry, breaker, decision.mode);
-    if (decision.renewed) lease.end(entry.lease);
+    if (decision.renewed) entry.lease = lease.end(entry.lease);
     const record = decision.record;
     entry.generation = record.generation;
     if (decision.adopt === 'nothing') return;
@@ -174,7 +174,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   /** Marks the state this process is in now as to be published under `mode`, and sends it if it can. */
   const publish = (entry: Entry, breaker: AttachedBreaker, mode: ChangeMode): void => {
     entry.change = rules.changeMade(entry.change, mode);
-    lease.end(entry.lease);
+    entry.lease = lease.end(entry.lease);
     send(entry, breaker);
   };
 
@@ -222,21 +222,22 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const stamp = rules.stamp(entry.clock, breaker.now(), timeout);
     const sent = transport.send(entry.lane, 'lease', 'trial', () => backend.trial(entry.name, entry.owner, length, stamp));
     if (sent === undefined) return;
-    entry.lease.asking = sent.then((outcome) => {
-      entry.lease.asking = undefined;
+    const asking = sent.then((outcome) => {
+      entry.lease = lease.answered(entry.lease);
       const self = entry.breaker.deref();
       if (!outcome.ok || self === undefined) return;
       const answer = outcome.value;
       const record = usable(entry, self, answer?.record, askedAt);
       if (record === undefined) return;
       if (answer.granted === true) {
-        lease.granted(entry.lease, askedAt, length, record.generation);
+        entry.lease = lease.granted(entry.lease, askedAt, length, record.generation);
         entry.generation = record.generation;
         return;
       }
-      lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
+      entry.lease = lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
       if (entry.lane.write === 0) takeIn(entry, self, record);
     });
+    entry.lease = lease.asked(entry.lease, asking);
   };
 
   type ReadSender = (lane: Lane, operation: string, call: () => Promise<SharedRecord>) => Promise<Outcome<SharedRecord>> | undefined;
