@@ -178,7 +178,10 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     send(entry, breaker);
   };
 
-  /** Sends the pending change, if it may go; not sent (one on its way, the store away), it goes when that one settles, or at the next sync. */
+  /**
+   * Sends the pending change, if it may go. Not sent (one on its way, the store away), it goes
+   * when that one settles, or at the next sync.
+   */
   const send = (entry: Entry, breaker: AttachedBreaker): void => {
     const pending = entry.change;
     if (closed || !rules.maySend(pending, entry.clock, entry.health)) return;
@@ -279,6 +282,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const sync = async (): Promise<void> => {
     // What was sent before lands first, so the reads see it.
     await transport.idle();
+    // After a refused write, answered reads end the outage only if no change still waits to go.
     const awaitingWrite = live().some(([entry, breaker]) => rules.changeToSend(entry.change, entry.health) && sharedState(breaker.state()));
     if (!awaitingWrite) transport.confirm();
     await readAll();
