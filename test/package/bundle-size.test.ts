@@ -26,9 +26,18 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // callSignal ~0.3 kB; listeners, transitions, fallback and store link ~0.6 kB together.
 // The shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the
 // Prometheus renderer tree-shake away when unused.
-// This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
-// raise it only with a reason in the change.
-const CEILING = 8_900;
+// Issue 20 (one word per concept) left it at 8,891 B, 25 B over 8,866 B: `consecutiveFailures`,
+// `openPeriod` and `trialLapse` are property names a minifier keeps, and a reader can follow them.
+const BASE = 8_891;
+// From then on the ceiling rises only by a budget per feature, each with its reason. A new option
+// of the call path may cost what it must; wrappers, exporters and store transports, which users
+// import by name, add nothing to `{ circuit }` (they tree-shake away), so they have no line here.
+// Lower BASE freely when the bundle shrinks.
+const BUDGETS: Record<string, number> = {
+  // outcomes.ts: a full bulkhead inside a circuit is neither success nor failure (read safely).
+  bulkheadRefusalNotCounted: 44,
+};
+const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
