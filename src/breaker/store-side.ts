@@ -20,17 +20,17 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
       const state = currentState(m, core.now);
       return state === 'open' && (m.phase as { local?: true }).local ? 'isolated' : state;
     },
-    openPeriod() {
+    opening() {
       const phase = m.phase;
-      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, period: phase.openPeriod };
-      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, period: phase.trialLapse };
+      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, openPeriod: phase.openPeriod };
+      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, openPeriod: phase.trialLapse };
       return undefined;
     },
     openings: () => m.openings,
     manual: () => core.manual,
-    adoptOpen(elapsed, period, openings) {
+    adoptOpen(elapsed, openPeriod, openings) {
       if (currentState(m, core.now) !== 'open') core.lastFailure = undefined;
-      adoptOpen(m, core.now(), elapsed, period, openings);
+      adoptOpen(m, core.now(), elapsed, openPeriod, openings);
     },
     adoptClose: () => close(m),
     setTrialGate(gate) {
