@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CircuitBreaker,
   breakerOf,
+  bulkhead,
+  bulkheadOf,
+  retryBudget,
   circuit,
   circuitSync,
   countWindow,
@@ -106,6 +109,13 @@ const cases: Case[] = [
   ['retry attempts 0', () => retry(async () => 1, { attempts: 0 }), RangeError, 'attempts'],
   ['retry wait 2^31 ms', () => retry(async () => 1, { wait: 2 ** 31 }), RangeError, 'wait'],
   ['retry a typo', () => retry(async () => 1, { atempts: 2 } as never), TypeError, 'atempts'],
+  ['bulkhead maxConcurrent 0', () => bulkhead(async () => 1, { maxConcurrent: 0 }), RangeError, 'maxConcurrent'],
+  ['bulkhead maxQueue -1', () => bulkhead(async () => 1, { maxConcurrent: 1, maxQueue: -1 }), RangeError, 'maxQueue'],
+  ['bulkhead queueTimeout 0', () => bulkhead(async () => 1, { maxConcurrent: 1, queueTimeout: 0 }), RangeError, 'queueTimeout'],
+  ['bulkheadOf a plain function', () => bulkheadOf(() => 1), TypeError, 'bulkheadOf'],
+  ['retryBudget ratio -1', () => retryBudget({ ratio: -1 }), RangeError, 'ratio'],
+  ['retryBudget minPerSecond -1', () => retryBudget({ minPerSecond: -1 }), RangeError, 'minPerSecond'],
+  ['retry budget not a budget', () => retry(async () => 1, { budget: {} as never }), TypeError, 'budget'],
   ['pipe a layer that is not a function', () => pipe(async () => 1, 5 as never), TypeError, 'pipe layer 1'],
   ['execute something that is not a function', () => breaker.execute(5 as never), TypeError, 'execute'],
   ['sharedStore a backend without its methods', () => sharedStore({ read: () => 1 } as never), TypeError, 'backend'],
@@ -114,7 +124,7 @@ const cases: Case[] = [
 
 describe('hostile input', () => {
   // Functions of the public API that take no input a caller could get wrong.
-  const takesNoInput = new Set(['isCircuitOpenError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'TimeoutError', 'CircuitRegistry']);
+  const takesNoInput = new Set(['isCircuitOpenError', 'isBulkheadRejectedError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'BulkheadRejectedError', 'TimeoutError', 'CircuitRegistry']);
 
   it('feeds every function and class the main entry point exports something it must refuse', () => {
     const callable = Object.entries(main).filter(([name, value]) => typeof value === 'function' && !takesNoInput.has(name));
