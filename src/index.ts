@@ -1,5 +1,5 @@
 export { CircuitBreaker } from './breaker/breaker.js';
-export type { BreakerOptions, BreakerRegistry } from './breaker/breaker.js';
+export type { BreakerOptions, BreakerRegistry, OpenOptions, TrialsOptions } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
 export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';

@@ -106,6 +106,7 @@ export type ErrorSource =
   | 'expectedError'
   | 'isFailure'
   | 'recoveryTimeout'
+  | 'openPeriodOf'
   | 'policy'
   | 'onRetry'
   | 'wait'
