@@ -2,7 +2,7 @@
 // push propagation. Runs the built package (`npm run build` first), each process on its own
 // ioredis connection, as a fleet's processes are.
 //
-//   node bench/redis-load.mjs [--load] [--propagation] [--write]
+//   node bench/redis-load.mjs [--load] [--propagation] [--write]   (npm run bench:redis-load -- ... builds first)
 //     --processes=1,10      idle processes in each load run (one run per number)
 //     --breakers=1000       breakers per process (the same names in every process: one fleet)
 //     --seconds=10          how long commands are counted, after a warm-up of one sync
@@ -60,7 +60,7 @@ async function main() {
   const giveUp = setTimeout(() => {
     console.error('redis-load: gave up after its time limit');
     process.exit(1);
-  }, (runLoad ? processCounts.length * (seconds + 90) : 0) * 1000 + (runPropagation ? 30 + opens * 3 : 0) * 1000);
+  }, (runLoad ? processCounts.length * (rounds * seconds + 150) : 0) * 1000 + (runPropagation ? 30 + opens * 3 : 0) * 1000);
   giveUp.unref();
 
   const { Redis } = await import('ioredis');
