@@ -4,7 +4,7 @@ import { statelessEngine } from '../decorate/engine.js';
 import { checkDuration, optionsObject } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
 import type { SignalOption } from '../breaker/call-signal.js';
-import { callWithSignal, checkSignalOption, linkedController, outerSignal, pickSignal, releasedOnAbort } from '../breaker/call-signal.js';
+import { checkSignalOption } from '../breaker/call-signal.js';
 
 /**
  * Options of {@link timeout}, when more than the milliseconds are needed.
@@ -34,31 +34,7 @@ function plan(options: unknown): TimeoutPlan {
 }
 
 function withTimeout(fn: AnyFunction, p: TimeoutPlan, name: string): AnyFunction {
-  const timed = withDeadline(fn, p.ms, name);
-  const option = p.signal;
-  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    let own: AbortSignal | undefined;
-    try {
-      own = option === undefined ? undefined : pickSignal(option, this, args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const outer = outerSignal();
-    if (own === undefined && outer === undefined) return timed.apply(this, args);
-    // The caller is let go the moment its signal aborts, whether or not the function stops.
-    const { controller, unlink } = linkedController([outer, own]);
-    const signal = controller.signal;
-    if (signal.aborted) {
-      unlink();
-      return Promise.reject(signal.reason);
-    }
-    const released = releasedOnAbort(
-      callWithSignal(signal, () => timed.apply(this, args)),
-      signal,
-    );
-    released.then(unlink, unlink);
-    return released;
-  };
+  return withDeadline(fn, p.ms, name, { signal: p.signal, releaseCaller: true });
 }
 
 /**
