@@ -75,7 +75,7 @@ describe('circuit(fn, { signal })', () => {
   });
 
   it('does not run a call whose signal has aborted already, and counts it as aborted even while open', async () => {
-    const fn = vi.fn(async () => 'x');
+    const fn = vi.fn(async (_caller: AbortSignal) => 'x');
     const breaker = new CircuitBreaker({ registry: false });
     const get = circuit(fn, { breaker, signal: (s: AbortSignal) => s });
     const gone = AbortSignal.abort(new Error('already gone'));
