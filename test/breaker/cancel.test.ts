@@ -139,7 +139,7 @@ describe('circuit(fn, { signal })', () => {
   it('counts a call whose caller left as a success or a failure when the dependency answers anyway', async () => {
     const gates = [deferred<string>(), deferred<string>()];
     let i = 0;
-    const get = circuit(() => gates[i++]!.promise, { registry: false, signal: (s: AbortSignal) => s });
+    const get = circuit((_caller: AbortSignal) => gates[i++]!.promise, { registry: false, signal: (s: AbortSignal) => s });
     const first = new AbortController();
     const second = new AbortController();
     const calls = [get(first.signal), get(second.signal)].map((p) => p.catch((e: unknown) => e));
