@@ -60,7 +60,7 @@ function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInterna
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     if (outerSignal() !== undefined) return cancellable(fn, internals, undefined, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
-    if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, callAgain, this, args) ?? rejectSoon(rejection(internals));
+    if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
     const start = callStart(internals);
     let result: unknown;
     try {
@@ -86,7 +86,6 @@ function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInterna
     if (token !== observedToken) observe(token);
     return result.then(onValue, onError);
   };
-  const callAgain = (self: unknown, args: unknown[]): Promise<unknown> => guarded.apply(self, args);
   return guarded;
 }
 
@@ -98,7 +97,7 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
     if (outerSignal() !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) {
-      return afterLeaseAnswer(internals, leaseWait, callAgain, this, args) ?? settleWithFallback(internals, fallback, this, rejection(internals), args);
+      return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? settleWithFallback(internals, fallback, this, rejection(internals), args);
     }
     const start = callStart(internals);
     let result: unknown;
@@ -109,7 +108,6 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
     }
     return settleOther(internals, token, result, fallback, this, args, start);
   };
-  const callAgain = (self: unknown, args: unknown[]): Promise<unknown> => guarded.apply(self, args);
   return guarded;
 }
 
@@ -153,7 +151,9 @@ function attempt(
   }
   const token = admit(internals.machine, internals.now);
   if (token === REJECTED) {
-    const again = afterLeaseAnswer(internals, leaseWait, (againSelf, againArgs) => attempt(fn, internals, fallback, leaseWait, againSelf, againArgs, signal, unlink), self, args);
+    const again = afterLeaseAnswer(internals, leaseWait, function (this: unknown, ...againArgs: unknown[]) {
+      return attempt(fn, internals, fallback, leaseWait, this, againArgs, signal, unlink);
+    }, self, args);
     if (again !== undefined) return again;
     unlink();
     return fallback === undefined ? rejectSoon(rejection(internals)) : settleWithFallback(internals, fallback, self, rejection(internals), args);
@@ -166,31 +166,27 @@ function attempt(
     result = Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
-    let released = false;
+    // No need to stop listening once the call settles: the signal is this call's alone, and
+    // nothing can abort it after `unlink`.
     const release = (): void => {
-      released = true;
       unlink();
       reject(signal.reason);
     };
     // The function may have aborted it itself, before anyone listened.
     if (signal.aborted) release();
-    else signal.addEventListener('abort', release, { once: true });
-    const settled = (): void => {
-      signal.removeEventListener('abort', release);
-      unlink();
-    };
+    else signal.addEventListener('abort', release);
     Promise.resolve(result).then(
       (value) => {
-        settled();
+        unlink();
         recordValue(internals, token, value, start);
         resolve(value);
       },
       (error: unknown) => {
-        settled();
+        unlink();
         if (stoppedByAbort(signal, error)) {
           recordAborted(internals, token, error, start);
           reject(error);
-        } else if (released) {
+        } else if (signal.aborted) {
           // The caller is gone: the outcome still tells the breaker about the dependency, but
           // no fallback runs for nobody.
           recordError(internals, token, error, start);
@@ -212,18 +208,12 @@ interface LeaseWait {
  * (one round trip, at most the store's timeout) and is tried once more: it may be the trial.
  * Undefined when nothing is being asked, or the call already waited once: refuse it now.
  */
-function afterLeaseAnswer(
-  internals: BreakerInternals,
-  leaseWait: LeaseWait,
-  again: (self: unknown, args: unknown[]) => Promise<unknown>,
-  self: unknown,
-  args: unknown[],
-): Promise<unknown> | undefined {
+function afterLeaseAnswer(internals: BreakerInternals, leaseWait: LeaseWait, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
   const answer = leaseWait.readmitting ? undefined : internals.link?.leaseAnswer();
   return answer?.then(() => {
     leaseWait.readmitting = true;
     try {
-      return again(self, args);
+      return guarded.apply(self, args);
     } finally {
       leaseWait.readmitting = false;
     }

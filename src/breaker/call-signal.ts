@@ -24,7 +24,7 @@ export function checkSignalOption(value: unknown): SignalOption | undefined {
 export function pickSignal(option: SignalOption, self: unknown, args: unknown[]): AbortSignal | undefined {
   if (typeof option !== 'function') return option;
   const signal = option.apply(self, args);
-  if (signal !== undefined && !isAbortSignal(signal)) invalid(TypeError, 'signal(...) result', 'an AbortSignal or undefined', signal);
+  if (signal !== undefined && !isAbortSignal(signal)) invalid(TypeError, 'signal(...)', 'an AbortSignal or undefined', signal);
   return signal;
 }
 

@@ -4,7 +4,7 @@ import { statelessEngine } from '../decorate/engine.js';
 import { checkDuration, optionsObject } from '../check/check.js';
 import { withDeadline } from '../deadline/deadline.js';
 import type { SignalOption } from '../breaker/call-signal.js';
-import { checkSignalOption } from '../breaker/call-signal.js';
+import { callSignal, callWithSignal, checkSignalOption, linkedController, outerSignal, pickSignal, releasedOnAbort } from '../breaker/call-signal.js';
 
 /**
  * Options of {@link timeout}, when more than the milliseconds are needed.
@@ -34,7 +34,31 @@ function plan(options: unknown): TimeoutPlan {
 }
 
 function withTimeout(fn: AnyFunction, p: TimeoutPlan, name: string): AnyFunction {
-  return withDeadline(fn, p.ms, name, { signal: p.signal, releaseCaller: true });
+  // Inside the deadline, the call races its own signal, which aborts with the caller's reason
+  // as with the TimeoutError: the caller is let go at once, and the timer is cleared with it.
+  const timed = withDeadline(function (this: unknown, ...args: unknown[]) {
+    const signal = callSignal();
+    return releasedOnAbort(Promise.resolve(fn.apply(this, args)), signal);
+  }, p.ms, name);
+  const option = p.signal;
+  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    let own: AbortSignal | undefined;
+    try {
+      own = option === undefined ? undefined : pickSignal(option, this, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (own === undefined) return timed.apply(this, args);
+    const { controller, unlink } = linkedController([outerSignal(), own]);
+    const signal = controller.signal;
+    if (signal.aborted) {
+      unlink();
+      return Promise.reject(signal.reason);
+    }
+    const call = callWithSignal(signal, () => timed.apply(this, args));
+    call.then(unlink, unlink);
+    return call;
+  };
 }
 
 /**

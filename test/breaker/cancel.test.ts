@@ -179,7 +179,7 @@ describe('circuit(fn, { signal })', () => {
   it('refuses a signal option that is neither a signal nor a function, and a picked value that is not a signal', async () => {
     expect(() => circuit(async () => 1, { registry: false, signal: 'soon' as never })).toThrow(/^signal must be an AbortSignal or a function returning one, got "soon"/);
     const get = circuit(async () => 1, { registry: false, signal: () => 42 as never });
-    await expect(get()).rejects.toThrow(/signal\(\.\.\.\) result must be an AbortSignal or undefined, got 42/);
+    await expect(get()).rejects.toThrow(/signal\(\.\.\.\) must be an AbortSignal or undefined, got 42/);
   });
 
   it('keeps the guarded function\'s parameters, optional ones included: no signal argument is appended', () => {
