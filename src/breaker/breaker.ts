@@ -70,7 +70,7 @@ export interface BreakerOptions {
   onOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called when the circuit closes again. */
   onClose?: ((breaker: CircuitBreaker) => void) | undefined;
-  /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
+  /** Called when the circuit turns half-open: when the first call arrives after the open period (a read changes nothing). */
   onHalfOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called after every real change of state (never for closed → closed), after the specific listener. */
   onStateChange?: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;

@@ -15,7 +15,7 @@ export interface CircuitEvents {
     /** The state it left. */
     readonly from: CircuitState;
   };
-  /** The circuit was first seen half-open. */
+  /** The circuit turned half-open: the first call after the open period arrived (reads change nothing). */
   halfOpen: {
     /** The state it left. */
     readonly from: CircuitState;
