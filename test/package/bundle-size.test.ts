@@ -14,7 +14,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // decorator's breaker with the first instance (listed before any call) to 8,645 B, and two fixes
 // to 8,810 B: callSignal() for a circuit without a timeout (~120 B) and refusing a window's
 // slowCallRate without slowCallDuration (~45 B), and a stable `code` on the three errors to
-// 8,866 B. What each kilobyte
+// 8,866 B (8,891 B with the glossary renames). Cancellation from the caller was given a budget of
+// 600 B and took ~550 B, to 9,484 B: the cancellable call path (an abort lets the caller go at
+// once, the call is judged when it settles, a trial keeps its slot), checking and picking the
+// `signal` option, the aborted outcome, and `execute(fn, { signal })`; side-effect-free reads
+// (state, retryAfter and stats() change nothing) ~40 B of it. A call without a signal takes the
+// same path as before. What each kilobyte
 // costs, by module (esbuild's metafile, minified, about 2.9 bytes minified per byte gzipped): the
 // state machine ~1 kB; the decorator engine, decorator-call detection and function identity (both
 // decorator standards and reflect-metadata carry-over, which `circuit` brings because it is one
@@ -28,7 +33,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // Prometheus renderer tree-shake away when unused.
 // This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
 // raise it only with a reason in the change.
-const CEILING = 8_900;
+const CEILING = 9_500;
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
