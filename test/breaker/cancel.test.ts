@@ -168,6 +168,15 @@ describe('circuit(fn, { signal })', () => {
     expect(totalCalls(stats)).toBe(3);
   });
 
+  it('takes a timeout around the circuit as the caller\'s deadline: a call it stops counts as aborted', async () => {
+    const guarded = circuit(cooperative(1_000), { registry: false, failureThreshold: 1 });
+    const call = timeout(guarded, 100)('a').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await call).toBeInstanceOf(TimeoutError);
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 0, timeouts: 0, aborted: 1 });
+    expect(guarded.breaker.state).toBe('closed');
+  });
+
   it('costs nothing when no signal is given: the function sees one that never aborts', async () => {
     const seen: AbortSignal[] = [];
     const get = circuit(async () => seen.push(callSignal()), { registry: false, signal: () => undefined });
