@@ -34,7 +34,7 @@ export interface ResolvedBreakerOptions {
 export const DEFAULT_RECOVERY_TIMEOUT = 30_000;
 
 /** Every option `new CircuitBreaker` knows; `circuit` adds its own on top. */
-export const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
+const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'failureThreshold',
   'recoveryTimeout',
   'policy',

@@ -62,6 +62,15 @@ function countFailure(internals: BreakerInternals, token: number, error: unknown
   if (listening(internals, 'failure')) emit(internals, 'failure', { error, duration });
 }
 
+// A rejection value is anything; reading its code must not throw into the breaker.
+function isBulkheadRefusal(error: unknown): boolean {
+  try {
+    return (error as { code?: unknown } | null)?.code === 'CIRCUITRY_BULKHEAD_FULL';
+  } catch {
+    return false;
+  }
+}
+
 function isTimeout(error: unknown): boolean {
   return nameOf(error) === 'TimeoutError';
 }
@@ -138,6 +147,9 @@ export function servedByFallback(internals: BreakerInternals, token: number, err
 }
 
 function counts(internals: BreakerInternals, error: unknown): boolean {
+  // A full bulkhead inside the circuit refused the call before it reached the dependency: the
+  // caller's side is busy, which says nothing of the dependency's health.
+  if (isBulkheadRefusal(error)) return false;
   const isExpected = internals.options.isExpected;
   if (isExpected === undefined) return true;
   try {

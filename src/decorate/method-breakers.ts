@@ -140,7 +140,7 @@ function methodWithBreakers(
 // Under standard decorators the class is unknown at decoration time; the first call finds the
 // class that owns this very method on the prototype chain, so a subclass instance still names
 // the class that declared it.
-function findOwnerName(self: unknown, method: Function, key: string | symbol): string | undefined {
+export function findOwnerName(self: unknown, method: Function, key: string | symbol): string | undefined {
   if ((typeof self !== 'object' && typeof self !== 'function') || self === null) return undefined;
   for (let o: object | null = self; o !== null; o = Object.getPrototypeOf(o)) {
     if (Object.getOwnPropertyDescriptor(o, key)?.value === method) {

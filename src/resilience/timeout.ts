@@ -61,6 +61,9 @@ function withTimeout(fn: AnyFunction, p: TimeoutPlan, name: string): AnyFunction
   };
 }
 
+// First among the overloads, as `circuit`'s: a wrong `ms` is then the first error of `@timeout(ms)`.
+/** A decorator for async methods: `@timeout(2_000)` or `@timeout({ ms: 2_000, signal })`. */
+export function timeout(ms: number | TimeoutOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 /**
  * A call to `fn` that takes longer than `ms` rejects with {@link TimeoutError}; the function can
  * read its own `AbortSignal` with `callSignal()` to stop the work too. The result keeps `fn`'s
@@ -79,8 +82,6 @@ function withTimeout(fn: AnyFunction, p: TimeoutPlan, name: string): AnyFunction
  * @throws TypeError or RangeError when `ms` is not a positive finite number, or an option is invalid.
  */
 export function timeout<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, ms: number | TimeoutOptions<A>): (this: T, ...args: A) => Promise<Awaited<R>>;
-/** A decorator for async methods: `@timeout(2_000)` or `@timeout({ ms: 2_000, signal })`. */
-export function timeout(ms: number | TimeoutOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 export function timeout(...params: unknown[]): unknown {
   return entry(...params);
 }

@@ -2,7 +2,7 @@
 // decorators, and `execute(fn, { signal })`. The caller is let go at once; the breaker judges the
 // call when the function settles, and counts one stopped by the abort as aborted.
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { CircuitBreaker, CircuitRegistry, TimeoutError, callSignal, circuit, circuitSync, retry, timeout } from 'circuitry';
+import { CircuitBreaker, CircuitRegistry, TimeoutError, bulkhead, callSignal, circuit, circuitSync, retry, timeout } from 'circuitry';
 import type { CircuitEvents, CircuitStats } from 'circuitry';
 import { toPrometheus } from 'circuitry/prometheus';
 import { deferred, flush } from '../helpers/manual-clock.js';
@@ -252,6 +252,20 @@ describe('the other wrappers take the same signal', () => {
     await expect(failing).rejects.toThrow('enough');
     expect(attempts).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('bulkhead lets a running call\'s caller go at once, but keeps its permit until the function settles', async () => {
+    const gate = deferred<string>();
+    const limited = bulkhead((_signal: AbortSignal) => gate.promise, { maxConcurrent: 1, signal: (s) => s });
+    const controller = new AbortController();
+    const running = limited(controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(running).rejects.toThrow('stop');
+    expect(limited.bulkhead.inFlight).toBe(1);
+    await expect(limited(new AbortController().signal)).rejects.toMatchObject({ code: 'CIRCUITRY_BULKHEAD_FULL' });
+    gate.resolve('done');
+    await flush();
+    expect(limited.bulkhead.inFlight).toBe(0);
   });
 
   it('circuitSync does not run a call whose signal has aborted already, and counts it as aborted', () => {

@@ -14,12 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // decorator's breaker with the first instance (listed before any call) to 8,645 B, and two fixes
 // to 8,810 B: callSignal() for a circuit without a timeout (~120 B) and refusing a window's
 // slowCallRate without slowCallDuration (~45 B), and a stable `code` on the three errors to
-// 8,866 B (8,891 B with the glossary renames). Cancellation from the caller was given a budget of
-// 600 B and took ~550 B, to 9,484 B: the cancellable call path (an abort lets the caller go at
-// once, the call is judged when it settles, a trial keeps its slot), checking and picking the
-// `signal` option, the aborted outcome, and `execute(fn, { signal })`; side-effect-free reads
-// (state, retryAfter and stats() change nothing) ~40 B of it. A call without a signal takes the
-// same path as before. What each kilobyte
+// 8,866 B. What each kilobyte
 // costs, by module (esbuild's metafile, minified, about 2.9 bytes minified per byte gzipped): the
 // state machine ~1 kB; the decorator engine, decorator-call detection and function identity (both
 // decorator standards and reflect-metadata carry-over, which `circuit` brings because it is one
@@ -31,9 +26,24 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // callSignal ~0.3 kB; listeners, transitions, fallback and store link ~0.6 kB together.
 // The shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the
 // Prometheus renderer tree-shake away when unused.
-// This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
-// raise it only with a reason in the change.
-const CEILING = 9_500;
+// Issue 20 (one word per concept) left it at 8,891 B, 25 B over 8,866 B: `consecutiveFailures`,
+// `openPeriod` and `trialLapse` are property names a minifier keeps, and a reader can follow them.
+const BASE = 8_891;
+// From then on the ceiling rises only by a budget per feature, each with its reason. A new option
+// of the call path may cost what it must; wrappers, exporters and store transports, which users
+// import by name, add nothing to `{ circuit }` (they tree-shake away), so they have no line here.
+// Lower BASE freely when the bundle shrinks.
+const BUDGETS: Record<string, number> = {
+  // outcomes.ts: a full bulkhead inside a circuit is neither success nor failure (read safely).
+  bulkheadRefusalNotCounted: 44,
+  // Issue 21 item 1, cancellation from the caller, budget 600 B (measured ~550 B): the cancellable
+  // call path (an abort lets the caller go at once, the call is judged when it settles, a trial
+  // keeps its slot), checking and picking the `signal` option, the aborted outcome and
+  // `execute(fn, { signal })`. A call without a signal takes the path it took before. Item 8,
+  // side-effect-free reads (state, retryAfter and stats() change nothing), ~40 B of it.
+  callerCancellation: 600,
+};
+const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);
