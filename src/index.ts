@@ -1,5 +1,5 @@
 export { CircuitBreaker } from './breaker/breaker.js';
-export type { BreakerOptions, BreakerRegistry, ExecuteOptions } from './breaker/breaker.js';
+export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, TrialsOptions } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
 export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';

@@ -74,6 +74,13 @@ function families(prefix: string): Family[] {
       labelNames: ['circuit'],
       samples: (b, circuit) => [[[circuit], b.consecutiveFailures]],
     },
+    {
+      name: `${prefix}shadow`,
+      help: 'Shadow mode: 1 while the breaker refuses nothing (its state is still judged), 0 otherwise.',
+      type: 'gauge',
+      labelNames: ['circuit'],
+      samples: (b, circuit) => [[[circuit], b.stats().shadow ? 1 : 0]],
+    },
   ];
 }
 

@@ -1,7 +1,7 @@
-import { invalid, optionsObject } from '../check/check.js';
+import { checkDuration, invalid, optionsObject } from '../check/check.js';
 import type { Clock } from '../machine/clock.js';
 import type { CircuitState } from '../machine/machine.js';
-import { close, currentState, disable, isolate, open, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
+import { close, currentState, disable, isolate, open, openFor, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
 import type { ExpectedError } from './error-filter.js';
 import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
@@ -59,8 +59,42 @@ export interface BreakerOptions {
 
   /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
   halfOpenMaxCalls?: number | undefined;
-  /** Trial successes in a row that close the circuit again. Default 1. */
+  /** Trial successes in a row that close the circuit again. Default 1. Not with `trials`. */
   successThreshold?: number | undefined;
+  /**
+   * Judges the trials as a sample instead of one by one: `calls` trials are admitted while
+   * half-open (all at once, or `halfOpenMaxCalls` at a time), and the circuit re-opens as soon as
+   * their failures or slow trials reach `failureRate` or `slowCallRate` of `calls`, or closes once
+   * all are judged below both. Cannot be combined with `successThreshold`. Default: one by one.
+   */
+  trials?: TrialsOptions | undefined;
+  /**
+   * Judges calls, moves through its states, emits events and counts, but refuses nothing: a call
+   * the breaker would reject runs anyway, and is counted in `stats().wouldReject`. For tuning
+   * thresholds on live traffic before they act; `configure({ shadow: false })` makes it refuse.
+   * Default false.
+   */
+  shadow?: boolean | undefined;
+  /**
+   * Reads an open period from a counted failure (an error, or a value `isFailure` judged), for a
+   * dependency that says how long it needs, such as an HTTP `Retry-After`: a number of ms opens
+   * the circuit at once for that long (kept within `minOpenPeriod` and `maxOpenPeriod`);
+   * `undefined` leaves the failure to count as any other.
+   */
+  openPeriodOf?: ((failure: any) => number | undefined) | undefined;
+  /** The shortest open period `openPeriodOf` may give, in ms. Default 1,000. */
+  minOpenPeriod?: number | undefined;
+  /**
+   * The longest open period `openPeriodOf` may give, in ms, so that a hostile or mistaken
+   * `Retry-After` cannot shut a dependency off for long. Default 300,000 (5 minutes).
+   */
+  maxOpenPeriod?: number | undefined;
+  /**
+   * True to share the opens `openPeriodOf` decides through the `store` with every process. By
+   * default they stay in this process: a 429 is often one tenant's or one key's quota, and one
+   * tenant must not open the circuit for the whole fleet. Default false.
+   */
+  shareOpenPeriodOf?: boolean | undefined;
   /**
    * Which errors count as failures: an `Error` class (subclasses match too), an array of them, or
    * a predicate. Other errors pass through untouched and count neither way. Default: every error.
@@ -106,6 +140,22 @@ export interface ExecuteOptions {
    * success nor failure); one whose signal aborted already is not run.
    */
   signal?: AbortSignal | undefined;
+}
+
+/** The `trials` option: a sample of trial calls judged by rates. */
+export interface TrialsOptions {
+  /** Trials admitted, and judged together, in one half-open period (a positive integer). Default 10. */
+  calls?: number | undefined;
+  /** Failure rate of the sample (above 0, at most 1) at or above which the circuit re-opens. Default 0.5. */
+  failureRate?: number | undefined;
+  /** Slow-trial rate of the sample at or above which the circuit re-opens; needs `slowCallDuration`. Default 1. */
+  slowCallRate?: number | undefined;
+}
+
+/** Options of `breaker.open(options)`. */
+export interface OpenOptions {
+  /** The open period of this opening, in ms (positive, finite), exactly as given. Default: `recoveryTimeout`'s. */
+  for?: number | undefined;
 }
 
 /**
@@ -215,12 +265,23 @@ export class CircuitBreaker {
     return this.#internals.lastFailure;
   }
 
-  /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
-  open(): void {
+  /**
+   * Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip, or after
+   * `for` ms when given. Like every change by hand, a `store` shares it.
+   *
+   * @example
+   * ```ts
+   * breaker.open({ for: 120_000 }); // the dependency said: come back in two minutes
+   * ```
+   * @throws TypeError or RangeError when `for` is not a positive finite number of milliseconds.
+   */
+  open(options?: OpenOptions): void {
+    const period = optionsObject(options, 'open', ['for']).for;
+    if (period !== undefined) checkDuration(period, 'open({ for })');
     // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
     const internals = this.#internals;
     internals.lastFailure = undefined;
-    byHand(internals, () => open(internals.machine, internals.now()));
+    byHand(internals, (m) => (period === undefined ? open(m, internals.now()) : openFor(m, internals.now(), period as number)));
   }
 
   /** Closes the circuit and resets its counts, its policy's window and its backoff. */
@@ -336,6 +397,8 @@ export class CircuitBreaker {
       consecutiveFailures: internals.machine.consecutiveFailures,
       window: internals.machine.policy?.stats?.(internals.now),
       retryAfter: retryAfter(internals.machine, internals.now()),
+      shadow: internals.options.shadow,
+      wouldReject: internals.machine.wouldReject,
     };
   }
 }

@@ -116,6 +116,7 @@ export type ErrorSource =
   | 'expectedError'
   | 'isFailure'
   | 'recoveryTimeout'
+  | 'openPeriodOf'
   | 'policy'
   | 'onRetry'
   | 'wait'

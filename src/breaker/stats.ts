@@ -35,6 +35,10 @@ export interface CircuitStats {
   readonly window: WindowStats | undefined;
   /** Milliseconds until a call may be admitted: 0 when closed. */
   readonly retryAfter: number;
+  /** True while the breaker is in shadow mode (the `shadow` option): it refuses nothing. */
+  readonly shadow: boolean;
+  /** Calls the breaker let through in shadow mode that it would have rejected (not in `rejections`). */
+  readonly wouldReject: number;
 }
 
 /** The cumulative counts a breaker keeps, by the names `stats()` reports them under. */

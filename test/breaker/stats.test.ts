@@ -38,6 +38,8 @@ describe('breaker.stats()', () => {
       consecutiveFailures: 0,
       window: undefined,
       retryAfter: 0,
+      shadow: false,
+      wouldReject: 0,
     });
   });
 
