@@ -18,7 +18,7 @@ import type { CircuitStore } from './store-link.js';
 import { attachStore } from './store-link.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
 import { asyncPath } from './async-path.js';
-import { withCallSignal } from './call-signal.js';
+import { checkSignalOption, withCallSignal } from './call-signal.js';
 import { onTransition } from './transitions.js';
 
 /** Options `configure` cannot change: they make a breaker what it is. */
@@ -104,7 +104,7 @@ export interface BreakerOptions {
   onOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called when the circuit closes again. */
   onClose?: ((breaker: CircuitBreaker) => void) | undefined;
-  /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
+  /** Called when the circuit turns half-open: when the first call arrives after the open period (a read changes nothing). */
   onHalfOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called after every real change of state (never for closed → closed), after the specific listener. */
   onStateChange?: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;
@@ -130,6 +130,16 @@ export interface BreakerOptions {
    * state lives in this process only.
    */
   store?: CircuitStore | undefined;
+}
+
+/** Options of one call of {@link CircuitBreaker.execute}. */
+export interface ExecuteOptions {
+  /**
+   * The caller's cancellation: when it aborts, the call rejects at once with its reason and
+   * `callSignal()` aborts inside `fn`. A call stopped by the abort counts as aborted (neither
+   * success nor failure); one whose signal aborted already is not run.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** The `trials` option: a sample of trial calls judged by rates. */
@@ -169,6 +179,7 @@ export class CircuitBreaker {
   #options: BreakerOptions;
   #offOptionListeners: () => void;
   #execute: ((fn: () => unknown) => Promise<unknown>) | undefined;
+  #executeCancellable: ((fn: () => unknown, signal: AbortSignal | undefined) => Promise<unknown>) | undefined;
 
   static {
     setInternalsReader((breaker) => (breaker as CircuitBreaker).#internals);
@@ -195,16 +206,18 @@ export class CircuitBreaker {
   /**
    * Runs `fn` through the breaker: refused with {@link CircuitOpenError} while the circuit is
    * open, counted as a success or a failure otherwise. It returns a promise whatever `fn`
-   * returns: a synchronous throw, a rejection and a refusal all arrive as rejections.
+   * returns: a synchronous throw, a rejection and a refusal all arrive as rejections. With
+   * `options.signal`, the caller can cancel the call (see {@link ExecuteOptions}).
    *
    * @example
    * ```ts
    * const payments = new CircuitBreaker({ name: 'payments' });
-   * const receipt = await payments.execute(() => chargeCard(order));
+   * const receipt = await payments.execute(() => chargeCard(order), { signal: request.signal });
    * ```
    */
-  execute<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  execute<R>(fn: () => R | PromiseLike<R>, options?: ExecuteOptions): Promise<Awaited<R>> {
     if (typeof fn !== 'function') invalid(TypeError, 'execute(fn)', 'a function', fn);
+    if (options !== undefined) return this.#cancellable(fn, options) as Promise<Awaited<R>>;
     // One guarded caller per breaker, made on first use: execute shares the path of circuit()
     // and its per-breaker fast path, instead of a general one that allocates per call. Like
     // circuit's, the call can read callSignal().
@@ -212,7 +225,18 @@ export class CircuitBreaker {
     return this.#execute(fn) as Promise<Awaited<R>>;
   }
 
-  /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
+  #cancellable(fn: () => unknown, options: ExecuteOptions): Promise<unknown> {
+    const signal = (optionsObject(options, 'execute', ['signal']) as ExecuteOptions).signal;
+    checkSignalOption(signal);
+    // Made on first use, as execute's own: the signal is the call's second argument.
+    this.#executeCancellable ??= asyncPath(withCallSignal(invoke), this.#internals, undefined, signalArgument);
+    return this.#executeCancellable(fn, signal);
+  }
+
+  /**
+   * The current state, changing nothing. An open circuit whose open time has passed reads as
+   * `'half-open'`; it becomes half-open, and says so to listeners, when a call arrives.
+   */
   get state(): CircuitState {
     return currentState(this.#internals.machine, this.#internals.now);
   }
@@ -222,7 +246,10 @@ export class CircuitBreaker {
     return this.#internals.machine.consecutiveFailures;
   }
 
-  /** Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while isolated. */
+  /**
+   * Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while
+   * isolated. Reading it changes nothing.
+   */
   get retryAfter(): number {
     return retryAfter(this.#internals.machine, this.#internals.now());
   }
@@ -349,7 +376,10 @@ export class CircuitBreaker {
     return addListener(this.#internals, event, { listener, source: event, fromOption: false });
   }
 
-  /** A plain snapshot for dashboards and health checks: state, since when, cumulative counts. */
+  /**
+   * A plain snapshot for dashboards and health checks: state, since when, cumulative counts.
+   * Reading it changes nothing and tells no listener.
+   */
   stats(): CircuitStats {
     const internals = this.#internals;
     const state = this.state;
@@ -363,6 +393,7 @@ export class CircuitBreaker {
       rejections: internals.rejections,
       fallbacks: internals.fallbacks,
       ignored: internals.ignored,
+      aborted: internals.aborted,
       consecutiveFailures: internals.machine.consecutiveFailures,
       window: internals.machine.policy?.stats?.(internals.now),
       retryAfter: retryAfter(internals.machine, internals.now()),
@@ -375,6 +406,10 @@ export class CircuitBreaker {
 // Shared by every breaker's execute(): the guarded "function" is the call itself.
 function invoke(fn: unknown): unknown {
   return (fn as () => unknown)();
+}
+
+function signalArgument(_fn: unknown, signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal;
 }
 
 // Option callbacks are listeners like any other, ahead of those added with on().

@@ -72,13 +72,37 @@ function isBulkheadRefusal(error: unknown): boolean {
   }
 }
 
-// A rejection value is anything; reading its name must not throw into the breaker.
 function isTimeout(error: unknown): boolean {
+  return nameOf(error) === 'TimeoutError';
+}
+
+// A rejection value is anything; reading its name must not throw into the breaker.
+function nameOf(error: unknown): unknown {
   try {
-    return (error as { name?: unknown } | null)?.name === 'TimeoutError';
+    return (error as { name?: unknown } | null)?.name;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether a call whose caller's `signal` applies stopped because of the abort: it failed after the
+ * signal aborted, with its reason, or with an `AbortError` of its own (libraries that make their
+ * own). Any other error, the breaker's own `TimeoutError` included, still says something about
+ * the dependency.
+ */
+export function stoppedByAbort(signal: AbortSignal, error: unknown): boolean {
+  return signal.aborted && (error === signal.reason || nameOf(error) === 'AbortError');
+}
+
+/**
+ * Counts a call its caller cancelled: neither success nor failure. `token` is the call's when it
+ * was admitted (its trial slot is freed), undefined when it was not run at all.
+ */
+export function recordAborted(internals: BreakerInternals, token: number | undefined, error: unknown, start: number): void {
+  internals.aborted += 1;
+  if (listening(internals, 'aborted')) emit(internals, 'aborted', { error, duration: token === undefined ? 0 : elapsed(internals, start) });
+  if (token !== undefined) release(internals.machine, token);
 }
 
 /** Counts a call a fallback served, and tells the listeners. */

@@ -18,6 +18,11 @@ export interface CircuitStats {
   readonly fallbacks: number;
   /** Calls that failed with an error `expectedError` does not count. */
   readonly ignored: number;
+  /**
+   * Calls their caller's `AbortSignal` cancelled: not run because it had aborted already, or
+   * stopped by the abort (rejected with its reason, or an `AbortError`). Neither success nor failure.
+   */
+  readonly aborted: number;
   /** The breaker's name. */
   readonly name: string;
   /** The state now, as `breaker.state` reads it. */
@@ -37,4 +42,4 @@ export interface CircuitStats {
 }
 
 /** The cumulative counts a breaker keeps, by the names `stats()` reports them under. */
-export type CallCounts = { -readonly [K in 'successes' | 'failures' | 'timeouts' | 'rejections' | 'fallbacks' | 'ignored']: CircuitStats[K] };
+export type CallCounts = { -readonly [K in 'successes' | 'failures' | 'timeouts' | 'rejections' | 'fallbacks' | 'ignored' | 'aborted']: CircuitStats[K] };

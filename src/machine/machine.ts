@@ -149,10 +149,17 @@ export function createMachine<O>(
   };
 }
 
-/** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
+/**
+ * The state as of `now()`, changing nothing: an open circuit whose open time has passed reads
+ * `'half-open'`, but becomes half-open (and says so) only when a call arrives. A health check
+ * polling the state must not raise a change of state that no trial has made.
+ */
 export function currentState(m: Machine, now: Now): CircuitState {
-  if (m.phase.state === 'open') refresh(m, now());
-  return m.phase.state;
+  const phase = m.phase;
+  if (phase.state !== 'open') return phase.state;
+  const t = now();
+  noteClock(m, t);
+  return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
 /** Replaces settings, policy and open time at once. */
@@ -360,18 +367,41 @@ function enterKeepingCounts(m: Machine, phase: Phase): void {
  * lapses, the latest a slot can become free.
  */
 export function retryAfter(m: Machine, t: number): number {
-  refresh(m, t);
+  noteClock(m, t);
   const phase = m.phase;
-  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openPeriod - t);
   if (phase.state === 'isolated') return Infinity;
+  // An open period that has passed reads as half-open with every slot free: nothing changes here.
+  if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
   if (phase.state !== 'half-open') return 0;
-  if (hasTrialRoom(m, phase)) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+  if (hasTrialRoom(m, phase)) return trialWait(m, t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
   return Math.max(0, oldest + phase.trialLapse - t);
 }
 
+/** Moves an open circuit whose open period has passed to half-open: only a call does this. */
 function refresh(m: Machine, t: number): void {
+  noteClock(m, t);
+  const phase = m.phase;
+  if (phase.state !== 'open' || !openExpired(phase, t)) return;
+  m.phase = halfOpen(phase.openPeriod, 0);
+  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+// Milliseconds until a free trial slot may be used: at once, unless a shared store must agree.
+function trialWait(m: Machine, t: number): number {
+  return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+}
+
+function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t: number): boolean {
+  return t - phase.openedAt >= phase.openPeriod;
+}
+
+/**
+ * Takes a clock reading into account. Reads do this too: it changes no state, only how the time
+ * already waited is measured, so a step back is handled the same whoever reads the clock first.
+ */
+function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
   if (phase.state === 'open' || phase.state === 'half-open') {
     const back = m.seen - t;
@@ -384,9 +414,6 @@ function refresh(m: Machine, t: number): void {
       else for (const trial of phase.trials) trial.admittedAt -= back;
     }
   }
-  if (phase.state !== 'open' || t - phase.openedAt < phase.openPeriod) return;
-  m.phase = halfOpen(phase.openPeriod, 0);
-  m.onTransition(m.observer, 'open', 'half-open');
 }
 
 /** A half-open phase with no trial yet, `successes` already counted (a restored snapshot's). */

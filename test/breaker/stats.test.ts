@@ -34,6 +34,7 @@ describe('breaker.stats()', () => {
       rejections: 3,
       fallbacks: 2,
       ignored: 1,
+      aborted: 0,
       consecutiveFailures: 0,
       window: undefined,
       retryAfter: 0,

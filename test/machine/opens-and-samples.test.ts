@@ -21,6 +21,8 @@ describe('machine: an open period given by the caller', () => {
     expect(s.m.openings).toBe(1);
     s.advance(5_000);
     expect(currentState(s.m, s.now)).toBe('half-open');
+    expect(s.transitions).toEqual(['closed->open']); // a read changes nothing
+    admit(s.m, s.now);
     expect(s.transitions).toEqual(['closed->open', 'open->half-open']);
   });
 

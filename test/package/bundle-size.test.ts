@@ -50,6 +50,12 @@ const BUDGETS: Record<string, number> = {
   // Issue 21 item 6, shadow mode: one branch off the admission path (never on the closed path),
   // the `shadow` flag and `stats().shadow`/`wouldReject`. Measured ~70 B.
   shadow: 70,
+  // Issue 21 item 1, cancellation from the caller, budget 600 B (measured ~550 B): the cancellable
+  // call path (an abort lets the caller go at once, the call is judged when it settles, a trial
+  // keeps its slot), checking and picking the `signal` option, the aborted outcome and
+  // `execute(fn, { signal })`. A call without a signal takes the path it took before. Item 8,
+  // side-effect-free reads (state, retryAfter and stats() change nothing), ~40 B of it.
+  callerCancellation: 600,
 };
 const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 
