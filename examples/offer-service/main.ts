@@ -12,7 +12,7 @@ await runStory({
   onStep: (step) => {
     const got = step.offer ? `-> ${step.offer.offer.padEnd(20)} (${step.offer.source})` : '';
     console.log(`${stamp()}  ${step.event.padEnd(52)} ${got}`);
-    console.log(`${' '.repeat(9)}circuit ${step.state}, failures ${step.failures}, partner requests so far ${step.partnerRequests}`);
+    console.log(`${' '.repeat(9)}circuit ${step.state}, failures in a row ${step.consecutiveFailures}, partner requests so far ${step.partnerRequests}`);
   },
 });
 console.log('\nDone: the partner saw no calls while the circuit was open, and one trial call closed it again.');

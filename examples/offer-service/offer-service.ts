@@ -54,7 +54,7 @@ export async function startOfferService(options: OfferServiceOptions): Promise<O
     const reply = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/offer/circuit') {
-      reply(200, { state: hotOffer.breaker.state, failures: hotOffer.breaker.failures });
+      reply(200, { state: hotOffer.breaker.state, consecutiveFailures: hotOffer.breaker.consecutiveFailures });
     } else if (req.url === '/offer') {
       hotOffer().then(
         (offer) => reply(200, offer),

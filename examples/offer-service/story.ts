@@ -8,7 +8,7 @@ export interface Step {
   readonly event: string;
   readonly offer?: Offer;
   readonly state: string;
-  readonly failures: number;
+  readonly consecutiveFailures: number;
   readonly partnerRequests: number;
 }
 
@@ -40,7 +40,7 @@ export async function runStory(options: StoryOptions): Promise<Step[]> {
   const steps: Step[] = [];
   const get = async <T>(path: string): Promise<T> => (await (await fetch(`${service.url}${path}`)).json()) as T;
   const record = async (event: string, offer?: Offer) => {
-    const circuitInfo = await get<{ state: string; failures: number }>('/offer/circuit');
+    const circuitInfo = await get<{ state: string; consecutiveFailures: number }>('/offer/circuit');
     const step: Step = { event, ...(offer && { offer }), ...circuitInfo, partnerRequests: partner.requests };
     steps.push(step);
     options.onStep?.(step);

@@ -1,6 +1,8 @@
 import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
-import { callStart, noteFallback, recordError, recordValue, rejection } from './outcomes.js';
+import { callStart, noteFallback, recordAborted, recordError, recordValue, rejection, servedByFallback, stoppedByAbort } from './outcomes.js';
+import type { SignalOption } from './call-signal.js';
+import { callWithSignal, linkedController, outerSignal, pickSignal } from './call-signal.js';
 import { admit, REJECTED } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -10,19 +12,31 @@ type AsyncGuarded = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 /**
  * Wraps `fn` so that each call goes through the breaker and returns a promise. Nothing throws
  * synchronously: a synchronous throw, a rejection and a refused call all become rejections.
+ * `signal` is the caller's cancellation (see {@link cancellable}).
  */
-export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknown, fallback: Fallback | undefined): AsyncGuarded {
-  return asyncPath(fn, internalsOf(breaker), fallback);
+export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknown, fallback: Fallback | undefined, signal?: SignalOption): AsyncGuarded {
+  return asyncPath(fn, internalsOf(breaker), fallback, signal);
 }
 
 /** {@link callsThrough}, given the breaker's insides. */
-export function asyncPath(fn: (...args: unknown[]) => unknown, core: BreakerInternals, fallback: Fallback | undefined): AsyncGuarded {
-  return fallback === undefined ? watching(fn, core) : withFallback(fn, core, fallback);
+export function asyncPath(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback | undefined, signal?: SignalOption): AsyncGuarded {
+  const plain = fallback === undefined ? watching(fn, internals) : withFallback(fn, internals, fallback);
+  if (signal === undefined) return plain;
+  const leaseWait: LeaseWait = { readmitting: false };
+  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    let own: AbortSignal | undefined;
+    try {
+      own = pickSignal(signal, this, args);
+    } catch (error) {
+      return rejectSoon(error);
+    }
+    return own === undefined ? plain.apply(this, args) : cancellable(fn, internals, fallback, leaseWait, this, args, own);
+  };
 }
 
 // The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
-function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): AsyncGuarded {
-  const machine = core.machine;
+function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInternals): AsyncGuarded {
+  const machine = internals.machine;
   // While closed every call shares one token, so the handlers are made once per closed period,
   // not once per call. They pass the outcome on unchanged: a rejection nobody handles is still
   // reported as unhandled, as it would be without the breaker.
@@ -34,36 +48,37 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
   const observe = (token: number): void => {
     observedToken = token;
     onValue = (value) => {
-      recordValue(core, token, value, Number.NaN);
+      recordValue(internals, token, value, Number.NaN);
       return value;
     };
     onError = (error) => {
-      recordError(core, token, error, Number.NaN);
+      recordError(internals, token, error, Number.NaN);
       throw error;
     };
   };
-  const retry: Retry = { waiting: false };
+  const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    const token = admit(machine, core.now);
-    if (token === REJECTED) return afterLeaseAnswer(core, retry, guarded, this, args) ?? rejectSoon(rejection(core));
-    const start = callStart(core);
+    if (outerSignal() !== undefined) return cancellable(fn, internals, undefined, leaseWait, this, args, undefined);
+    const token = admit(machine, internals.now);
+    if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
+    const start = callStart(internals);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      recordError(core, token, error, start);
+      recordError(internals, token, error, start);
       return rejectSoon(error);
     }
-    if (!(result instanceof Promise)) return settleOther(core, token, result, undefined, this, args, start);
+    if (!(result instanceof Promise)) return settleOther(internals, token, result, undefined, this, args, start);
     if (!Number.isNaN(start)) {
       // Timed calls need their own start, so their handlers are made per call.
       return result.then(
         (value) => {
-          recordValue(core, token, value, start);
+          recordValue(internals, token, value, start);
           return value;
         },
         (error: unknown) => {
-          recordError(core, token, error, start);
+          recordError(internals, token, error, start);
           throw error;
         },
       );
@@ -74,30 +89,118 @@ function watching(fn: (...args: unknown[]) => unknown, core: BreakerInternals): 
   return guarded;
 }
 
-function withFallback(fn: (...args: unknown[]) => unknown, core: BreakerInternals, fallback: Fallback): AsyncGuarded {
-  const machine = core.machine;
+function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback): AsyncGuarded {
+  const machine = internals.machine;
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
-  const retry: Retry = { waiting: false };
+  const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    const token = admit(machine, core.now);
+    if (outerSignal() !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, undefined);
+    const token = admit(machine, internals.now);
     if (token === REJECTED) {
-      return afterLeaseAnswer(core, retry, guarded, this, args) ?? settleWithFallback(core, fallback, this, rejection(core), args);
+      return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? settleWithFallback(internals, fallback, this, rejection(internals), args);
     }
-    const start = callStart(core);
+    const start = callStart(internals);
     let result: unknown;
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      return failed(core, token, error, fallback, this, args, start);
+      return failed(internals, token, error, start, fallback, this, args);
     }
-    return settleOther(core, token, result, fallback, this, args, start);
+    return settleOther(internals, token, result, fallback, this, args, start);
   };
   return guarded;
 }
 
-/** True while a call that waited for a lease answer is admitted again: the admission is synchronous. */
-interface Retry {
-  waiting: boolean;
+/**
+ * A call its caller can cancel: with the wrapper's `signal`, or under an enclosing call's (a
+ * `retry` with a signal, a `timeout` around the circuit). An abort lets the caller go at once,
+ * with the signal's reason, and aborts the function's `callSignal()`; but the call keeps its trial
+ * slot until the function settles, and is judged then: a success, a failure or the breaker's own
+ * timeout count as always (so a dependency that hangs behind impatient callers still trips), and
+ * only a function that stops because of the abort counts as aborted. A call whose signal aborted
+ * already is not run.
+ */
+function cancellable(
+  fn: (...args: unknown[]) => unknown,
+  internals: BreakerInternals,
+  fallback: Fallback | undefined,
+  leaseWait: LeaseWait,
+  self: unknown,
+  args: unknown[],
+  own: AbortSignal | undefined,
+): Promise<unknown> {
+  // A call of its own: a long-lived parent (a shutdown signal) must not hold every call it saw.
+  const { controller, unlink } = linkedController([outerSignal(), own]);
+  return attempt(fn, internals, fallback, leaseWait, self, args, controller.signal, unlink);
+}
+
+function attempt(
+  fn: (...args: unknown[]) => unknown,
+  internals: BreakerInternals,
+  fallback: Fallback | undefined,
+  leaseWait: LeaseWait,
+  self: unknown,
+  args: unknown[],
+  signal: AbortSignal,
+  unlink: () => void,
+): Promise<unknown> {
+  if (signal.aborted) {
+    unlink();
+    recordAborted(internals, undefined, signal.reason, Number.NaN);
+    return rejectSoon(signal.reason);
+  }
+  const token = admit(internals.machine, internals.now);
+  if (token === REJECTED) {
+    const again = afterLeaseAnswer(internals, leaseWait, function (this: unknown, ...againArgs: unknown[]) {
+      return attempt(fn, internals, fallback, leaseWait, this, againArgs, signal, unlink);
+    }, self, args);
+    if (again !== undefined) return again;
+    unlink();
+    return fallback === undefined ? rejectSoon(rejection(internals)) : settleWithFallback(internals, fallback, self, rejection(internals), args);
+  }
+  const start = callStart(internals);
+  let result: unknown;
+  try {
+    result = callWithSignal(signal, () => fn.apply(self, args));
+  } catch (error) {
+    result = Promise.reject(error);
+  }
+  return new Promise((resolve, reject) => {
+    // No need to stop listening once the call settles: the signal is this call's alone, and
+    // nothing can abort it after `unlink`.
+    const release = (): void => {
+      unlink();
+      reject(signal.reason);
+    };
+    // The function may have aborted it itself, before anyone listened.
+    if (signal.aborted) release();
+    else signal.addEventListener('abort', release);
+    Promise.resolve(result).then(
+      (value) => {
+        unlink();
+        recordValue(internals, token, value, start);
+        resolve(value);
+      },
+      (error: unknown) => {
+        unlink();
+        if (stoppedByAbort(signal, error)) {
+          recordAborted(internals, token, error, start);
+          reject(error);
+        } else if (signal.aborted) {
+          // The caller is gone: the outcome still tells the breaker about the dependency, but
+          // no fallback runs for nobody.
+          recordError(internals, token, error, start);
+        } else {
+          resolve(failed(internals, token, error, start, fallback, self, args));
+        }
+      },
+    );
+  });
+}
+
+/** Whether a call that waited for the trial lease's answer is being admitted again (synchronously). */
+interface LeaseWait {
+  readmitting: boolean;
 }
 
 /**
@@ -105,21 +208,21 @@ interface Retry {
  * (one round trip, at most the store's timeout) and is tried once more: it may be the trial.
  * Undefined when nothing is being asked, or the call already waited once: refuse it now.
  */
-function afterLeaseAnswer(core: BreakerInternals, retry: Retry, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
-  const answer = retry.waiting ? undefined : core.link?.leaseAnswer();
+function afterLeaseAnswer(internals: BreakerInternals, leaseWait: LeaseWait, guarded: AsyncGuarded, self: unknown, args: unknown[]): Promise<unknown> | undefined {
+  const answer = leaseWait.readmitting ? undefined : internals.link?.leaseAnswer();
   return answer?.then(() => {
-    retry.waiting = true;
+    leaseWait.readmitting = true;
     try {
       return guarded.apply(self, args);
     } finally {
-      retry.waiting = false;
+      leaseWait.readmitting = false;
     }
   });
 }
 
 /** Settles a call by chaining onto its result: a promise, another thenable, or a plain value. */
 function settleOther(
-  core: BreakerInternals,
+  internals: BreakerInternals,
   token: number,
   result: unknown,
   fallback: Fallback | undefined,
@@ -128,33 +231,32 @@ function settleOther(
   start: number,
 ): Promise<unknown> {
   if (!isThenable(result)) {
-    recordValue(core, token, result, start);
+    recordValue(internals, token, result, start);
     return Promise.resolve(result);
   }
   return Promise.resolve(result).then(
     (value) => {
-      recordValue(core, token, value, start);
+      recordValue(internals, token, value, start);
       return value;
     },
-    (error: unknown) => failed(core, token, error, fallback, self, args, start),
+    (error: unknown) => failed(internals, token, error, start, fallback, self, args),
   );
 }
 
 function failed(
-  core: BreakerInternals,
+  internals: BreakerInternals,
   token: number,
   error: unknown,
+  start: number,
   fallback: Fallback | undefined,
   self: unknown,
   args: unknown[],
-  start: number,
 ): Promise<unknown> {
-  const counted = recordError(core, token, error, start);
-  return counted && fallback !== undefined ? settleWithFallback(core, fallback, self, error, args) : rejectSoon(error);
+  return servedByFallback(internals, token, error, start, fallback) ? settleWithFallback(internals, fallback, self, error, args) : rejectSoon(error);
 }
 
-function settleWithFallback(core: BreakerInternals, fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
-  noteFallback(core, error);
+function settleWithFallback(internals: BreakerInternals, fallback: Fallback, self: unknown, error: unknown, args: unknown[]): Promise<unknown> {
+  noteFallback(internals, error);
   try {
     return Promise.resolve(runFallback(fallback, self, error, args));
   } catch (fallbackError) {

@@ -1,7 +1,60 @@
+import { invalid } from '../check/check.js';
+
+/**
+ * A caller's cancellation, as the `signal` option of `circuit`, `timeout` and `retry` takes it:
+ * one signal for every call, or a function of the call's arguments (and `this`) that picks the
+ * call's own, so no wrapper appends a parameter to the function it guards.
+ *
+ * @typeParam A - the guarded function's parameters
+ */
+export type SignalOption<A extends unknown[] = any[]> = AbortSignal | ((...args: A) => AbortSignal | undefined);
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  // An engine without AbortSignal can still load circuitry; it just has no signal to give.
+  return typeof AbortSignal === 'function' && value instanceof AbortSignal;
+}
+
+/** Checks a `signal` option when a wrapper is applied. */
+export function checkSignalOption(value: unknown): SignalOption | undefined {
+  if (value === undefined || typeof value === 'function' || isAbortSignal(value)) return value as SignalOption | undefined;
+  return invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', value);
+}
+
+/** The caller's signal for one call, as `option` picks it from the call's `this` and arguments. */
+export function pickSignal(option: SignalOption, self: unknown, args: unknown[]): AbortSignal | undefined {
+  if (typeof option !== 'function') return option;
+  const signal = option.apply(self, args);
+  if (signal !== undefined && !isAbortSignal(signal)) invalid(TypeError, 'signal(...)', 'an AbortSignal or undefined', signal);
+  return signal;
+}
+
+/**
+ * `work`, or a rejection with `signal`'s reason the moment it aborts, whichever comes first: the
+ * caller is let go at once, and what `work` does later is no longer theirs.
+ */
+export function releasedOnAbort<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * The signal of the call being made right now, set by `circuit`, `breaker.execute`, `timeout`
- * and `retry` for the synchronous start of each call they make. No AsyncLocalStorage: it would slow every promise in
- * the process; the price is that the signal must be read before the function's first `await`.
+ * and `retry` for the synchronous start of each call they make. Module state on the call path,
+ * on purpose (ARCHITECTURE.md, "Module state"): AsyncLocalStorage would slow every promise in
+ * the process and is no Node built-in elsewhere; the price is that the signal must be read before
+ * the function's first `await`.
  */
 let current: AbortSignal | undefined;
 
@@ -29,18 +82,18 @@ export function callSignal(): AbortSignal {
 
 /** The signal of an enclosing call, if a wrapper outside this one set one. */
 export function outerSignal(): AbortSignal | undefined {
-  return current === never ? undefined : current;
+  return current === neverAborts ? undefined : current;
 }
 
 // What a call with nothing to cancel it sees: a signal that never aborts, so functions can
 // always hand `callSignal()` on. Made at the first such call, not at load: an engine without
 // AbortController can still load circuitry and use every part that cancels nothing.
-let never: AbortSignal | undefined;
+let neverAborts: AbortSignal | undefined;
 
 /** Calls `fn` with `signal` as the current call's signal during its synchronous part. */
 export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
   const previous = current;
-  current = signal ?? (never ??= new AbortController().signal);
+  current = signal ?? (neverAborts ??= new AbortController().signal);
   try {
     return fn();
   } finally {
@@ -57,7 +110,7 @@ export function callWithSignal<T>(signal: AbortSignal | undefined, fn: () => T):
 export function withCallSignal<F extends (...args: any[]) => unknown>(fn: F): F {
   // An engine without AbortController has no signal to give: callSignal() refuses there, as before.
   if (typeof AbortController !== 'function') return fn;
-  const none = (never ??= new AbortController().signal);
+  const none = (neverAborts ??= new AbortController().signal);
   // `arguments` rather than a rest parameter: V8 forwards it to `apply` without an array, and
   // this sits on every call of a circuit.
   return function (this: unknown): unknown {
@@ -78,7 +131,7 @@ export function withCallSignal<F extends (...args: any[]) => unknown>(fn: F): F 
  */
 export function linkedController(parents: (AbortSignal | undefined)[]): { controller: AbortController; unlink: () => void } {
   const controller = new AbortController();
-  const live = parents.filter((p): p is AbortSignal => p !== undefined && p !== never);
+  const live = parents.filter((p): p is AbortSignal => p !== undefined && p !== neverAborts);
   const onAbort = function (this: AbortSignal): void {
     controller.abort(this.reason);
   };

@@ -4,12 +4,11 @@ import { createMachine } from '../machine/machine.js';
 import type { PolicyFactory, TripPolicy } from '../machine/trip-policy.js';
 import type { ErrorSource, ListenerTable } from './events.js';
 import type { ResolvedBreakerOptions } from './options.js';
+import { DEFAULT_RECOVERY_TIMEOUT } from './options.js';
 import { safeReport } from './report.js';
 import type { CallCounts } from './stats.js';
 import type { StoreLink } from './store-link.js';
 
-/** The open time used when a `recoveryTimeout` function throws or returns nonsense. */
-const FALLBACK_OPEN_TIME = 30_000;
 
 /**
  * What the call paths need from a breaker on every call, behind the public `CircuitBreaker`:
@@ -84,6 +83,7 @@ export function createInternals(
     rejections: 0,
     fallbacks: 0,
     ignored: 0,
+    aborted: 0,
     since: undefined,
     link: undefined,
     manual: false,
@@ -106,7 +106,7 @@ export function machineConfig(
   return {
     settings: options,
     policy,
-    openDuration:
+    openPeriod:
       typeof recovery === 'number'
         ? recovery
         : (openings) => {
@@ -116,7 +116,8 @@ export function machineConfig(
               throw new RangeError(`recoveryTimeout(${openings}) must return a positive finite number of milliseconds, got ${describeValue(ms)}`);
             } catch (error) {
               report(internals, error, 'recoveryTimeout');
-              return FALLBACK_OPEN_TIME;
+              // The default open period stands in for a broken `recoveryTimeout` function.
+              return DEFAULT_RECOVERY_TIMEOUT;
             }
           },
   };

@@ -15,7 +15,7 @@ export interface Named {
 }
 
 /** How an entry joins: where it was made, and whether circuitry or the user chose its name. */
-export interface Joining {
+export interface EntryOrigin {
   /** `file:line:column` of the code that made it; read from the stack when not given. */
   readonly place?: string | undefined;
   /** Named after its function or `Class.method` by circuitry: a clash is no one's mistake. */
@@ -71,12 +71,12 @@ export function lookup(r: Registrations, name: string): Named | undefined {
  * so the newcomer replaces it. One made elsewhere is a second circuit: both stay listed, and
  * unless circuitry derived both names, a process warning says where each was made.
  */
-export function add(r: Registrations, entry: Named, joining: Joining = {}): void {
+export function add(r: Registrations, entry: Named, origin: EntryOrigin = {}): void {
   const { name } = entry;
   const list = r.byName.get(name) ?? [];
   if (list.some((e) => e.ref.deref() === entry)) return;
-  const place = 'place' in joining ? joining.place : placeOfCaller();
-  const derived = joining.derived === true;
+  const place = 'place' in origin ? origin.place : placeOfCaller();
+  const derived = origin.derived === true;
   const elsewhere: Entry[] = [];
   for (const other of [...list]) {
     if (other.ref.deref() !== undefined && (place === undefined || other.place !== place)) {

@@ -5,7 +5,7 @@ import { add, createRegistrations, defaultRegistrations, listed, live, lookup, r
 // The registrations the next `CircuitRegistry` adopts instead of new ones: how defaultRegistry
 // is made over the process-wide slot. A module variable rather than a static block, which
 // bundlers must keep, so that an app that never imports the registry does not carry it.
-let adopting: Registrations | undefined;
+let registrationsToAdopt: Registrations | undefined;
 
 /**
  * The breakers of a process by name, as Python's `CircuitBreakerMonitor` keeps them, for health
@@ -22,7 +22,7 @@ let adopting: Registrations | undefined;
  * and unless circuitry derived both names, a `CircuitryWarning` says where each was made.
  */
 export class CircuitRegistry {
-  #r: Registrations = adopting ?? createRegistrations();
+  #r: Registrations = registrationsToAdopt ?? createRegistrations();
 
   /**
    * Adds `breaker` under its name, following the rule above for a name already taken: it never
@@ -85,11 +85,11 @@ export class CircuitRegistry {
 }
 
 function overDefault(): CircuitRegistry {
-  adopting = defaultRegistrations();
+  registrationsToAdopt = defaultRegistrations();
   try {
     return new CircuitRegistry();
   } finally {
-    adopting = undefined;
+    registrationsToAdopt = undefined;
   }
 }
 

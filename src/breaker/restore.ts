@@ -1,8 +1,8 @@
 import type { BreakerOptions } from './breaker.js';
 import { CircuitBreaker } from './breaker.js';
 import { internalsOf } from './internals.js';
-import { invalid } from '../check/check.js';
-import { CircuitRegistry, defaultRegistry } from './registry.js';
+import { checkRegistry } from './options.js';
+import { defaultRegistry } from './registry.js';
 import type { CircuitSnapshot } from './snapshot.js';
 import { restoreMachine } from './snapshot.js';
 
@@ -27,11 +27,13 @@ export function restoreBreaker(snapshot: CircuitSnapshot, options: BreakerOption
   const savedName = (snapshot as { name?: unknown } | null)?.name;
   const name = options.name ?? (typeof savedName === 'string' && savedName !== '' ? savedName : undefined);
   const { registry = name === undefined ? false : defaultRegistry } = options;
-  if (registry !== false && !(registry instanceof CircuitRegistry)) invalid(TypeError, 'registry', 'a CircuitRegistry or false', registry);
+  checkRegistry(registry);
   // Registered only once restored: a snapshot that is refused leaves no breaker behind anywhere.
   const breaker = new CircuitBreaker({ ...options, ...(name !== undefined && { name }), registry: false });
   const internals = internalsOf(breaker);
-  restoreMachine(internals.machine, snapshot, internals.now());
+  // An open a dependency asked for (a Retry-After) may outlast recoveryTimeout, up to maxOpenPeriod.
+  const { openPeriodOf, maxOpenPeriod } = internals.options;
+  restoreMachine(internals.machine, snapshot, internals.now(), openPeriodOf === undefined ? 0 : maxOpenPeriod);
   if (registry !== false) registry.register(breaker);
   return breaker;
 }

@@ -20,6 +20,24 @@ export interface MachineSettings {
   readonly failureThreshold: number;
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  /** Set when trials are judged as a sample, by rates, instead of by `successThreshold`. */
+  readonly trials?: TrialSample | undefined;
+  /** True when a call that would be rejected runs anyway, counted in {@link Machine.wouldReject}. */
+  readonly shadow?: boolean | undefined;
+}
+
+/**
+ * The `trials` option, checked: `calls` trials are admitted while half-open and judged together.
+ * The circuit re-opens as soon as the failures (or slow trials) among them reach their rate of
+ * `calls`, and closes once all `calls` outcomes are in below both rates.
+ */
+export interface TrialSample {
+  /** Trials admitted, and judged together, in one half-open period. */
+  readonly calls: number;
+  /** Failure rate of the sample (above 0, at most 1) at or above which the circuit re-opens. */
+  readonly failureRate: number;
+  /** Slow-trial rate of the sample at or above which the circuit re-opens. */
+  readonly slowCallRate: number;
 }
 
 /** What the machine is configured with; `configure` swaps all three together. */
@@ -27,8 +45,8 @@ export interface MachineConfig {
   readonly settings: MachineSettings;
   /** Undefined for the default policy: `failureThreshold` consecutive failures, counted inline. */
   readonly policy: TripPolicy | undefined;
-  /** How long the circuit stays open: fixed, or given how many times in a row it has opened (1, 2, ...). */
-  readonly openDuration: number | ((openings: number) => number);
+  /** The open period: fixed, or given how many times in a row the circuit has opened (1, 2, ...). */
+  readonly openPeriod: number | ((openings: number) => number);
 }
 
 interface Trial {
@@ -40,19 +58,35 @@ interface Trial {
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; openedAt: number; readonly openFor: number }
-  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly lapseAfter: number }
+  | {
+      readonly state: 'open';
+      openedAt: number;
+      readonly openPeriod: number;
+      /** An open this process keeps to itself: a shared store neither publishes nor undoes it. */
+      readonly local?: true | undefined;
+    }
+  | {
+      readonly state: 'half-open';
+      readonly trials: Trial[];
+      successes: number;
+      /** Counted trial failures, and slow trials, so far: what a {@link TrialSample} is judged by. */
+      failures: number;
+      slowCalls: number;
+      readonly trialLapse: number;
+    }
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
 
 export interface Machine extends MachineConfig {
   phase: Phase;
-  /** Consecutive counted failures; a success or a close resets it. */
-  failures: number;
+  /** Counted failures in a row; a success or a close resets them. */
+  consecutiveFailures: number;
   /** Openings since the circuit was last closed: 1 for a first trip, 2 after a failed trial, ... */
   openings: number;
   /** Tokens only ever grow, so one that was handed out is never handed out again. */
   lastToken: number;
+  /** Calls a shadow breaker let through that it would have rejected. */
+  wouldReject: number;
   /**
    * Called after every real change of state, with the phase already in place, and given
    * `observer`: one shared function serves every machine, so a machine costs no closure.
@@ -81,12 +115,15 @@ export interface TrialGate {
   wait(t: number): number;
 }
 
-// Phases are never changed in place once made (half-open's trial list and a backwards clock
-// step aside, and neither touches a closed phase), so every new machine can start from this one.
+// A closed phase is never changed in place (only half-open's trials, an isolation's holds and
+// the times a backwards clock step moves are), so every new machine can start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
 export const REJECTED = -1;
+
+/** What a shadow machine gives a call it would have rejected: never current, so its outcome is late. */
+const SHADOWED = -2;
 
 export type Now = () => number;
 
@@ -98,11 +135,12 @@ export function createMachine<O>(
   return {
     settings: config.settings,
     policy: config.policy,
-    openDuration: config.openDuration,
+    openPeriod: config.openPeriod,
     phase: FIRST_PHASE,
-    failures: 0,
+    consecutiveFailures: 0,
     openings: 0,
     lastToken: 0,
+    wouldReject: 0,
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
@@ -111,10 +149,17 @@ export function createMachine<O>(
   };
 }
 
-/** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
+/**
+ * The state as of `now()`, changing nothing: an open circuit whose open time has passed reads
+ * `'half-open'`, but becomes half-open (and says so) only when a call arrives. A health check
+ * polling the state must not raise a change of state that no trial has made.
+ */
 export function currentState(m: Machine, now: Now): CircuitState {
-  if (m.phase.state === 'open') refresh(m, now());
-  return m.phase.state;
+  const phase = m.phase;
+  if (phase.state !== 'open') return phase.state;
+  const t = now();
+  noteClock(m, t);
+  return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
 /** Replaces settings, policy and open time at once. */
@@ -122,7 +167,7 @@ export function reconfigure(m: Machine, config: MachineConfig): void {
   const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
   target.settings = config.settings;
   target.policy = config.policy;
-  target.openDuration = config.openDuration;
+  target.openPeriod = config.openPeriod;
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
@@ -133,14 +178,23 @@ export function admit(m: Machine, now: Now): number {
 }
 
 function admitWhileNotClosed(m: Machine, now: Now): number {
+  const token = judgeAdmission(m, now);
+  if (token !== REJECTED || !m.settings.shadow) return token;
+  // A shadow breaker refuses nothing: the call runs with a token that never counts, as a late
+  // call's does, so the state moves on the outcomes it would have seen.
+  m.wouldReject += 1;
+  return SHADOWED;
+}
+
+function judgeAdmission(m: Machine, now: Now): number {
   if (m.phase.state === 'disabled') return m.phase.token;
   if (m.phase.state === 'isolated') return REJECTED;
   const t = now();
   refresh(m, t);
   const phase = m.phase;
   if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
-  dropLapsedTrials(phase.trials, t - phase.lapseAfter);
-  if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
+  dropLapsedTrials(phase.trials, t - phase.trialLapse);
+  if (!hasTrialRoom(m, phase)) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
   const token = ++m.lastToken;
   phase.trials.push({ token, admittedAt: t });
@@ -159,14 +213,14 @@ export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now
   const phase = m.phase;
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
-    m.failures = 0;
+    m.consecutiveFailures = 0;
     if (m.policy?.onSuccess(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
-    m.failures = 0;
+    m.consecutiveFailures = 0;
     phase.successes += 1;
-    if (phase.successes >= m.settings.successThreshold) close(m);
+    judgeTrials(m, phase, slow, now);
   }
 }
 
@@ -175,14 +229,49 @@ export function recordFailure(m: Machine, token: number, slow: boolean, now: Now
   const phase = m.phase;
   if (phase.state === 'closed') {
     if (token !== phase.token) return;
-    m.failures += 1;
+    m.consecutiveFailures += 1;
     const policy = m.policy;
-    if (policy === undefined ? m.failures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
+    if (policy === undefined ? m.consecutiveFailures >= m.settings.failureThreshold : policy.onFailure(slow, now)) open(m, now());
     return;
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
-    m.failures += 1;
+    m.consecutiveFailures += 1;
+    phase.failures += 1;
+    judgeTrials(m, phase, slow, now);
+  }
+}
+
+/**
+ * Records a counted failure that opens the circuit at once for `opening.period` ms, whatever the
+ * counts say: the dependency said how long it needs. `local` keeps the open in this process.
+ */
+export function recordOpeningFailure(m: Machine, token: number, t: number, opening: { readonly period: number; readonly local: boolean }): void {
+  if (!isCurrentToken(m, token)) return;
+  m.consecutiveFailures += 1;
+  openFor(m, t, opening.period, opening.local || undefined);
+}
+
+type HalfOpen = Extract<Phase, { state: 'half-open' }>;
+
+// A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
+function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
+  const sample = m.settings.trials;
+  return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
+}
+
+// One by one, the first counted failure re-opens and `successThreshold` successes close. A sample
+// re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
+// later outcome can undo, and closes once every one of its trials is judged below both rates.
+function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void {
+  const sample = m.settings.trials;
+  if (slow) phase.slowCalls += 1;
+  if (sample === undefined) {
+    if (phase.failures > 0) open(m, now());
+    else if (phase.successes >= m.settings.successThreshold) close(m);
+  } else if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) {
     open(m, now());
+  } else if (phase.successes + phase.failures >= sample.calls) {
+    close(m);
   }
 }
 
@@ -192,12 +281,20 @@ export function release(m: Machine, token: number): void {
   if (phase.state === 'half-open') removeTrial(phase.trials, token);
 }
 
-/** Opens the circuit now, whatever its state; the open time starts again. */
+/** Opens the circuit now, whatever its state, for the open period `recoveryTimeout` gives this opening. */
 export function open(m: Machine, t: number): void {
+  openFor(m, t, openPeriodFor(m, m.openings + 1));
+}
+
+/**
+ * Opens the circuit now, whatever its state, for `period` ms (a positive finite number, decided
+ * by the caller); the open time starts again. `local` marks an open a shared store must not share.
+ */
+export function openFor(m: Machine, t: number, period: number, local?: true): void {
   const from = m.phase.state;
   m.openings += 1;
   m.seen = t;
-  m.phase = { state: 'open', openedAt: t, openFor: openDuration(m, m.openings) };
+  m.phase = { state: 'open', openedAt: t, openPeriod: period, local };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -212,8 +309,8 @@ export function adoptOpen(m: Machine, t: number, elapsed: number, period: number
   m.seen = t;
   // A record is another clock's word: a negative or NaN elapsed would stretch the period, and a
   // period that is not a positive finite number would never end (or end at once, forever).
-  const openFor = period > 0 && period < Infinity ? period : openDuration(m, openings);
-  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openFor };
+  const openPeriod = period > 0 && period < Infinity ? period : openPeriodFor(m, openings);
+  m.phase = { state: 'open', openedAt: elapsed > 0 ? t - elapsed : t, openPeriod };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -225,7 +322,7 @@ export function close(m: Machine): void {
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
 export function isolate(m: Machine): void {
   if (m.phase.state === 'isolated') m.phase.holds += 1;
-  else enter(m, { state: 'isolated', holds: 1 }, false);
+  else enterKeepingCounts(m, { state: 'isolated', holds: 1 });
 }
 
 /** Drops one hold; the last one lets trial calls decide, as after an open period. */
@@ -233,12 +330,12 @@ export function releaseHold(m: Machine): void {
   const phase = m.phase;
   if (phase.state !== 'isolated') return;
   phase.holds -= 1;
-  if (phase.holds === 0) enter(m, { state: 'half-open', trials: [], successes: 0, lapseAfter: openDuration(m, 1) }, false);
+  if (phase.holds === 0) enterKeepingCounts(m, halfOpen(openPeriodFor(m, 1), 0));
 }
 
-/** How long the `openings`-th opening in a row lasts, as this machine is configured. */
-export function openDuration(m: Machine, openings: number): number {
-  const d = m.openDuration;
+/** The open period of the `openings`-th opening in a row, as this machine is configured. */
+export function openPeriodFor(m: Machine, openings: number): number {
+  const d = m.openPeriod;
   return typeof d === 'number' ? d : d(openings);
 }
 
@@ -247,13 +344,17 @@ export function disable(m: Machine): void {
   if (m.phase.state !== 'disabled') enter(m, { state: 'disabled', token: ++m.lastToken });
 }
 
-function enter(m: Machine, phase: Phase, fresh = true): void {
+/** Enters `phase` afresh: the counts, the openings and the policy's window start over. */
+function enter(m: Machine, phase: Phase): void {
+  m.consecutiveFailures = 0;
+  m.openings = 0;
+  m.policy?.reset();
+  enterKeepingCounts(m, phase);
+}
+
+/** Enters `phase` and keeps the counts: an isolation and its release change no count. */
+function enterKeepingCounts(m: Machine, phase: Phase): void {
   const from = m.phase.state;
-  if (fresh) {
-    m.failures = 0;
-    m.openings = 0;
-    m.policy?.reset();
-  }
   // Even closed -> closed takes a new phase, and with it a new token: calls admitted before a
   // reset must not count after it. Only a real change of state is reported.
   m.phase = phase;
@@ -266,18 +367,41 @@ function enter(m: Machine, phase: Phase, fresh = true): void {
  * lapses, the latest a slot can become free.
  */
 export function retryAfter(m: Machine, t: number): number {
-  refresh(m, t);
+  noteClock(m, t);
   const phase = m.phase;
-  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openFor - t);
   if (phase.state === 'isolated') return Infinity;
+  // An open period that has passed reads as half-open with every slot free: nothing changes here.
+  if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
   if (phase.state !== 'half-open') return 0;
-  if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+  if (hasTrialRoom(m, phase)) return trialWait(m, t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
-  return Math.max(0, oldest + phase.lapseAfter - t);
+  return Math.max(0, oldest + phase.trialLapse - t);
 }
 
+/** Moves an open circuit whose open period has passed to half-open: only a call does this. */
 function refresh(m: Machine, t: number): void {
+  noteClock(m, t);
+  const phase = m.phase;
+  if (phase.state !== 'open' || !openExpired(phase, t)) return;
+  m.phase = halfOpen(phase.openPeriod, 0);
+  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+// Milliseconds until a free trial slot may be used: at once, unless a shared store must agree.
+function trialWait(m: Machine, t: number): number {
+  return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+}
+
+function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t: number): boolean {
+  return t - phase.openedAt >= phase.openPeriod;
+}
+
+/**
+ * Takes a clock reading into account. Reads do this too: it changes no state, only how the time
+ * already waited is measured, so a step back is handled the same whoever reads the clock first.
+ */
+function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
   if (phase.state === 'open' || phase.state === 'half-open') {
     const back = m.seen - t;
@@ -290,9 +414,11 @@ function refresh(m: Machine, t: number): void {
       else for (const trial of phase.trials) trial.admittedAt -= back;
     }
   }
-  if (phase.state !== 'open' || t - phase.openedAt < phase.openFor) return;
-  m.phase = { state: 'half-open', trials: [], successes: 0, lapseAfter: phase.openFor };
-  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+/** A half-open phase with no trial yet, `successes` already counted (a restored snapshot's). */
+export function halfOpen(trialLapse: number, successes: number): Phase {
+  return { state: 'half-open', trials: [], successes, failures: 0, slowCalls: 0, trialLapse };
 }
 
 function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {

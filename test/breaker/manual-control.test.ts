@@ -67,7 +67,7 @@ describe('disable() and enable()', () => {
     await expect(d.guarded('ok')).resolves.toBe('ok');
     d.breaker.enable();
     expect(d.breaker.state).toBe('closed');
-    expect(d.breaker.failures).toBe(0);
+    expect(d.breaker.consecutiveFailures).toBe(0);
     await d.run('fail');
     expect(d.breaker.state).toBe('open');
   });
@@ -112,7 +112,7 @@ describe('reset()', () => {
     breaker.reset();
     reject(new Error('late'));
     await before;
-    expect(breaker.failures).toBe(0);
+    expect(breaker.consecutiveFailures).toBe(0);
     await failing().catch(() => undefined);
     expect(breaker.state).toBe('closed'); // one failure since the reset, threshold 2
   });

@@ -19,11 +19,11 @@ describe('outcomes: isFailure and hostile rejection values', () => {
       },
     });
     await expect(get()).resolves.toEqual({ status: 503 });
-    expect(get.breaker.failures).toBe(1);
+    expect(get.breaker.consecutiveFailures).toBe(1);
     expect(get.breaker.lastFailure).toEqual({ status: 503 });
     status = 200;
     await get();
-    expect(get.breaker.failures).toBe(0);
+    expect(get.breaker.consecutiveFailures).toBe(0);
     status = 500;
     await get();
     await get();
@@ -39,7 +39,7 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     expect(b.lastFailure).toBe(boom);
     await b.execute(() => 'ok');
     expect(b.lastFailure).toBeUndefined();
-    expect(b.failures).toBe(0);
+    expect(b.consecutiveFailures).toBe(0);
 
     // A call admitted while closed that succeeds after the circuit opened counts for nothing:
     // refusals keep blaming the failure that opened it.
@@ -161,7 +161,7 @@ describe('outcomes: isFailure and hostile rejection values', () => {
       reportError: (_e, source) => reports.push(source),
     });
     await expect(get()).resolves.toBe(1);
-    expect(get.breaker.failures).toBe(1);
+    expect(get.breaker.consecutiveFailures).toBe(1);
     expect(reports).toEqual(['isFailure']);
   });
 
@@ -176,6 +176,6 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     }, { registry: false });
     await expect(guarded()).rejects.toBe(hostile);
     expect(guarded.breaker.stats()).toMatchObject({ failures: 1, timeouts: 0 });
-    expect(guarded.breaker.failures).toBe(1);
+    expect(guarded.breaker.consecutiveFailures).toBe(1);
   });
 });

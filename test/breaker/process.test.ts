@@ -74,7 +74,7 @@ describe('in a real process', () => {
     const lines = child.stdout.split('\n');
     const changes = lines.filter((l) => l.includes('** circuit')).map((l) => l.split('** circuit ')[1]);
     expect(changes).toEqual(['closed -> open', 'open -> half-open', 'half-open -> closed']);
-    expect(child.stdout).toContain('circuit open, failures 3, partner requests so far 4');
+    expect(child.stdout).toContain('circuit open, failures in a row 3, partner requests so far 4');
     expect(child.stdout).toContain('(fallback)');
   });
 });

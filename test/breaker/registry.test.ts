@@ -112,7 +112,7 @@ describe('CircuitRegistry', () => {
     expect(defaultRegistry.get(optedOut.breaker.name)).toBeUndefined();
     const unnamed = new CircuitBreaker();
     expect(defaultRegistry.all()).not.toContain(unnamed); // nothing to tell it by
-    expect(() => new CircuitBreaker({ registry: {} as never })).toThrow(new TypeError('registry must be a CircuitRegistry or false, got an object'));
+    expect(() => new CircuitBreaker({ registry: {} as never })).toThrow(new TypeError('registry must be a BreakerRegistry or false, got an object'));
   });
 
   it('lists both breakers whose derived names clash, under keys that do not depend on load order, quietly', async () => {

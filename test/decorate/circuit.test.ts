@@ -54,10 +54,10 @@ describe('circuit(): closed', () => {
   it('counts consecutive failures and resets on success (rule 2)', async () => {
     const f = flaky();
     await failTimes(f, 2);
-    expect(f.guarded.breaker.failures).toBe(2);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(2);
     f.succeed();
     await f.guarded('a');
-    expect(f.guarded.breaker.failures).toBe(0);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(0);
   });
 
   it('never throws synchronously: a synchronous throw becomes a rejection', async () => {
@@ -68,7 +68,7 @@ describe('circuit(): closed', () => {
     const result = guarded();
     expect(result).toBeInstanceOf(Promise);
     await expect(result).rejects.toBe(error);
-    expect(guarded.breaker.failures).toBe(1);
+    expect(guarded.breaker.consecutiveFailures).toBe(1);
   });
 
   it('accepts functions that return plain values and foreign thenables', async () => {
@@ -78,7 +78,7 @@ describe('circuit(): closed', () => {
     await expect(thenable()).resolves.toBe('then');
     const rejecting = circuit(() => ({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error('nope')) }));
     await expect(rejecting()).rejects.toThrow('nope');
-    expect(rejecting.breaker.failures).toBe(1);
+    expect(rejecting.breaker.consecutiveFailures).toBe(1);
   });
 
   it('keeps this, name and length', async () => {
@@ -124,7 +124,7 @@ describe('circuit(): opening', () => {
     expect(open.message).toContain('600 ms');
     expect(open.cause).toBeInstanceOf(NetworkError);
     expect(f.calls.count).toBe(before);
-    expect(f.guarded.breaker.failures).toBe(3);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(3);
   });
 
   it('a burst of concurrent failures opens once', async () => {
@@ -138,7 +138,7 @@ describe('circuit(): opening', () => {
 });
 
 describe('circuit(): recovery', () => {
-  it('reads half-open once the timeout has passed, and reports it when first observed (rule 5)', async () => {
+  it('reads half-open once the timeout has passed, and turns half-open when a call arrives (rule 5)', async () => {
     const changes: string[] = [];
     const onHalfOpen = vi.fn();
     const f = flaky({ onHalfOpen, onStateChange: (from: CircuitState, to: CircuitState) => changes.push(`${from}->${to}`) });
@@ -146,11 +146,13 @@ describe('circuit(): recovery', () => {
     f.clock.advance(999);
     expect(f.guarded.breaker.state).toBe('open');
     f.clock.advance(1);
+    expect(f.guarded.breaker.state).toBe('half-open');
+    expect(f.guarded.breaker.state).toBe('half-open');
     expect(onHalfOpen).not.toHaveBeenCalled();
-    expect(f.guarded.breaker.state).toBe('half-open');
-    expect(f.guarded.breaker.state).toBe('half-open');
+    f.succeed();
+    await f.guarded('x');
     expect(onHalfOpen).toHaveBeenCalledTimes(1);
-    expect(changes).toEqual(['closed->open', 'open->half-open']);
+    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
 
   it('admits halfOpenMaxCalls trials; others are rejected at once, never queued (rule 6)', async () => {
@@ -169,7 +171,7 @@ describe('circuit(): recovery', () => {
     gates[1]!.resolve('b');
     await b;
     expect(f.guarded.breaker.state).toBe('closed');
-    expect(f.guarded.breaker.failures).toBe(0);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(0);
   });
 
   it('re-opens on a trial failure and restarts the recovery timeout (rule 6)', async () => {
@@ -202,7 +204,7 @@ describe('circuit(): recovery', () => {
     await stuck.catch(() => undefined);
     await flush();
     expect(f.guarded.breaker.state).toBe('closed');
-    expect(f.guarded.breaker.failures).toBe(0);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(0);
   });
 
   it('ignores outcomes of calls admitted before the latest state change (rule 11)', async () => {
@@ -221,7 +223,7 @@ describe('circuit(): recovery', () => {
     f.guarded.breaker.close();
     lateFailure.reject(boom());
     await lateCall;
-    expect(f.guarded.breaker.failures).toBe(0);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(0);
   });
 });
 
@@ -234,7 +236,7 @@ describe('circuit(): expectedError (rules 7, 8)', () => {
     const invalid = new ValidationError('bad');
     f.fail(invalid);
     await expect(f.guarded('x')).rejects.toBe(invalid);
-    expect(f.guarded.breaker.failures).toBe(2);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(2);
     expect(fallback).not.toHaveBeenCalled();
   });
 
@@ -254,28 +256,28 @@ describe('circuit(): expectedError (rules 7, 8)', () => {
     const byClass = flaky({ expectedError: NetworkError });
     byClass.fail(new TimeoutError('slow'));
     await byClass.guarded('x').catch(() => undefined);
-    expect(byClass.guarded.breaker.failures).toBe(1);
+    expect(byClass.guarded.breaker.consecutiveFailures).toBe(1);
 
     const byList = flaky({ expectedError: [ValidationError, TypeError] });
     byList.fail(new TypeError('t'));
     await byList.guarded('x').catch(() => undefined);
     byList.fail(boom());
     await byList.guarded('x').catch(() => undefined);
-    expect(byList.guarded.breaker.failures).toBe(1);
+    expect(byList.guarded.breaker.consecutiveFailures).toBe(1);
 
     const byPredicate = flaky({ expectedError: (e: unknown) => e instanceof Error && e.message === 'count me' });
     byPredicate.fail(new Error('count me'));
     await byPredicate.guarded('x').catch(() => undefined);
     byPredicate.fail(new Error('not me'));
     await byPredicate.guarded('x').catch(() => undefined);
-    expect(byPredicate.guarded.breaker.failures).toBe(1);
+    expect(byPredicate.guarded.breaker.consecutiveFailures).toBe(1);
   });
 
   it('counts every error, thrown primitives too, by default', async () => {
     const f = flaky();
     f.fail('a string');
     await expect(f.guarded('x')).rejects.toBe('a string');
-    expect(f.guarded.breaker.failures).toBe(1);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(1);
   });
 
   it('counts the error and reports it when the predicate throws', async () => {
@@ -289,7 +291,7 @@ describe('circuit(): expectedError (rules 7, 8)', () => {
     });
     f.fail();
     await f.guarded('x').catch(() => undefined);
-    expect(f.guarded.breaker.failures).toBe(1);
+    expect(f.guarded.breaker.consecutiveFailures).toBe(1);
     expect(reportError).toHaveBeenCalledWith(predicateError, 'expectedError', f.guarded.breaker.name);
   });
 });
@@ -405,9 +407,9 @@ describe('CircuitBreaker: manual control and sharing (rule 12)', () => {
       throw boom();
     }, breaker);
     await guarded().catch(() => undefined);
-    expect(breaker.failures).toBe(1);
+    expect(breaker.consecutiveFailures).toBe(1);
     breaker.close();
-    expect(breaker.failures).toBe(0);
+    expect(breaker.consecutiveFailures).toBe(0);
     expect(changes).toEqual([]);
     breaker.open();
     await expect(guarded()).rejects.toBeInstanceOf(CircuitOpenError);

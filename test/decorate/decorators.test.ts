@@ -85,7 +85,7 @@ describe('standard decorators', () => {
     const client = new UsersClient();
     expect(client.parse('  x ')).toBe('x');
     expect(() => client.parse('')).toThrow(SyntaxError);
-    expect(breakerOf(client, 'parse').failures).toBe(1);
+    expect(breakerOf(client, 'parse').consecutiveFailures).toBe(1);
   });
 
   it('gives each instance its own breaker with scope: instance', async () => {

@@ -12,7 +12,7 @@ describe('examples/offer-service', () => {
       wait: async (ms) => clock.advance(ms),
       onStateChange: (from, to) => changes.push(`${from}->${to}`),
     });
-    const summary = steps.map((s) => [s.offer?.source ?? '-', s.state, s.failures, s.partnerRequests]);
+    const summary = steps.map((s) => [s.offer?.source ?? '-', s.state, s.consecutiveFailures, s.partnerRequests]);
     expect(summary).toEqual([
       ['partner', 'closed', 0, 1],
       ['fallback', 'closed', 1, 2],

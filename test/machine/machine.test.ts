@@ -22,7 +22,7 @@ function setup(overrides: Partial<MachineSettings> = {}) {
   let t = 0;
   const transitions: string[] = [];
   const m = createMachine(
-    { settings: { ...settings, ...overrides }, policy: undefined, openDuration: 1000 },
+    { settings: { ...settings, ...overrides }, policy: undefined, openPeriod: 1000 },
     (_observer: undefined, from: CircuitState, to: CircuitState) => {
       transitions.push(`${from}->${to}`);
     },
@@ -65,9 +65,9 @@ describe('state machine', () => {
     const s = setup();
     recordFailure(s.m, admit(s.m, s.now), false, s.now);
     recordFailure(s.m, admit(s.m, s.now), false, s.now);
-    expect(s.m.failures).toBe(2);
+    expect(s.m.consecutiveFailures).toBe(2);
     recordSuccess(s.m, admit(s.m, s.now), false, s.now);
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
     trip(s);
     expect(s.m.phase.state).toBe('open');
     expect(s.transitions).toEqual(['closed->open']);
@@ -81,6 +81,8 @@ describe('state machine', () => {
     expect(retryAfter(s.m, s.now())).toBe(1);
     s.advance(1);
     expect(currentState(s.m, s.now)).toBe('half-open');
+    expect(s.transitions).toEqual(['closed->open']); // a read changes nothing
+    admit(s.m, s.now);
     expect(s.transitions).toEqual(['closed->open', 'open->half-open']);
   });
 
@@ -97,7 +99,7 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('half-open');
     recordSuccess(s.m, t2, false, s.now);
     expect(s.m.phase.state).toBe('closed');
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
   });
 
   it('re-opens on a trial failure and restarts the recovery timeout', () => {
@@ -107,7 +109,7 @@ describe('state machine', () => {
     const trial = admit(s.m, s.now);
     s.advance(200);
     recordFailure(s.m, trial, false, s.now);
-    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200, openFor: 1000 });
+    expect(s.m.phase).toEqual({ state: 'open', openedAt: 1200, openPeriod: 1000 });
     expect(retryAfter(s.m, s.now())).toBe(1000);
   });
 
@@ -211,7 +213,7 @@ describe('state machine', () => {
     expect(s.m.phase.state).toBe('closed');
     // A failure from the closed period before the trip does not count in the new closed period.
     recordFailure(s.m, early, false, s.now);
-    expect(s.m.failures).toBe(0);
+    expect(s.m.consecutiveFailures).toBe(0);
   });
 
   it('refuses every call while isolated without reading the clock, however much time passes', () => {
@@ -232,7 +234,7 @@ describe('state machine', () => {
   it('keeps counting openings across an isolation, so a growing open period goes on growing', () => {
     let t = 0;
     const now = () => t;
-    const m = createMachine({ settings: { ...settings, failureThreshold: 1 }, policy: undefined, openDuration: (n: number) => 1000 * n }, () => undefined, undefined);
+    const m = createMachine({ settings: { ...settings, failureThreshold: 1 }, policy: undefined, openPeriod: (n: number) => 1000 * n }, () => undefined, undefined);
     recordFailure(m, admit(m, now), false, now);
     isolate(m);
     releaseHold(m);

@@ -274,7 +274,7 @@ describe('resilience4j: CircuitBreakerStateMachineTest', () => {
     expect(breaker.stats().window).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
     breaker.reset();
     expect(breaker.state).toBe('closed');
-    expect(breaker.failures).toBe(0);
+    expect(breaker.consecutiveFailures).toBe(0);
     expect(breaker.stats().window).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
     // README Stats: cumulative counts are "never reset by state changes".
     expect(breaker.stats()).toMatchObject({ successes: 1, failures: 1 });
@@ -288,7 +288,7 @@ describe('resilience4j: CircuitBreakerStateMachineTest', () => {
     for (let i = 0; i < 4; i++) expect(await call('fail')).toBeUndefined();
     expect(ran()).toBe(5);
     expect(breaker.state).toBe('disabled');
-    expect(breaker.failures).toBe(0);
+    expect(breaker.consecutiveFailures).toBe(0);
     expect(breaker.stats().window).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
     expect(breaker.stats().rejections).toBe(0);
   });

@@ -66,7 +66,7 @@ describe('concurrency', () => {
     old.slice(50).forEach((d) => d.reject(new Error('late failure')));
     await Promise.all(closedEra);
     expect(guarded.breaker.state).toBe('closed'); // late failures from before the trip do not count
-    expect(guarded.breaker.failures).toBe(0);
+    expect(guarded.breaker.consecutiveFailures).toBe(0);
   });
 });
 

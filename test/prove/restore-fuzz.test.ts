@@ -56,7 +56,7 @@ function check(input: unknown, options: BreakerOptions): void {
   }
   const state = breaker.state;
   expect(STATES).toContain(state);
-  expect(Number.isSafeInteger(breaker.failures) && breaker.failures >= 0).toBe(true);
+  expect(Number.isSafeInteger(breaker.consecutiveFailures) && breaker.consecutiveFailures >= 0).toBe(true);
   const wait = breaker.retryAfter;
   expect(state === 'isolated' ? wait === Infinity : Number.isFinite(wait) && wait >= 0).toBe(true);
   const again = JSON.parse(JSON.stringify(breaker));

@@ -69,5 +69,5 @@ test('an inventory nobody listens for is a 502 too, and counts as a failure', as
   const { get, breaker, close } = await serve(gone.url);
   t.after(close);
   assert.deepEqual(await get('C3'), { status: 502, degraded: null, retryAfter: null, body: { error: 'inventory is unreachable' } });
-  assert.equal(breaker.failures, 1);
+  assert.equal(breaker.consecutiveFailures, 1);
 });

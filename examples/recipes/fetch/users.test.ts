@@ -55,5 +55,5 @@ test('a request slower than the timeout is aborted, rejects with TimeoutError an
   await assert.rejects(lookup, { name: 'TimeoutError' });
   await request.closed; // the upstream saw the request go away: fetch was really aborted
   assert.equal(users.breaker.stats().timeouts, 1);
-  assert.equal(users.breaker.failures, 1);
+  assert.equal(users.breaker.consecutiveFailures, 1);
 });
