@@ -16,6 +16,8 @@ export default defineConfig({
       'test/policies/**/*.test.ts',
       'test/breaker/**/*.test.ts',
       'test/decorate/**/*.test.ts',
+      'test/deadline/**/*.test.ts',
+      'test/resilience/**/*.test.ts',
       'test/prove/model-based.test.ts',
       'test/prove/hostile-input.test.ts',
       'test/peers/**/*.test.ts',

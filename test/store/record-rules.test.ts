@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
+import { changeRule, checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
 import type { UsableRecord } from '../../src/store/record-rules.js';
 
 const open = (generation: number, elapsed = 100, openPeriod = 1000): UsableRecord => ({ state: 'open', generation, elapsed, openPeriod, openings: 1 });
@@ -132,5 +132,13 @@ describe('record rules: checking what the store returned, the edges', () => {
     const base = { state: 'open', generation: 1, elapsed: 0, openPeriod: 1000, openings: 1 };
     expect(checkRecord({ ...base, at: 5000 })).toMatchObject({ at: 5000 });
     for (const at of [Number.NaN, Infinity, '5000']) expect(checkRecord({ ...base, at })).not.toHaveProperty('at');
+  });
+
+  it('publishes a trial\'s verdict as a trial and a trip as a trip; moves to half-open, isolated or disabled not at all', () => {
+    expect(changeRule('half-open', 'closed')).toBe('trial');
+    expect(changeRule('half-open', 'open')).toBe('trial');
+    expect(changeRule('closed', 'open')).toBe('trip');
+    expect(changeRule('open', 'half-open')).toBeUndefined();
+    expect(changeRule('closed', 'isolated')).toBeUndefined();
   });
 });
