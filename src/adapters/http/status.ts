@@ -7,7 +7,6 @@ export interface CircuitStatus {
   readonly key: string;
   readonly name: string;
   readonly state: string;
-  readonly state: string;
   readonly consecutiveFailures: number;
   /** Milliseconds until a call may be admitted; `null` while isolated (no end is known). */
   readonly retryAfter: number | null;
@@ -46,7 +45,7 @@ export function circuitStatus(key: string, breaker: CircuitBreaker, exposeErrors
   // Every field, undefined ones as null: JSON would drop them, and a reader should see them.
   const fields: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(stats)) fields[field] = value === undefined ? null : value;
-  const status: CircuitStatus = {
+  const status = {
     ...fields,
     key,
     window:
@@ -55,7 +54,7 @@ export function circuitStatus(key: string, breaker: CircuitBreaker, exposeErrors
         : { ...window, failureRate: window.calls === 0 ? 0 : window.failures / window.calls, slowCallRate: window.calls === 0 ? 0 : window.slowCalls / window.calls },
     retryAfter: finite ? stats.retryAfter : null,
     retryAfterSeconds: finite && stats.retryAfter > 0 ? retryAfterSeconds(stats.retryAfter)! : null,
-  };
+  } as CircuitStatus;
   return exposeErrors ? { ...status, lastFailure: messageOf(breaker.lastFailure) } : status;
 }
 
