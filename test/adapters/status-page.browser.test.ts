@@ -64,7 +64,7 @@ describe('the status page', () => {
       // A name is text, never markup.
       expect(await page.locator('.circuit h2').allTextContents()).toContain(tricky);
       expect(await page.locator('main img').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
       expect(errors).toEqual([]);
     } finally {
       await page.close();

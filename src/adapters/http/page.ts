@@ -31,6 +31,7 @@ main{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:
 .circuit[data-state=disabled]{border-color:#888}
 .counts,.trial{color:#555;font-size:.85em;margin:.2em 0}
 svg{width:100%;height:36px;display:block;margin-top:.3em}
+polyline{vector-effect:non-scaling-stroke}
 .calls{fill:none;stroke:#3b6fd6;stroke-width:1.5}.failures{fill:none;stroke:#d64545;stroke-width:1.5}
 button{margin:.4em .3em 0 0;font-size:.8em}
 `;
