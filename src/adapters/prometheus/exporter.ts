@@ -1,7 +1,7 @@
 import { observeRegistry } from '../watch/observations.js';
 import type { PrometheusExporterOptions } from './options.js';
 import { checkPrometheusOptions } from './options.js';
-import { readRows, renderText } from './render.js';
+import { renderRegistry } from './render.js';
 
 /** What {@link prometheusExporter} returns. */
 export interface PrometheusExporter {
@@ -31,7 +31,7 @@ export function prometheusExporter(options: PrometheusExporterOptions = {}): Pro
   const { registry, naming, buckets } = checkPrometheusOptions(options, 'prometheusExporter', EXPORTER_KEYS, true);
   const observations = observeRegistry(registry, { buckets });
   return {
-    metrics: () => renderText(naming, naming.families, readRows(registry, observations)),
+    metrics: () => renderRegistry(naming, naming.families, registry, observations),
     close: () => observations.close(),
   };
 }

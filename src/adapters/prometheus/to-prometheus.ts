@@ -1,6 +1,6 @@
 import type { PrometheusOptions } from './options.js';
 import { checkPrometheusOptions } from './options.js';
-import { readRows, renderText } from './render.js';
+import { renderRegistry } from './render.js';
 
 /**
  * The breakers of a registry in the Prometheus text exposition format (version 0.0.4), ready to
@@ -17,5 +17,5 @@ import { readRows, renderText } from './render.js';
 export function toPrometheus(options: PrometheusOptions = {}): string {
   const { registry, naming } = checkPrometheusOptions(options);
   const families = naming.families.filter((family) => family.observed !== true);
-  return renderText(naming, families, readRows(registry, undefined));
+  return renderRegistry(naming, families, registry, undefined);
 }
