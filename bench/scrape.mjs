@@ -1,17 +1,34 @@
 // `node bench/scrape.mjs` (after `npm run build`): what one scrape of 100, 1,000 and 10,000
-// breakers costs, against dist/. Per breaker, median of several scrapes after a warm-up:
-// toPrometheus() (default output), prometheusExporter().metrics() with and without call-duration
-// histograms, the prom-client adapter's collection, and the OpenTelemetry adapter's batch
-// callback (what circuitry does per collection) beside the SDK's whole collection.
+// breakers costs, against dist/, each case and size in a fresh process (a heap holding another
+// case's breakers would bill this one for its collections). Per breaker, the median of several
+// scrapes after a warm-up: toPrometheus() (default output), prometheusExporter().metrics() with
+// and without call-duration histograms, the prom-client adapter's collection beside prom-client
+// alone serving the same series, and the OpenTelemetry adapter's batch callback (what circuitry
+// does per collection) beside the SDK's whole collection.
 // `--dist=/other/dist` measures another build (a ratio to an older one).
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const distArg = process.argv.find((a) => a.startsWith('--dist='))?.slice(7);
-const dist = distArg ?? fileURLToPath(new URL('../dist/', import.meta.url));
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dist = arg('dist') ?? fileURLToPath(new URL('../dist/', import.meta.url));
+const sizes = (arg('sizes') ?? '100,1000,10000').split(',').map(Number);
+const CASES = ['toPrometheus', 'exporter', 'prom-client', 'opentelemetry'];
+
+if (arg('case') === undefined) {
+  const rows = [];
+  for (const n of sizes) {
+    for (const name of CASES) {
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), `--dist=${dist}`, `--sizes=${n}`, `--case=${name}`], { encoding: 'utf8' });
+      rows.push(...JSON.parse(out.trim().split('\n').at(-1)));
+    }
+  }
+  console.table(rows);
+  process.exit(0);
+}
+const only = arg('case');
 const { CircuitBreaker, CircuitRegistry } = await import(`${dist}/index.js`);
 const prometheus = await import(`${dist}/prometheus.js`);
 const otel = await import(`${dist}/opentelemetry.js`).catch(() => undefined);
-const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.slice(8) ?? '100,1000,10000').split(',').map(Number);
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,13 +68,13 @@ const line = (name, n, ms, bytes) => {
 
 for (const n of sizes) {
   const runs = n >= 10_000 ? 9 : 25;
-  {
+  if (only === 'toPrometheus') {
     const { registry, breakers } = await populate(n, {});
     await traffic(breakers);
     const text = prometheus.toPrometheus({ registry });
     line('toPrometheus()', n, await timeIt(() => prometheus.toPrometheus({ registry }), runs), text.length);
   }
-  if (prometheus.prometheusExporter) {
+  if (only === 'exporter' && prometheus.prometheusExporter) {
     for (const durations of [false, undefined]) {
       const { registry, breakers } = await populate(n, {});
       const exporter = prometheus.prometheusExporter({ registry, durations });
@@ -68,7 +85,7 @@ for (const n of sizes) {
       exporter.close();
     }
   }
-  {
+  if (only === 'prom-client') {
     const client = (await import('prom-client')).default;
     const { registry, breakers } = await populate(n, {});
     const promRegistry = new client.Registry();
@@ -88,7 +105,7 @@ for (const n of sizes) {
     line('prom-client alone, the same series set beforehand', n, await timeIt(() => bare.metrics(), runs));
     registration?.close?.();
   }
-  if (otel) {
+  if (only === 'opentelemetry' && otel) {
     const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
     class Reader extends MetricReader {
       async onForceFlush() {}
@@ -119,4 +136,4 @@ for (const n of sizes) {
     await provider.shutdown();
   }
 }
-console.table(rows);
+console.log(JSON.stringify(rows));
