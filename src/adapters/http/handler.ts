@@ -31,7 +31,12 @@ export interface StatusHandlerOptions {
    * header `x-circuitry-control: 1` (which a cross-site form cannot send, and a cross-site
    * `fetch` cannot without a CORS preflight this handler never grants) gets that far.
    */
-  control?: { authorize: (req: RequestLike, action: ControlAction, key: string) => boolean | Promise<boolean> } | undefined;
+  control?:
+    | {
+        /** Decides one control request: true to carry out `action` on the circuit listed under `key`. */
+        authorize: (req: RequestLike, action: ControlAction, key: string) => boolean | Promise<boolean>;
+      }
+    | undefined;
   /** Include each circuit's last failure message in what is served. Default `false`: messages may carry secrets. */
   exposeErrors?: boolean | undefined;
   /** Event-stream clients at once; more get a 503. Default 16. */

@@ -15,8 +15,11 @@ export interface RequestLike {
 
 /** The slice of a response the handler writes: `node:http`'s `ServerResponse` fits it. */
 export interface ResponseLike {
+  /** Sends the status line and headers. */
   writeHead(status: number, headers: Record<string, string>): unknown;
+  /** Sends part of the body (the event stream's events). */
   write(chunk: string): unknown;
+  /** Sends the rest of the body and ends the response. */
   end(chunk?: string): unknown;
   /** Heard on `'close'`: the connection ended. */
   on(event: 'close', listener: () => void): unknown;

@@ -5,15 +5,29 @@ import { retryAfterSeconds } from './retry-after.js';
 export interface CircuitStatus {
   /** The key the registry lists it under: unique, and what metrics label it with. */
   readonly key: string;
+  /** The breaker's name. */
   readonly name: string;
+  /** Its state now: `closed`, `open`, `half-open`, `isolated` or `disabled`. */
   readonly state: string;
+  /** Counted failures in a row. */
   readonly consecutiveFailures: number;
   /** Milliseconds until a call may be admitted; `null` while isolated (no end is known). */
   readonly retryAfter: number | null;
   /** The same in whole seconds, as a `Retry-After` header would say; `null` when closed or isolated. */
   readonly retryAfterSeconds: number | null;
   /** The window's counts and rates (0 to 1); `null` for the default policy. */
-  readonly window: { calls: number; failures: number; slowCalls: number; failureRate: number; slowCallRate: number } | null;
+  readonly window: {
+    /** Calls the window holds. */
+    calls: number;
+    /** Counted failures among them. */
+    failures: number;
+    /** Slow calls among them. */
+    slowCalls: number;
+    /** `failures / calls`, 0 while it holds none. */
+    failureRate: number;
+    /** `slowCalls / calls`, 0 while it holds none. */
+    slowCallRate: number;
+  } | null;
   /** The last counted failure's message, only when `exposeErrors` is on. */
   readonly lastFailure?: string | undefined;
   /** Every other field of `stats()`: the cumulative counts (`successes`, `failures`...) and `since` (null until a change). */
@@ -28,6 +42,7 @@ export interface StatusReport {
   readonly refresh: number;
   /** Whether control actions are enabled (the page shows its buttons then). */
   readonly control: boolean;
+  /** Every breaker of the registry, in the order `entries()` lists them. */
   readonly circuits: CircuitStatus[];
 }
 

@@ -14,7 +14,13 @@ export interface OpenTelemetryOptions {
    * bounds as advice (default `[0.005, 0.025, 0.1, 0.25, 1, 2.5, 10]`), or `false` for none.
    * Measuring them costs every breaker two clock reads a call.
    */
-  durations?: { buckets?: readonly number[] | undefined } | false | undefined;
+  durations?:
+    | {
+        /** Upper bounds in seconds, increasing. */
+        buckets?: readonly number[] | undefined;
+      }
+    | false
+    | undefined;
 }
 
 /** What {@link registerOpenTelemetryMetrics} returns. */

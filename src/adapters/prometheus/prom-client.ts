@@ -16,7 +16,10 @@ export interface PromClientLike {
   /** prom-client's `Counter` class, for the cumulative call counts. */
   Counter: new (config: any) => unknown;
   /** prom-client's `Histogram` class, for call durations; without it, durations are not measured. */
-  Histogram?: (new (config: any) => unknown) | undefined;
+  Histogram?: {
+    /** prom-client's `new Histogram(config)`. */
+    new (config: any): unknown;
+  };
 }
 
 /** The configuration the adapter gives each prom-client metric. */
