@@ -135,6 +135,44 @@ export const cases = {
     },
   },
 
+  // A bulkhead and a retry budget, uncontended: what they add when nothing waits or is refused.
+  'success/circuitry-bulkhead': {
+    group: 'success',
+    label: 'circuitry `bulkhead(f, { maxConcurrent: 10 })`',
+    setup: async () => {
+      const { bulkhead } = await circuitry();
+      const limited = bulkhead(ok, { maxConcurrent: 10, maxQueue: 10 });
+      return () => limited();
+    },
+  },
+  'success/circuitry-retry-alone': {
+    group: 'success',
+    label: 'circuitry `retry(f)`',
+    setup: async () => {
+      const { retry } = await circuitry();
+      const retried = retry(ok, { attempts: 3 });
+      return () => retried();
+    },
+  },
+  'success/circuitry-retry-budget': {
+    group: 'success',
+    label: 'circuitry `retry(f, { budget })`',
+    setup: async () => {
+      const { retry, retryBudget } = await circuitry();
+      const retried = retry(ok, { attempts: 3, budget: retryBudget() });
+      return () => retried();
+    },
+  },
+  'success/circuitry-retry-budget-circuit': {
+    group: 'success',
+    label: 'circuitry `retry(circuit(f), { budget })`',
+    setup: async () => {
+      const { circuit, retry, retryBudget } = await circuitry();
+      const guarded = retry(circuit(ok), { attempts: 3, budget: retryBudget() });
+      return () => guarded();
+    },
+  },
+
   // async, closed, failure: counted, but the circuit never opens
   'failure/bare': { group: 'failure', label: 'bare `await f()`, caught', setup: async () => () => fail().catch(ignore) },
   'failure/circuitry': {

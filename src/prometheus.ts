@@ -11,5 +11,5 @@ export { prometheusExporter } from './adapters/prometheus/exporter.js';
 export type { PrometheusExporter } from './adapters/prometheus/exporter.js';
 export type { PrometheusExporterOptions, PrometheusOptions } from './adapters/prometheus/options.js';
 export { registerPromClientMetrics } from './adapters/prometheus/prom-client.js';
-export type { PromClientLike, PromClientRegistration, PromMetricConfig, PromMetricLike } from './adapters/prometheus/prom-client.js';
+export type { PromClientLike, PromClientRegistration, PromMetricConfig, PromMetricLike, PromRegistryLike } from './adapters/prometheus/prom-client.js';
 export { toPrometheus } from './adapters/prometheus/to-prometheus.js';

@@ -5,6 +5,6 @@
  *
  * @packageDocumentation
  */
-export { sharedStore } from './store/shared-store.js';
+export { sharedStore } from './store/real-time-store.js';
 export type { SharedStoreOptions } from './store/shared-store.js';
 export type { ChangeAnswer, ChangeMode, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';

@@ -22,7 +22,7 @@ export const redisChecks = {
     eq(breaker.state, 'open', 'a breaker sees the state the store read');
   },
   async 'sharedStore loads, on a backend of its own'() {
-    const open = { state: 'open', generation: 1, elapsed: 10, period: 60_000, openings: 1 };
+    const open = { state: 'open', generation: 1, elapsed: 10, openPeriod: 60_000, openings: 1 };
     const backend = { read: async () => open, open: async () => open, close: async () => open, trial: async () => ({ granted: false, wait: 0, record: open }) };
     const store = sharedStore(backend, { syncInterval: 60_000 });
     const breaker = new CircuitBreaker({ name: 'smoke-store', registry: false, store });

@@ -128,3 +128,68 @@ export class TimeoutError extends Error {
 }
 
 nameErrorClass(TimeoutError, 'TimeoutError', 'CIRCUITRY_TIMEOUT');
+
+const BULKHEAD_BRAND = Symbol.for('circuitry.BulkheadRejectedError');
+
+/**
+ * The error a call gets when a bulkhead turns it away: every permit is in use and the queue is
+ * full (`reason: 'full'`), or it waited `queueTimeout` ms in the queue (`reason: 'queueTimeout'`).
+ * The guarded function was not called. A breaker around the bulkhead must not count it as the
+ * dependency's failure: the dependency was never asked.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getUser('42');
+ * } catch (error) {
+ *   if (isBulkheadRejectedError(error)) console.log(`${error.bulkheadName} is saturated: ${error.reason}`);
+ * }
+ * ```
+ */
+export class BulkheadRejectedError extends Error {
+  /** The name of the bulkhead that turned the call away. */
+  readonly bulkheadName: string;
+  /** `'full'`: no permit and no room in the queue; `'queueTimeout'`: no permit within `queueTimeout` ms. */
+  readonly reason: 'full' | 'queueTimeout';
+  /** Always `'CIRCUITRY_BULKHEAD_FULL'`, to tell it apart without `instanceof`. */
+  declare readonly code: 'CIRCUITRY_BULKHEAD_FULL';
+
+  /**
+   * @param bulkheadName - the refusing bulkhead's name
+   * @param reason - `'full'` or `'queueTimeout'`
+   * @param limits - its `maxConcurrent` and `maxQueue`, for the message
+   */
+  constructor(bulkheadName: string, reason: 'full' | 'queueTimeout', limits: { readonly maxConcurrent: number; readonly maxQueue: number }) {
+    // Refusals come in floods when a bulkhead is saturated; like a CircuitOpenError's, their stack
+    // trace would cost more than the refusal and say nothing about why.
+    const limit = Error.stackTraceLimit;
+    const muted = setStackTraceLimit(0);
+    try {
+      super(
+        reason === 'full'
+          ? `Bulkhead "${bulkheadName}" is full: ${limits.maxConcurrent} calls in flight and ${limits.maxQueue} waiting`
+          : `Bulkhead "${bulkheadName}" had no free permit for a queued call within its queueTimeout (${limits.maxConcurrent} calls in flight)`,
+      );
+    } finally {
+      if (muted) setStackTraceLimit(limit);
+    }
+    this.bulkheadName = bulkheadName;
+    this.reason = reason;
+    // Set here rather than on the prototype, as the other errors do: a statement beside the class
+    // would keep it in every bundle, and `{ circuit }` alone must not carry a bulkhead's error.
+    const hidden = { writable: true, configurable: true };
+    Object.defineProperties(this, {
+      name: { value: 'BulkheadRejectedError', ...hidden },
+      code: { value: 'CIRCUITRY_BULKHEAD_FULL', ...hidden },
+      [BULKHEAD_BRAND]: { value: true },
+    });
+  }
+}
+
+/**
+ * True when `error` is a {@link BulkheadRejectedError}, even one thrown by another copy of
+ * circuitry loaded in the same process.
+ */
+export function isBulkheadRejectedError(error: unknown): error is BulkheadRejectedError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BULKHEAD_BRAND] === true;
+}

@@ -31,7 +31,7 @@ export interface EntryOrigin {
 }
 
 /** One registration: the entry held weakly, with its name and origin. */
-export interface Entry {
+interface Entry {
   readonly ref: WeakRef<Named>;
   readonly name: string;
   readonly place: string | undefined;

@@ -1,4 +1,5 @@
-import type { AttachedBreaker, BreakerState } from './attached-breaker.js';
+import type { CircuitState } from '../machine/machine.js';
+import type { AttachedBreaker } from './attached-breaker.js';
 
 /**
  * A breaker made with a `store` option. The store is opaque to users: only `sharedStore` makes
@@ -11,16 +12,17 @@ export interface CircuitStore {
   /** Stops sharing: no more syncs, publishes or leases. Attached breakers go on alone, from their local state. */
   close(): void;
   /**
-   * False while the store is away: from the `storeDown` its breakers hear until their `storeUp`
-   * (a failed request, until one succeeds; after a refused write, until a write lands), and for
-   * good after `close()`.
+   * Whether the store is usable for this process. False while the store is away: from the
+   * `storeDown` its breakers hear until their `storeUp` (a failed request, until one succeeds;
+   * after a refused write, until a write lands), and for good after `close()`. It is not whether
+   * the backend answered the last request: reads answered while writes are refused leave it false.
    */
   readonly connected: boolean;
 }
 
 /** What a store keeps per attached breaker; the breaker tells it about each change of state. */
 export interface StoreLink {
-  changed(from: BreakerState, to: BreakerState): void;
+  changed(from: CircuitState, to: CircuitState): void;
   /** A change made by hand (`open()`, `close()`, `reset()`): published whether or not the state changed. */
   forced(): void;
   /**

@@ -14,18 +14,23 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
   const side: AttachedBreaker = {
     name: core.name,
     now: core.now,
-    state: () => currentState(m, core.now),
-    openPeriod() {
+    // An open kept in this process (`openPeriodOf` without `shareOpenPeriodOf`) is, to the store,
+    // what an isolation is: this process's own, neither published nor undone by the fleet.
+    state() {
+      const state = currentState(m, core.now);
+      return state === 'open' && (m.phase as { local?: true }).local ? 'isolated' : state;
+    },
+    opening() {
       const phase = m.phase;
-      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, period: phase.openPeriod };
-      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, period: phase.trialLapse };
+      if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, openPeriod: phase.openPeriod };
+      if (phase.state === 'half-open') return { elapsed: phase.trialLapse, openPeriod: phase.trialLapse };
       return undefined;
     },
     openings: () => m.openings,
     manual: () => core.manual,
-    adoptOpen(elapsed, period, openings) {
+    adoptOpen(elapsed, openPeriod, openings) {
       if (currentState(m, core.now) !== 'open') core.lastFailure = undefined;
-      adoptOpen(m, core.now(), elapsed, period, openings);
+      adoptOpen(m, core.now(), elapsed, openPeriod, openings);
     },
     adoptClose: () => close(m),
     setTrialGate(gate) {

@@ -23,7 +23,7 @@ export function invalid(Type: new (message: string) => Error, option: string, ex
  * The longest delay a timer honours: Node, browsers and workers fire a longer one after 1 ms.
  * Durations that drive a timer are refused above it rather than silently cut short.
  */
-export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /** A plain object of options (undefined is an empty one). */
 export type OptionBag = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { describeValue } from '../check/check.js';
 import { describeKey, isDecoratorContext, isLegacyDecoratorCall } from './decorator-call.js';
 import { keepIdentity } from './function-identity.js';
+import { carryStates } from './state-lookup.js';
 
 /** Any function a wrapper takes or makes; the public signatures say more. */
 export type AnyFunction = (...args: any[]) => any;
@@ -107,10 +108,15 @@ export function statelessEngine<P>(
   plan: (options: unknown) => P,
   wrap: (fn: AnyFunction, plan: P, name: string) => AnyFunction,
 ): (...params: unknown[]) => unknown {
+  // Carrying the states of wrappers beneath (a bulkhead's) lets `bulkheadOf` see through this one.
+  const carried = (wrapped: AnyFunction, original: AnyFunction): AnyFunction => {
+    carryStates(wrapped, original);
+    return wrapped;
+  };
   return decoratorEngine({
     api,
     plan,
-    wrapFunction: (fn, p) => wrap(fn, p, fn.name),
-    wrapMethod: (method, p, key, owner) => wrap(method, p, owner === undefined ? keyLabel(key) : `${owner}.${keyLabel(key)}`),
+    wrapFunction: (fn, p) => carried(wrap(fn, p, fn.name), fn),
+    wrapMethod: (method, p, key, owner) => carried(wrap(method, p, owner === undefined ? keyLabel(key) : `${owner}.${keyLabel(key)}`), method),
   });
 }

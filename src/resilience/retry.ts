@@ -7,9 +7,12 @@ import { checkDuration, duration, invalid, optionalFunction, optionsObject, posi
 import type { ErrorReporter } from '../breaker/report.js';
 import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
-import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
+import type { AsyncDecorated, AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
-import { callWithSignal, linkedController, outerSignal } from '../breaker/call-signal.js';
+import type { SignalOption } from '../breaker/call-signal.js';
+import { callWithSignal, checkSignalOption, linkedController, outerSignal, pickSignal, releasedOnAbort } from '../breaker/call-signal.js';
+import type { RetryBudget } from './retry-budget.js';
+import { isRetryBudget } from './retry-budget.js';
 
 /** What `onRetry` hears before each wait. */
 export interface RetryInfo<R = unknown> {
@@ -48,11 +51,19 @@ export interface RetryOptions<A extends unknown[] = any[], R = any> {
   /** Called before each wait, for logging. */
   onRetry?: ((info: RetryInfo<R>) => void) | undefined;
   /**
-   * Cancels waiting at once, rejecting with the signal's reason: a signal, or a function of the
-   * call's arguments that picks one (for per-call cancellation). The attempts see it through
-   * `callSignal()`.
+   * The caller's cancellation, as for `circuit` and `timeout`: a signal, or a function of the
+   * call's arguments that picks one. When it aborts, the call rejects at once with its reason,
+   * waiting stops, and the attempt under way sees the abort through `callSignal()`; a call whose
+   * signal aborted already is not run.
    */
-  signal?: (AbortSignal | ((...args: A) => AbortSignal | undefined)) | undefined;
+  signal?: SignalOption<A> | undefined;
+  /**
+   * Bounds retries to a share of recent calls: a budget from `retryBudget()`, shared by every
+   * wrapper that calls the same dependency. A retry the budget refuses is not made; the call
+   * fails with its last error (or returns its last result), as when attempts run out. Default:
+   * no budget.
+   */
+  budget?: RetryBudget | undefined;
   /** The time source for `maxElapsed`. Default `Date.now()`. */
   clock?: Clock | undefined;
   /** Where a throwing `onRetry` or `wait` is reported. Default: a process warning. */
@@ -66,12 +77,13 @@ interface RetryPlan {
   readonly retryOn: ((error: unknown) => boolean) | undefined;
   readonly retryOnResult: ((result: unknown) => boolean) | undefined;
   readonly onRetry: ((info: RetryInfo) => void) | undefined;
-  readonly signal: AbortSignal | ((...args: unknown[]) => AbortSignal | undefined) | undefined;
+  readonly signal: SignalOption | undefined;
+  readonly budget: RetryBudget | undefined;
   readonly clock: Clock;
   readonly reportError: ErrorReporter;
 }
 
-const KEYS = ['attempts', 'maxElapsed', 'wait', 'retryOn', 'retryOnResult', 'onRetry', 'signal', 'clock', 'reportError'];
+const KEYS = ['attempts', 'maxElapsed', 'wait', 'retryOn', 'retryOnResult', 'onRetry', 'signal', 'budget', 'clock', 'reportError'];
 
 function plan(options: unknown): RetryPlan {
   const o = optionsObject(options ?? undefined, 'retry', KEYS);
@@ -80,12 +92,10 @@ function plan(options: unknown): RetryPlan {
   const maxElapsed = o.maxElapsed === undefined ? undefined : duration(o, 'maxElapsed', 0);
   const wait = o.wait ?? exponentialBackoff({ initial: 100, max: 10_000, jitter: 'full' });
   if (typeof wait !== 'function') checkDuration(wait, 'wait', { zero: true, timer: true });
-  const signal = o.signal;
-  if (signal !== undefined && typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
-    invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', signal);
-  }
+  const signal = checkSignalOption(o.signal);
   const clock = (o.clock ?? systemClock) as Clock;
   if (typeof clock?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
+  if (o.budget !== undefined && !isRetryBudget(o.budget)) invalid(TypeError, 'budget', 'a retry budget from retryBudget()', o.budget);
   return {
     attempts: attempts as number,
     maxElapsed: maxElapsed as number | undefined,
@@ -93,7 +103,8 @@ function plan(options: unknown): RetryPlan {
     retryOn: compileErrorFilter(o.retryOn as ExpectedError | undefined),
     retryOnResult: optionalFunction(o, 'retryOnResult'),
     onRetry: optionalFunction(o, 'onRetry'),
-    signal: signal as RetryPlan['signal'],
+    signal,
+    budget: o.budget as RetryBudget | undefined,
     clock,
     reportError: optionalFunction<ErrorReporter>(o, 'reportError') ?? warnProcess,
   };
@@ -127,12 +138,14 @@ function withAttempts(error: unknown, attempts: number): unknown {
 
 function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: string): (...args: unknown[]) => Promise<unknown> {
   return async function retried(this: unknown, ...args: unknown[]): Promise<unknown> {
-    const own = typeof p.signal === 'function' ? p.signal.apply(this, args) : p.signal;
+    const own = p.signal === undefined ? undefined : pickSignal(p.signal, this, args);
     const outer = outerSignal();
-    if (own === undefined || outer === undefined) return attempts.call(this, args, own ?? outer);
+    if (own === undefined && outer === undefined) return attempts.call(this, args, undefined);
+    // The caller is let go the moment its signal aborts, even while an attempt is under way.
+    if (own === undefined || outer === undefined) return releasedOnAbort(attempts.call(this, args, own ?? outer), (own ?? outer)!);
     const { controller, unlink } = linkedController([outer, own]);
     try {
-      return await attempts.call(this, args, controller.signal);
+      return await releasedOnAbort(attempts.call(this, args, controller.signal), controller.signal);
     } finally {
       unlink();
     }
@@ -140,6 +153,7 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
 
   async function attempts(this: unknown, args: unknown[], signal: AbortSignal | undefined): Promise<unknown> {
     signal?.throwIfAborted();
+    p.budget?.deposit();
     const started = p.maxElapsed === undefined ? 0 : p.clock.now();
     for (let attempt = 1; ; attempt++) {
       let failed = false;
@@ -166,6 +180,8 @@ function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: stri
         delay = nextWait(p, name, attempt);
       }
       if (p.maxElapsed !== undefined && p.clock.now() - started + delay > p.maxElapsed) return settle(failed, error, result, attempt);
+      // Asked last, so that only a retry that would otherwise happen spends the budget.
+      if (p.budget !== undefined && !p.budget.tryWithdraw()) return settle(failed, error, result, attempt);
       if (p.onRetry !== undefined) {
         try {
           p.onRetry({ attempt, error, result: failed ? undefined : result, delay });
@@ -204,6 +220,9 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
   }
 }
 
+// First among the overloads, as `circuit`'s: a misspelt option is then the first error of `@retry(options)`.
+/** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
+export function retry(options?: RetryOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
 /**
  * Wraps `fn` so that a failed call is tried again: up to `attempts` tries in all, within
  * `maxElapsed` ms, waiting as `wait` says between them. When attempts run out the caller gets the
@@ -220,20 +239,17 @@ function judge(p: RetryPlan, name: string, source: 'retryOn' | 'retryOnResult', 
  * @typeParam R - what `fn` returns.
  * @throws TypeError or RangeError naming the option, when an option is invalid.
  */
-export function retry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R): Retrying<T, A, Awaited<R>>;
+export function retry<T, A extends unknown[], R>(fn: (this: T, ...args: A) => R, options?: NoInfer<RetryOptions<A, Awaited<R>>>): Retrying<T, A, Awaited<R>>;
 /**
- * {@link retry} with options. Their callbacks see `fn`'s parameters and result; a generic `fn`
- * loses its type parameters here (TypeScript would read them from the callbacks too): instantiate
- * it first, `retry(identity<User>, options)`.
- * @typeParam F - The retried function's type, whose parameters, `this` and result the wrapper keeps.
- * @throws TypeError or RangeError naming the option, when an option is invalid.
+ * `@retry` without arguments (standard decorators): the default options.
+ * @typeParam M - The decorated method's type, kept as it is.
  */
-export function retry<F extends (...args: any[]) => unknown>(
-  fn: F,
-  options: RetryOptions<Parameters<F>, Awaited<ReturnType<F>>> | undefined,
-): Retrying<ThisParameterType<F>, Parameters<F>, Awaited<ReturnType<F>>>;
-/** A decorator for async methods: `@retry`, `@retry()` or `@retry(options)`. */
-export function retry(options?: RetryOptions): AsyncMethodDecorator<never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
+export function retry<This, M extends (this: This, ...args: any) => unknown>(method: M, context: ClassMethodDecoratorContext<This, M>): AsyncDecorated<M, never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>>;
+/**
+ * `@retry` without arguments (`experimentalDecorators`): the default options.
+ * @typeParam M - The decorated method's type, kept as it is.
+ */
+export function retry<M>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): AsyncDecorated<M, never, DecoratorMisuse<'retry and timeout decorate methods that return a promise'>, TypedPropertyDescriptor<M>>;
 export function retry(...params: unknown[]): unknown {
   return entry(...params);
 }

@@ -2,7 +2,7 @@
  * How a process takes in the shared record: pure functions of a record and the local state,
  * returning a decision the store carries out. No promises, no clocks, no breaker.
  */
-import type { BreakerState, OpenPeriod } from '../breaker/attached-breaker.js';
+import type { CircuitState, Opening } from '../breaker/attached-breaker.js';
 import type { ChangeMode, SharedRecord } from './shared-record.js';
 
 /** A record that passed {@link checkRecord}: one of ours, with sane numbers. */
@@ -20,20 +20,20 @@ export function checkRecord(record: unknown): UsableRecord | string {
   const r = record as Partial<SharedRecord>;
   if (r.state === 'foreign') return r.problem ?? 'not a circuitry record';
   if (r.state !== 'none' && r.state !== 'closed' && r.state !== 'open') return `unknown state ${JSON.stringify(r.state)}`;
-  for (const field of ['generation', 'elapsed', 'period', 'openings'] as const) {
+  for (const field of ['generation', 'elapsed', 'openPeriod', 'openings'] as const) {
     if (typeof r[field] !== 'number' || !Number.isFinite(r[field])) return `${field} is not a finite number: ${String(r[field])}`;
   }
-  if (r.period! < 0 || r.openings! < 0) return `negative period or openings: ${r.period}, ${r.openings}`;
+  if (r.openPeriod! < 0 || r.openings! < 0) return `negative openPeriod or openings: ${r.openPeriod}, ${r.openings}`;
   // An open time ahead of the backend's clock (a clock stepped back, a failover) must not
   // stretch the period: at most the whole period is left.
-  const elapsed = Math.min(Math.max(r.elapsed!, 0), r.period!);
+  const elapsed = Math.min(Math.max(r.elapsed!, 0), r.openPeriod!);
   const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : undefined;
-  return { state: r.state, generation: r.generation!, elapsed, period: r.period!, openings: r.openings!, ...(at !== undefined && { at }) };
+  return { state: r.state, generation: r.generation!, elapsed, openPeriod: r.openPeriod!, openings: r.openings!, ...(at !== undefined && { at }) };
 }
 
 /** What this process knows of its shared record. */
 export interface LocalView {
-  readonly state: BreakerState;
+  readonly state: CircuitState;
   /** The generation of the record last taken in. */
   readonly generation: number;
 }
@@ -68,7 +68,7 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
   let adopt: 'open' | 'close' | 'nothing' = 'nothing';
   if (record.state === 'closed') {
     if (local.state !== 'closed') adopt = 'close';
-  } else if (local.state !== 'half-open' || record.elapsed < record.period) {
+  } else if (local.state !== 'half-open' || record.elapsed < record.openPeriod) {
     // Over in both places, half-open stays as it is, trials and all.
     adopt = 'open';
   }
@@ -76,11 +76,11 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
 }
 
 /**
- * A change the store has not confirmed goes out again, unless the record moved on meanwhile
- * (someone else decided, or the store took the change and its answer came too late): then the
- * record is taken in as it is.
+ * Takes in a record while a change of this process is unconfirmed (pending, or refused as late):
+ * the change goes out again, unless the record moved on meanwhile (someone else decided, or the
+ * store took the change and its answer came too late): then the record is taken in as it is.
  */
-export function retry(record: UsableRecord, local: LocalView, lastMode: ChangeMode): Decision {
+export function reconcileUnconfirmed(record: UsableRecord, local: LocalView, lastMode: ChangeMode): Decision {
   if (!sharedState(local.state)) return KEEP;
   // A change made by hand always wins: it goes again, whatever the store holds now.
   if (lastMode === 'force') return { kind: 'publish', mode: 'force' };
@@ -109,22 +109,38 @@ export function superseded(record: UsableRecord, sent: 'open' | 'close', local: 
 
 const KEEP: Decision = { kind: 'keep' };
 
+/** What a process sends to the store for a local change. */
+export type Publication =
+  | { readonly op: 'open'; readonly openPeriod: number; readonly elapsed: number; readonly openings: number }
+  | { readonly op: 'close'; readonly mode: 'trial' | 'force' };
+
 /** What to publish for a local state, or undefined when the state is not one the fleet shares. */
 export function publication(
-  state: BreakerState,
-  open: OpenPeriod | undefined,
+  state: CircuitState,
+  opening: Opening | undefined,
   openings: number,
   mode: ChangeMode,
-): { op: 'open'; period: number; elapsed: number; openings: number } | { op: 'close'; mode: 'trial' | 'force' } | undefined {
-  if ((state === 'open' || state === 'half-open') && open !== undefined) {
+): Publication | undefined {
+  if ((state === 'open' || state === 'half-open') && opening !== undefined) {
     // Backends keep whole milliseconds (Redis refuses a fractional expiry).
-    const period = Math.ceil(open.period);
-    const elapsed = Math.max(0, Math.min(Math.floor(open.elapsed), period));
-    return { op: 'open', period, elapsed, openings };
+    const openPeriod = Math.ceil(opening.openPeriod);
+    const elapsed = Math.max(0, Math.min(Math.floor(opening.elapsed), openPeriod));
+    return { op: 'open', openPeriod, elapsed, openings };
   }
   if (state === 'closed') return { op: 'close', mode: mode === 'force' ? 'force' : 'trial' };
   return undefined;
 }
 
+/**
+ * The rule a change of state made here is published under, or undefined when it is not
+ * published: a trial's verdict (from half-open) under `'trial'`, a trip under `'trip'`. Moving
+ * to half-open says nothing the record does not (its open period is over everywhere), and
+ * isolated and disabled belong to this process.
+ */
+export function changeRule(from: CircuitState, to: CircuitState): ChangeMode | undefined {
+  if (!sharedState(from) || !sharedState(to) || to === 'half-open') return undefined;
+  return from === 'half-open' ? 'trial' : 'trip';
+}
+
 /** The states the fleet shares; isolated and disabled belong to one process. */
-export const sharedState = (state: BreakerState): boolean => state === 'closed' || state === 'open' || state === 'half-open';
+export const sharedState = (state: CircuitState): boolean => state === 'closed' || state === 'open' || state === 'half-open';

@@ -19,7 +19,7 @@ export interface SharedRecord {
   /** While open: milliseconds since the circuit opened. */
   readonly elapsed: number;
   /** While open: how long the open period lasts, in milliseconds. */
-  readonly period: number;
+  readonly openPeriod: number;
   /** Openings in a row, for backoff; 0 while closed. */
   readonly openings: number;
   /**
@@ -91,7 +91,7 @@ export interface OpenRequest extends RequestStamp {
   /** The generation the process last saw. */
   readonly generation: number;
   /** Length of the open period, in whole milliseconds. */
-  readonly period: number;
+  readonly openPeriod: number;
   /** Whole milliseconds of it already passed at `decidedAt` (non-zero when a process re-publishes an open period). */
   readonly elapsed: number;
   /** Openings in a row as this process counts them. */

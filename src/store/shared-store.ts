@@ -1,13 +1,20 @@
+/**
+ * The shared store's wiring: per attached breaker, it holds the states of `entry-state.ts`, asks
+ * the pure rules (`record-rules.ts`, `entry-state.ts`, `trial-lease.ts`) what to do, and carries
+ * it out through the transport and the breaker. No decision is made here.
+ */
 import { checkDuration, invalid, optionsObject } from '../check/check.js';
-import type { AttachedBreaker, BreakerState, TrialGate } from '../breaker/attached-breaker.js';
+import type { AttachedBreaker, CircuitState, TrialGate } from '../breaker/attached-breaker.js';
 import { attachBreaker } from '../breaker/store-side.js';
-import type { UsableRecord } from './record-rules.js';
-import { checkRecord, publication, reconcile, retry, sharedState, superseded, type Decision } from './record-rules.js';
-import type { ChangeAnswer, ChangeMode, RequestStamp, SharedRecord, SharedStateBackend } from './shared-record.js';
 import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
 import { registerSide, registerStore } from '../breaker/store-link.js';
-import type { Lane, Timers, Transport } from './transport.js';
-import { createTransport, freeLane, realTimers } from './transport.js';
+import type { BackendClock, Health, HealthChange, LocalChange } from './entry-state.js';
+import * as rules from './entry-state.js';
+import type { Decision, LocalView, UsableRecord } from './record-rules.js';
+import { changeRule, checkRecord, publication, reconcile, reconcileUnconfirmed, sharedState, superseded } from './record-rules.js';
+import type { ChangeAnswer, ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
+import type { Lane, Outcome, Timers } from './transport.js';
+import { createTransport, freeLane } from './transport.js';
 import * as lease from './trial-lease.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
@@ -29,7 +36,12 @@ export interface SharedStoreOptions {
 }
 
 const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);
-/** Node fires a timer at once when its delay is beyond this. */
+
+/** What a breaker is told its outage began with. */
+interface Cause {
+  readonly error: unknown;
+  readonly operation: string;
+}
 
 /** One attached breaker, as the store sees it. */
 interface Entry extends StoreLink, TrialGate {
@@ -39,36 +51,23 @@ interface Entry extends StoreLink, TrialGate {
   /** Who holds the lease: one per breaker, so two breakers of a name in one process never both probe. */
   readonly owner: string;
   readonly lane: Lane;
-  readonly lease: lease.Lease;
+  lease: lease.Lease;
   /** The generation of the shared record this process last took in. */
   generation: number;
-  /** Bumped by every local change; a publish that succeeds clears `pending` only if none came after. */
-  version: number;
-  /** A local change the store has not taken yet: it is published again at the next sync. */
-  pending: boolean;
-  /** The rule of the last local change, kept to publish it again if the store missed it. */
-  mode: ChangeMode;
-  /**
-   * True when the last answer to a change did not take it (refused as late, or a close that found
-   * no record): the next such answer waits for a sync.
-   */
-  missed: boolean;
+  change: LocalChange;
+  /** Whether the store missed the last change it answered (see `changeMissed`). */
+  lastChangeMissed: boolean;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
-  /** The backend's clock minus the breaker's, from the last answer that came in time. */
-  offset: number | undefined;
-  /** True once the backend answered this breaker in time: before, a change could not be stamped. */
-  heard: boolean;
-  /** While the record is not one this process can use: why. The breaker decides alone meanwhile. */
-  unusable: string | undefined;
-  /** When the store, or this breaker's record, went away, on this breaker's clock. */
-  downSince: number;
-  /** True from the `storeDown` this breaker was told until its `storeUp`: each is said once. */
-  told: boolean;
+  clock: BackendClock;
+  health: Health;
 }
 
-/** `sharedStore` on the given timers, without the breaker side (see {@link sharedStoreOn}). */
-export function createSharedStore(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
+/**
+ * {@link sharedStore} on the given timers (the fleet simulation runs it on virtual time).
+ * @throws TypeError or RangeError naming the option when an option is invalid.
+ */
+export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
   optionsObject(options, 'store', OPTION_KEYS);
   for (const method of ['read', 'open', 'close', 'trial'] as const) {
     if (typeof (backend as Partial<SharedStateBackend> | null)?.[method] !== 'function') {
@@ -96,48 +95,36 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
     return pairs;
   };
 
-  // A clock that stepped back while away would make the time away negative.
-  const timeAway = (entry: Entry, breaker: AttachedBreaker): number => Math.max(0, breaker.now() - entry.downSince);
-
-  // A breaker hears one storeDown, for the store or for its record, and one storeUp once both
-  // are back: an outage seen from two sides is still one outage.
-  const tellDown = (entry: Entry, breaker: AttachedBreaker, error: unknown, operation: string): void => {
-    if (entry.told || closed) return;
-    entry.told = true;
-    entry.downSince = breaker.now();
-    breaker.storeDown(error, operation);
-  };
-  const tellUp = (entry: Entry, breaker: AttachedBreaker): void => {
-    if (!entry.told || closed || entry.unusable !== undefined || transport.away) return;
-    entry.told = false;
-    breaker.storeUp(timeAway(entry, breaker));
+  /**
+   * Moves a breaker's health, telling it what the move means; a move into an outage is given its
+   * `cause`. Closed, the store tells nothing.
+   */
+  const moveHealth = (entry: Entry, breaker: AttachedBreaker, move: (health: Health, now: number) => HealthChange, cause: Cause | undefined): void => {
+    if (closed) return;
+    const moved = move(entry.health, breaker.now());
+    entry.health = moved.health;
+    if (moved.tell === 'storeDown' && cause !== undefined) breaker.storeDown(cause.error, cause.operation);
+    else if (moved.tell === 'storeUp') breaker.storeUp(moved.downFor);
   };
 
-  /** Why the store is away, while it is: told to a breaker that joins during the outage. */
-  let outage: { readonly error: unknown; readonly operation: string } | undefined;
-
-  const transport: Transport = createTransport(timeout, timers, {
+  const transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
-    down(error, operation) {
+    down(outage) {
       // Closed, the store shares nothing: an answer still on its way tells no breaker anything.
       if (closed) return;
-      outage = { error, operation };
-      for (const [entry, breaker] of live()) tellDown(entry, breaker, error, operation);
+      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeWentAway, outage);
     },
     up() {
       if (closed) return;
-      outage = undefined;
-      for (const [entry, breaker] of live()) tellUp(entry, breaker);
+      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeCameBack, undefined);
       // What changed while away goes out now, not an interval later.
       void readAll();
     },
   });
 
-  /** When this process decides, in the backend's time as last seen; the backend refuses it if it arrives late. */
-  const stamp = (entry: Entry, breaker: AttachedBreaker): RequestStamp => ({
-    decidedAt: entry.offset === undefined ? 0 : Math.round(breaker.now() + entry.offset),
-    maxAge: Math.ceil(timeout),
-  });
+  const storeOutage = (): boolean => transport.outage !== undefined;
+  const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(), closed });
+  const localView = (entry: Entry, breaker: AttachedBreaker): LocalView => ({ state: breaker.state(), generation: entry.generation });
 
   /**
    * The record as this process may use it; undefined when it cannot. A record that cannot be
@@ -145,129 +132,124 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
    */
   const usable = (entry: Entry, breaker: AttachedBreaker, record: SharedRecord, sentAt: number): UsableRecord | undefined => {
     if (closed) return undefined;
-    entry.heard = true;
+    entry.clock = rules.afterTimelyAnswer(entry.clock);
     const checked = checkRecord(record);
     if (typeof checked === 'string') {
-      if (entry.unusable === undefined) {
-        entry.unusable = checked;
-        tellDown(entry, breaker, new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`), 'record');
-      }
+      const problem = new Error(`circuitry: the shared record of "${entry.name}" cannot be used, so this process decides alone: ${checked}`);
+      moveHealth(entry, breaker, (health, now) => rules.recordUnusable(health, checked, now), { error: problem, operation: 'record' });
       return undefined;
     }
-    if (entry.unusable !== undefined) {
-      entry.unusable = undefined;
-      tellUp(entry, breaker);
-    }
-    if (checked.at !== undefined) entry.offset = checked.at - (sentAt + breaker.now()) / 2;
+    moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(), now), undefined);
+    entry.clock = rules.offsetFrom(entry.clock, checked.at, sentAt, breaker.now());
     return checked;
   };
 
-  const carryOut = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
+  const applyDecision = (entry: Entry, breaker: AttachedBreaker, decision: Decision): void => {
     if (decision.kind === 'keep') return;
     if (decision.kind === 'publish') return publish(entry, breaker, decision.mode);
-    if (decision.renewed) lease.end(entry.lease);
+    if (decision.renewed) entry.lease = lease.end(entry.lease);
     const record = decision.record;
     entry.generation = record.generation;
     if (decision.adopt === 'nothing') return;
     entry.adopting = true;
     try {
       if (decision.adopt === 'close') breaker.adoptClose();
-      else breaker.adoptOpen(record.elapsed, record.period, record.openings);
+      else breaker.adoptOpen(record.elapsed, record.openPeriod, record.openings);
     } finally {
       entry.adopting = false;
     }
   };
 
-  const take = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord, resending: boolean): void => {
-    const local = { state: breaker.state(), generation: entry.generation };
-    const decision = resending ? retry(record, local, entry.mode) : reconcile(record, local);
-    if (resending && decision.kind !== 'publish') entry.pending = false;
-    carryOut(entry, breaker, decision);
+  const takeIn = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord): void => {
+    applyDecision(entry, breaker, reconcile(record, localView(entry, breaker)));
+  };
+
+  /** Takes in a record while a change is unconfirmed, made under `mode`. */
+  const takeInUnconfirmed = (entry: Entry, breaker: AttachedBreaker, record: UsableRecord, mode: ChangeMode): void => {
+    const decision = reconcileUnconfirmed(record, localView(entry, breaker), mode);
+    entry.change = rules.afterUnconfirmed(entry.change, decision);
+    applyDecision(entry, breaker, decision);
   };
 
   /** Marks the state this process is in now as to be published under `mode`, and sends it if it can. */
   const publish = (entry: Entry, breaker: AttachedBreaker, mode: ChangeMode): void => {
-    entry.version += 1;
-    entry.pending = true;
-    entry.mode = mode;
-    lease.end(entry.lease);
-    flush(entry, breaker);
+    entry.change = rules.changeMade(entry.change, mode);
+    entry.lease = lease.end(entry.lease);
+    send(entry, breaker);
   };
 
-  const flush = (entry: Entry, breaker: AttachedBreaker): void => {
-    // Not before the backend first answered: unstamped, a change held by the client through an
-    // outage (ioredis lazyConnect, an offline queue) would be applied as new when it lands, and the
-    // time the outage took would be lost. The answer that comes first sends it, stamped.
-    if (closed || !entry.pending || entry.unusable !== undefined || !entry.heard) return;
-    const what = publication(breaker.state(), breaker.openPeriod(), breaker.openings(), entry.mode);
-    if (what === undefined) return;
-    const version = entry.version;
+  /**
+   * Sends the pending change, if it may go. Not sent (one on its way, the store away), it goes
+   * when that one settles, or at the next sync.
+   */
+  const send = (entry: Entry, breaker: AttachedBreaker): void => {
+    const pending = entry.change;
+    if (closed || !rules.maySend(pending, entry.clock, entry.health)) return;
+    const change = publication(breaker.state(), breaker.opening(), breaker.openings(), pending.mode);
+    if (change === undefined) return;
     const generation = entry.generation;
     const sentAt = breaker.now();
-    const s = stamp(entry, breaker);
+    const stamp = rules.stamp(entry.clock, breaker.now(), timeout);
     const call =
-      what.op === 'open'
-        ? () => backend.open(entry.name, { mode: entry.mode, generation, period: what.period, elapsed: what.elapsed, openings: what.openings, ...s })
-        : () => backend.close(entry.name, { mode: what.mode, generation, ...s });
-    const sent = transport.send(entry.lane, 'write', what.op, call);
-    // Not sent (one on its way, or the store away): it goes when that one settles, or at the next sync.
+      change.op === 'open'
+        ? () => backend.open(entry.name, { mode: pending.mode, generation, openPeriod: change.openPeriod, elapsed: change.elapsed, openings: change.openings, ...stamp })
+        : () => backend.close(entry.name, { mode: change.mode, generation, ...stamp });
+    const sent = transport.send(entry.lane, 'write', change.op, call);
     void sent?.then((outcome) => {
       const self = entry.breaker.deref();
       if (!outcome.ok || self === undefined) return;
-      // Refused as late (this process's stamp was old: its clock stepped back, or the request took
-      // long to arrive): the change is not taken, so it stays pending and goes again under the
-      // rules of a change the store missed, stamped anew from this answer's clock (`usable` renews
-      // the offset). Taken as an answer like any other, the change would be lost.
-      const answer = outcome.value as ChangeAnswer | undefined;
-      // A close that found no record (the store lost it: a restart, an expiry) changed nothing
-      // either: it is a change the store missed, and goes again under those rules.
-      const missed = answer?.late === true || (what.op === 'close' && answer?.state === 'none');
-      const missedAgain = missed && entry.missed;
-      entry.missed = missed;
-      if (entry.version === version && !missed) entry.pending = false;
+      // Refused as late, or a close that found no record, the change stays pending and goes again
+      // under the rules of a change the store missed, stamped anew from this answer's clock
+      // (`usable` renews the offset). Taken as an answer like any other, the change would be lost.
+      const missed = rules.changeMissed(outcome.value as ChangeAnswer | undefined, change.op);
+      const missedBefore = entry.lastChangeMissed;
+      entry.lastChangeMissed = missed;
+      entry.change = rules.afterChangeAnswered(entry.change, pending.number, missed);
       const record = usable(entry, self, outcome.value, sentAt);
-      // Missed twice in a row: the next sync sends it, so a backend that refuses everything is
-      // asked once per sync, not in a loop of round trips.
-      if (record === undefined || missedAgain) return;
-      if (entry.version !== version && !missed) {
-        carryOut(entry, self, superseded(record, what.op, { state: self.state(), generation: entry.generation }));
-      } else {
-        take(entry, self, record, missed);
-      }
-      if (entry.pending) flush(entry, self);
+      if (record === undefined) return;
+      const rule = rules.answerRule({ missed, missedBefore, newerChangeSince: rules.newerThan(entry.change, pending.number) });
+      if (rule === 'wait-for-sync') return;
+      const latest = entry.change;
+      if (rule === 'superseded') applyDecision(entry, self, superseded(record, change.op, localView(entry, self)));
+      else if (rule === 'unconfirmed') takeInUnconfirmed(entry, self, record, latest.state === 'none' ? pending.mode : latest.mode);
+      else takeIn(entry, self, record);
+      if (entry.change.state === 'pending') send(entry, self);
     });
   };
 
   const askForLease = (entry: Entry, breaker: AttachedBreaker): void => {
-    const period = breaker.openPeriod();
-    if (breaker.state() !== 'half-open' || period === undefined || closed) return;
+    const opening = breaker.opening();
+    if (breaker.state() !== 'half-open' || opening === undefined || closed) return;
     const askedAt = breaker.now();
-    const length = Math.ceil(period.period);
-    const s = stamp(entry, breaker);
-    const sent = transport.send(entry.lane, 'lease', 'trial', () => backend.trial(entry.name, entry.owner, length, s));
+    const length = Math.ceil(opening.openPeriod);
+    const stamp = rules.stamp(entry.clock, breaker.now(), timeout);
+    const sent = transport.send(entry.lane, 'lease', 'trial', () => backend.trial(entry.name, entry.owner, length, stamp));
     if (sent === undefined) return;
-    entry.lease.asking = sent.then((outcome) => {
-      entry.lease.asking = undefined;
+    const asking = sent.then((outcome) => {
+      entry.lease = lease.answered(entry.lease);
       const self = entry.breaker.deref();
       if (!outcome.ok || self === undefined) return;
       const answer = outcome.value;
       const record = usable(entry, self, answer?.record, askedAt);
       if (record === undefined) return;
       if (answer.granted === true) {
-        lease.granted(entry.lease, askedAt, length, record.generation);
+        entry.lease = lease.granted(entry.lease, askedAt, length, record.generation);
         entry.generation = record.generation;
         return;
       }
-      lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
-      if (entry.lane.write === 0) take(entry, self, record, false);
+      entry.lease = lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
+      if (entry.lane.write === 0) takeIn(entry, self, record);
     });
+    entry.lease = lease.asked(entry.lease, asking);
   };
 
-  const read = (entry: Entry, probe = false): Promise<void> => {
+  type ReadSender = (lane: Lane, operation: string, call: () => Promise<SharedRecord>) => Promise<Outcome<SharedRecord>> | undefined;
+
+  const readWith = (entry: Entry, sendRead: ReadSender): Promise<void> => {
     const breaker = entry.breaker.deref();
     if (closed || breaker === undefined) return Promise.resolve();
     const sentAt = breaker.now();
-    const sent = transport.send(entry.lane, 'read', 'sync', () => backend.read(entry.name), probe);
+    const sent = sendRead(entry.lane, 'sync', () => backend.read(entry.name));
     if (sent === undefined) return Promise.resolve();
     return sent.then((outcome) => {
       const self = entry.breaker.deref();
@@ -275,35 +257,36 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       if (!outcome.ok || self === undefined || entry.lane.write !== 0) return;
       const record = usable(entry, self, outcome.value, sentAt);
       if (record === undefined) return;
-      take(entry, self, record, entry.pending);
+      const latest = entry.change;
+      if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
+      else takeIn(entry, self, record);
     });
   };
+  /** Reads a breaker's record; one read at a time per breaker, so reads asked for together are one. */
+  const read = (entry: Entry): Promise<void> => readWith(entry, (lane, operation, call) => transport.send(lane, 'read', operation, call));
+  /** Reads it as {@link read} does, or, while the backend is unreachable, as the store's one probe. */
+  const readOrProbe = (entry: Entry): Promise<void> => readWith(entry, transport.readOrProbe);
 
   // Only entries are held across the wait, never a breaker: one its owner let go of is collected
   // at once, not after a probe that may hang for the whole `timeout`.
   const readAll = async (): Promise<void> => {
     const entries = live().map(([entry]) => entry);
-    if (!transport.connected) {
-      // Away: one probe for the whole store, so a hang of any length queues nothing more.
-      if (entries[0] !== undefined) await read(entries[0], true);
+    if (!transport.reachable) {
+      // Unreachable: one probe for the whole store, so a hang of any length queues nothing more.
+      if (entries[0] !== undefined) await readOrProbe(entries[0]);
       return;
     }
-    await Promise.all(entries.map((entry) => read(entry)));
+    await Promise.all(entries.map(read));
   };
 
   const sync = async (): Promise<void> => {
     // What was sent before lands first, so the reads see it.
     await transport.idle();
-    // A change still waiting to be written is what a store that refuses writes refuses: the
-    // outage goes on until it lands, however well reads are answered (one that will not be sent,
-    // from a breaker isolated or disabled since, holds nothing up).
-    if (!live().some(([entry, breaker]) => entry.pending && entry.unusable === undefined && sharedState(breaker.state()))) transport.confirm();
+    // After a refused write, answered reads end the outage only if no change still waits to go.
+    const awaitingWrite = live().some(([entry, breaker]) => rules.changeToSend(entry.change, entry.health) && sharedState(breaker.state()));
+    if (!awaitingWrite) transport.confirm();
     await readAll();
   };
-
-  // Away as announced (storeDown until storeUp), not merely between two answers: a store that
-  // answers reads but refuses writes leaves its breakers deciding alone, as they were told.
-  const alone = (entry: Entry): boolean => transport.away || closed || entry.unusable !== undefined;
 
   const attach = (breaker: AttachedBreaker): StoreLink => {
     const ref = new WeakRef(breaker);
@@ -315,22 +298,17 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       lane: freeLane(),
       lease: lease.newLease(),
       generation: 0,
-      version: 0,
-      pending: false,
-      mode: 'trip',
-      missed: false,
+      change: rules.NO_CHANGE,
+      lastChangeMissed: false,
       adopting: false,
-      offset: undefined,
-      heard: false,
-      unusable: undefined,
-      downSince: 0,
-      told: false,
-      changed(from: BreakerState, to: BreakerState) {
+      clock: rules.UNANSWERED,
+      health: rules.USABLE,
+      changed(from: CircuitState, to: CircuitState) {
         const self = ref.deref();
         // Changes by hand are published by `forced`, after the change, whatever it was.
         if (self === undefined || self.manual() || entry.adopting) return;
-        if (!sharedState(from) || !sharedState(to) || to === 'half-open') return;
-        publish(entry, self, from === 'half-open' ? 'trial' : 'trip');
+        const mode = changeRule(from, to);
+        if (mode !== undefined) publish(entry, self, mode);
       },
       forced() {
         const self = ref.deref();
@@ -339,34 +317,33 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       leaseAnswer: () => entry.lease.asking,
       permit(t: number) {
         const self = ref.deref();
-        // Away from the store (or done with it), this process decides alone, as a breaker without one would.
-        if (self === undefined || alone(entry)) return true;
-        if (lease.holds(entry.lease, t, entry.generation)) return true;
-        // A local change the store has not taken (a failed trial's open, lost or refused as late)
-        // goes first: a lease asked for meanwhile would be granted under the open that trial already
-        // failed, and a second trial would run in one open period. Found by the fleet simulation, seed 548.
-        if (entry.pending) {
-          flush(entry, self);
-          return false;
-        }
-        if (lease.mayAsk(entry.lease, t)) askForLease(entry, self);
+        if (self === undefined) return true;
+        const step = rules.trialStep({
+          decidesLocally: decidesLocally(entry),
+          holdsLease: lease.holds(entry.lease, t, entry.generation),
+          change: entry.change,
+          mayAskForLease: lease.mayAsk(entry.lease, t),
+        });
+        if (step === 'run') return true;
+        if (step === 'send-change-first') send(entry, self);
+        else if (step === 'ask-for-lease') askForLease(entry, self);
         return false;
       },
-      wait: (t: number) => (alone(entry) ? 0 : entry.pending ? 1 : lease.waitFor(entry.lease, t)),
+      wait: (t: number) => (decidesLocally(entry) ? 0 : entry.change.state === 'pending' ? 1 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
     breaker.setTrialGate(entry);
     // Joining an outage, it is told of it as the others were, so its storeUp never comes alone;
     // a microtask later, so listeners added right after the breaker is made hear it.
+    const outage = transport.outage;
     if (outage !== undefined) {
-      const joined = outage;
       void Promise.resolve().then(() => {
         const self = ref.deref();
-        if (self !== undefined && outage === joined) tellDown(entry, self, joined.error, joined.operation);
+        if (self !== undefined && transport.outage === outage) moveHealth(entry, self, rules.storeWentAway, outage);
       });
     }
     if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
-    void read(entry, true);
+    void readOrProbe(entry);
     return entry;
   };
 
@@ -378,45 +355,10 @@ export function createSharedStore(backend: SharedStateBackend, options: SharedSt
       timer = undefined;
     },
     get connected() {
-      return !closed && !transport.away;
+      return !closed && !storeOutage();
     },
   };
   registerStore(store, attach);
-  return store;
-}
-
-/**
- * Makes a store that shares circuit state between processes through `backend` (see
- * {@link SharedStateBackend}; `redisStore` from `circuitry/redis` is this over Redis).
- *
- * - The closed-state path never waits for the store: failures are counted in each process, and
- *   the process whose count trips the circuit publishes the open.
- * - Every `syncInterval` the store reads the shared records of its breakers (one batch) and
- *   takes in what others decided: an open, a close, the time left.
- * - When the open period is over, one process at a time holds the trial lease and runs up to
- *   `halfOpenMaxCalls` trial calls; the lease lasts one open period, so a crashed prober cannot
- *   wedge the fleet. Its trials close or re-open the circuit for everyone.
- * - When the store fails or is slow, no call waits for it longer than `timeout`: each process
- *   decides from its local state, publishes what changed when the store answers again, and emits
- *   `storeDown`/`storeUp`. At most three requests per breaker, plus one probe per store, are ever
- *   queued, however long the store hangs.
- * - A record the store holds that this version cannot use (another program's key, a damaged
- *   record, a later format) is that breaker's problem only: it decides alone, said once.
- *
- * @example
- * ```ts no-run
- * const store = sharedStore(myBackend, { syncInterval: 250 });
- * const breaker = new CircuitBreaker({ name: 'payments', store });
- * ```
- * @throws TypeError or RangeError naming the option when an option is invalid.
- */
-export function sharedStore(backend: SharedStateBackend, options: SharedStoreOptions = {}): CircuitStore {
-  return sharedStoreOn(backend, options, realTimers);
-}
-
-/** {@link sharedStore} on the given timers (the fleet simulation runs it on virtual time). */
-export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreOptions, timers: Timers): CircuitStore {
-  const store = createSharedStore(backend, options, timers);
   registerSide(store, attachBreaker);
   return store;
 }

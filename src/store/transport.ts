@@ -1,14 +1,17 @@
 /**
- * Requests to a shared backend: each answered within `timeout` or counted as failed, the store
- * up or down, and a hard bound on what is queued however long the backend hangs.
+ * Requests to a shared backend: each answered within `timeout` or counted as failed, the
+ * backend reachable or not (see `reachability.ts`), and a hard bound on what is queued however
+ * long the backend hangs.
  *
  * A request the store stopped waiting for cannot be taken back from the client: it stays queued
  * until the backend answers. So the bound is on what is *sent*: per breaker at most one request
  * of each kind (read, write, lease) is outstanding, cleared when the backend answers, not at the
- * timeout; and while the store is down nothing is sent but one probe at a time for the whole
- * store. Whatever the length of a hang, at most 3 requests per breaker plus one probe are queued.
+ * timeout; and while the backend is unreachable nothing is sent but one probe at a time for the
+ * whole store. Whatever the length of a hang, at most 3 requests per breaker plus one probe are queued.
  */
 import { TimeoutError } from '../breaker/errors.js';
+import type { Outage, Reachability, Slot, SlotState } from './reachability.js';
+import { afterAnswer, afterFailure, afterQuietSync, announcement, outageOf, REACHABLE, route } from './reachability.js';
 
 /** The timers the store runs on; tests and the simulation drive their own. */
 export interface Timers {
@@ -17,25 +20,6 @@ export interface Timers {
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
 }
-
-export const realTimers: Timers = {
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    // Unlike a guarded call's, a store's timer must not keep a process alive that is otherwise done.
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  setInterval(fn, ms) {
-    const handle = setInterval(fn, ms);
-    handle.unref?.();
-    return handle;
-  },
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-};
-
-/** The kinds of request a breaker makes; one of each may be outstanding. */
-export type Slot = 'read' | 'write' | 'lease';
 
 /** One breaker's outstanding requests, by the number they were sent under (0: none). */
 export type Lane = Record<Slot, number>;
@@ -47,24 +31,24 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 export interface Transport {
   /** Whether requests go out: false from a failed request until one is answered. */
-  readonly connected: boolean;
-  /** Whether the store is away as announced: from `down` until the matching `up`. */
-  readonly away: boolean;
+  readonly reachable: boolean;
+  /** The outage on, from the `down` told until the matching `up`; undefined when none is. */
+  readonly outage: Outage | undefined;
   /**
-   * Sends `call` on `lane`'s `slot`, unless one is outstanding there or the store is down (then
-   * only a `probe` goes, one at a time for the store, on a slot of its own). Undefined when nothing was sent; otherwise settles with
-   * the answer, or without one at the timeout or a failure.
+   * Sends `call` on `lane`'s `slot`, unless one is outstanding there or the backend is
+   * unreachable. Undefined when nothing was sent; otherwise settles with the answer, or without
+   * one at the timeout or a failure.
    */
-  send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, probe?: boolean): Promise<Outcome<T>> | undefined;
+  send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
+  /** Sends a read as {@link Transport.send} does, or, while the backend is unreachable, as the store's one probe. */
+  readOrProbe<T>(lane: Lane, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
   /**
-   * Announces a return that was only provisional (reads answered after a write failed) when
+   * Ends an outage whose return was only provisional (reads answered after a write failed) when
    * nothing has failed since: called once a sync's earlier requests have settled.
    */
   confirm(): void;
   /** Settles when every request sent so far was answered or given up on. */
   idle(): Promise<void>;
-  /** Requests sent and not answered, even those given up on. */
-  readonly outstanding: number;
 }
 
 interface Sent {
@@ -76,18 +60,24 @@ interface Sent {
 export function createTransport(
   timeout: number,
   timers: Timers,
-  events: { down(error: unknown, operation: string): void; up(): void },
+  events: { down(outage: Outage): void; up(): void },
 ): Transport {
-  let connected = true;
-  /** True from an announced `down` until the matching `up`. */
-  let announced = false;
-  /** Whether the announced outage began with a write that failed. */
-  let downOnWrite = false;
+  let reachability: Reachability = REACHABLE;
   let seq = 0;
-  let probing = 0;
+  /** The request on the store's probe slot (0: none). */
+  let probeId = 0;
   let gaveUp = 0;
   const sent = new Map<number, Sent>();
   const waiting = new Set<Promise<unknown>>();
+
+  const moveTo = (next: Reachability): void => {
+    const before = reachability;
+    reachability = next;
+    const told = announcement(before, next);
+    const outage = outageOf(next);
+    if (told === 'down' && outage !== undefined) events.down(outage);
+    else if (told === 'up') events.up();
+  };
 
   const release = (id: number): void => {
     const request = sent.get(id);
@@ -95,7 +85,7 @@ export function createTransport(
     sent.delete(id);
     if (request.gaveUp) gaveUp -= 1;
     if (request.lane[request.slot] === id) request.lane[request.slot] = 0;
-    if (probing === id) probing = 0;
+    if (probeId === id) probeId = 0;
   };
 
   /**
@@ -111,18 +101,17 @@ export function createTransport(
     }
   };
 
-  const send = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, probe = false): Promise<Outcome<T>> | undefined => {
-    // Away, a probe goes on the store's own slot, not the breaker's: a request lost for good (no
-    // answer, no error) holds its breaker's slot, and a probe waiting for that slot would never go,
-    // leaving the store away forever. The probe's answer frees the lost one (see `answered`).
-    // Up, a read whose slot is held by a request given up on goes on that slot too: a breaker whose
-    // only request was lost would otherwise never be answered again, and nothing would free it.
+  const slotState = (lane: Lane, slot: Slot): SlotState => {
     const held = lane[slot];
-    const stuck = connected && slot === 'read' && held !== 0 && sent.get(held)?.gaveUp === true;
-    const probing_ = !connected || stuck;
-    if (probing_ ? (!connected && !probe) || probing !== 0 : held !== 0) return undefined;
+    if (held === 0) return 'free';
+    return sent.get(held)?.gaveUp === true ? 'given-up' : 'waiting';
+  };
+
+  const dispatch = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, mayProbe: boolean): Promise<Outcome<T>> | undefined => {
+    const where = route(reachability, slot, mayProbe, slotState(lane, slot), probeId !== 0);
+    if (where === 'not-sent') return undefined;
     const id = ++seq;
-    if (probing_) probing = id;
+    if (where === 'probe-slot') probeId = id;
     else lane[slot] = id;
     const request: Sent = { lane, slot, gaveUp: false };
     sent.set(id, request);
@@ -139,7 +128,7 @@ export function createTransport(
         done = true;
         request.gaveUp = true;
         gaveUp += 1;
-        fail(new TimeoutError(`store ${operation}`, timeout), operation, slot);
+        moveTo(afterFailure(reachability, new TimeoutError(`store ${operation}`, timeout), operation, slot));
         resolve({ ok: false });
       }, timeout);
       reply.then(
@@ -147,7 +136,7 @@ export function createTransport(
           answered(id);
           if (!done) timers.clearTimeout(clock);
           // A late answer still says the backend is back, but its content is history.
-          up(slot);
+          moveTo(afterAnswer(reachability, slot));
           if (done) return;
           done = true;
           resolve({ ok: true, value });
@@ -157,7 +146,7 @@ export function createTransport(
           if (done) return;
           done = true;
           timers.clearTimeout(clock);
-          fail(error, operation, slot);
+          moveTo(afterFailure(reachability, error, operation, slot));
           resolve({ ok: false });
         },
       );
@@ -167,45 +156,20 @@ export function createTransport(
     return outcome;
   };
 
-  const fail = (error: unknown, operation: string, slot: Slot): void => {
-    if (!connected) return;
-    connected = false;
-    // Still announced (a return that was only provisional): the same outage goes on.
-    if (announced) return;
-    announced = true;
-    downOnWrite = slot === 'write';
-    events.down(error, operation);
-  };
-
-  const up = (slot: Slot): void => {
-    connected = true;
-    // A store that answers reads but refuses writes (out of memory, a read-only replica) would
-    // otherwise be announced down and up at every sync: after a refused write, only a write
-    // that lands, or a whole sync with no failure (see `confirm`), ends the outage.
-    if (announced && (!downOnWrite || slot === 'write')) announce();
-  };
-
-  const announce = (): void => {
-    announced = false;
-    events.up();
-  };
-
   return {
-    get connected() {
-      return connected;
+    get reachable() {
+      return reachability.state !== 'unreachable';
     },
-    get away() {
-      return announced;
+    get outage() {
+      return outageOf(reachability);
     },
-    send,
+    send: (lane, slot, operation, call) => dispatch(lane, slot, operation, call, false),
+    readOrProbe: (lane, operation, call) => dispatch(lane, 'read', operation, call, true),
     confirm() {
-      if (connected && announced) announce();
+      moveTo(afterQuietSync(reachability));
     },
     idle: async () => {
       await Promise.all([...waiting]);
-    },
-    get outstanding() {
-      return sent.size;
     },
   };
 }

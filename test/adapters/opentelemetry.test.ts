@@ -45,7 +45,7 @@ describe('registerOpenTelemetryMetrics', () => {
     expect(state.find((p) => p.attributes['circuitry.circuit.state'] === 'open')).toMatchObject({ attributes: { 'circuitry.circuit.name': 'payments' }, value: 1 });
     expect(state.filter((p) => p.value === 0)).toHaveLength(4);
     const calls = Object.fromEntries(points(metrics, 'circuitry.calls').map((p) => [p.attributes['circuitry.call.outcome'], p.value]));
-    expect(calls).toEqual({ success: 1, failure: 1, rejected: 1, ignored: 0 });
+    expect(calls).toEqual({ success: 1, failure: 1, rejected: 1, ignored: 0, aborted: 0 });
     expect(points(metrics, 'circuitry.circuit.transitions')).toEqual([
       expect.objectContaining({ attributes: { 'circuitry.circuit.name': 'payments', 'circuitry.circuit.state.from': 'closed', 'circuitry.circuit.state': 'open' }, value: 1 }),
     ]);

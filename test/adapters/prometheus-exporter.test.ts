@@ -155,6 +155,10 @@ describe('registerPromClientMetrics, with durations and transitions', () => {
     registration.close();
   });
 
+  it('refuses a registry that is not prom-client\'s, naming it', () => {
+    expect(() => registerPromClientMetrics(client, {})).toThrow(/promRegistry must be a prom-client Registry/);
+  });
+
   it('measures no durations for a prom-client module without Histogram', async () => {
     const registry = new CircuitRegistry();
     const promRegistry = new client.Registry();

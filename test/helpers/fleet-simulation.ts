@@ -105,7 +105,8 @@ interface WriteNote {
 export interface SimulationOptions {
   processes: number;
   halfOpenMaxCalls: number;
-  period: number;
+  /** The open period (`recoveryTimeout`) of every breaker. */
+  openPeriod: number;
   syncInterval: number;
   timeout: number;
   /** Virtual ms of faults, then as long again of a clean network and a healthy dependency. */
@@ -114,7 +115,7 @@ export interface SimulationOptions {
   rules?: Rules;
 }
 
-export const DEFAULTS: SimulationOptions = { processes: 3, halfOpenMaxCalls: 1, period: 1000, syncInterval: 100, timeout: 50, faultyFor: 4000 };
+export const DEFAULTS: SimulationOptions = { processes: 3, halfOpenMaxCalls: 1, openPeriod: 1000, syncInterval: 100, timeout: 50, faultyFor: 4000 };
 
 /**
  * One schedule of the fleet protocol: processes with their own skewed clocks, each with its own
@@ -163,7 +164,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       deliver(true);
       if (faults && r.chance(0.05)) deliver(false); // duplicated
       // Replayed late: a client that resends what it queued through an outage, up to periods later.
-      if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.period : 10 * o.timeout), () => deliver(false));
+      if (faults && r.chance(0.03)) line.at(line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.openPeriod : 10 * o.timeout), () => deliver(false));
     });
   const log = <T>(what: string, work: () => Promise<T>) => () => work().then((v) => (trace?.(`${line.now} ${what} -> ${JSON.stringify(v)}`), v));
   /**
@@ -283,7 +284,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       name: 'dep',
       registry: false,
       failureThreshold: 2,
-      recoveryTimeout: o.period,
+      recoveryTimeout: o.openPeriod,
       halfOpenMaxCalls: o.halfOpenMaxCalls,
       clock: { now: () => line.now + ms + stepped[i]! },
       store,
@@ -339,7 +340,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     const g = h instanceof Map ? Number(h.get('g')) : t;
     const ghost = r.chance(0.5);
     const fields: [string, number | string][] = [
-      ['v', 1], ['s', 'open'], ['g', g + 1], ['o', ghost ? t - o.period : t + 3_600_000], ['p', o.period], ['n', 1],
+      ['v', 1], ['s', 'open'], ['g', g + 1], ['o', ghost ? t - o.openPeriod : t + 3_600_000], ['p', o.openPeriod], ['n', 1],
       ['l', ghost ? 'ghost' : ''], ['u', ghost ? t + 3_600_000 : 0],
     ];
     redis.keys.set('dep', new Map(fields.map(([f, v]) => [f, String(v)])));
@@ -357,10 +358,10 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       void processes[p]!.call().catch((error: Error & { retryAfter?: number }) => {
         if (error.name !== 'CircuitOpenError') return;
         // No refusal may promise a wait longer than the record's own period plus the lease.
-        if (error.retryAfter! > 2 * o.period && broken === undefined) broken = `p${p} refused at ${before} with retryAfter ${error.retryAfter}`;
+        if (error.retryAfter! > 2 * o.openPeriod && broken === undefined) broken = `p${p} refused at ${before} with retryAfter ${error.retryAfter}`;
         // No refusal may outlast the period (plus a lease, a sync and the store's timeouts)
         // after the last real failure.
-        const bound = 2 * o.period + o.syncInterval + 4 * o.timeout;
+        const bound = 2 * o.openPeriod + o.syncInterval + 4 * o.timeout;
         if (before - lastFailure > bound && broken === undefined) broken = `p${p} refused at ${before}, ${before - lastFailure} ms after the last failure`;
       });
     });
@@ -378,7 +379,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   for (let t = 500; t < o.faultyFor; t += r.int(500, 3000)) {
     line.at(t, () => {
       // Hangs of a few timeouts, and some longer than the open period (a paused Redis: issue 15 item 1).
-      if (r.chance(0.3)) (hangUntil = line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.period : 10 * o.timeout)), trace?.(`${line.now} HANG until ${hangUntil}`);
+      if (r.chance(0.3)) (hangUntil = line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.openPeriod : 10 * o.timeout)), trace?.(`${line.now} HANG until ${hangUntil}`);
       if (r.chance(0.1)) redis.keys.clear(), trace?.(`${line.now} RESTART`); // restarted empty
       // Not while Redis hangs: nobody writes to a paused Redis, and it clamps such a record only when it next runs.
       if (r.chance(0.15) && line.now >= hangUntil) aheadOfClock();
@@ -389,7 +390,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     dependencyFails = false;
   });
   // After the faults: a clean network, a healthy dependency, and calls that keep probing it.
-  const settleFor = 2 * o.period + 4 * o.syncInterval + 8 * o.timeout;
+  const settleFor = 2 * o.openPeriod + 4 * o.syncInterval + 8 * o.timeout;
   for (let t = o.faultyFor; t < o.faultyFor + settleFor; t += 50) {
     for (let p = 0; p < o.processes; p++) line.at(t, () => void ((calls[p]! += 1), processes[p]!.call().catch(() => {})));
   }

@@ -6,7 +6,7 @@ interface Row {
   state: string;
   generation: number;
   openedAt: number;
-  period: number;
+  openPeriod: number;
   openings: number;
   owner: string;
   leaseUntil: number;
@@ -25,7 +25,7 @@ export function memoryBackend(now: () => number) {
       const h = sim.live(name);
       if (!(h instanceof Map)) return undefined;
       const n = (f: string) => Number(h.get(f));
-      return { state: h.get('s')!, generation: n('g'), openedAt: n('o'), period: n('p'), openings: n('n'), owner: h.get('l')!, leaseUntil: n('u') };
+      return { state: h.get('s')!, generation: n('g'), openedAt: n('o'), openPeriod: n('p'), openings: n('n'), owner: h.get('l')!, leaseUntil: n('u') };
     },
     clear: () => sim.keys.clear(),
   };
@@ -53,9 +53,9 @@ export function memoryBackend(now: () => number) {
     if (control.late) return (void work(), new Promise(() => {}));
     return work();
   };
-  const whole = (r: { period: number; elapsed: number; openings: number }) => {
+  const whole = (r: { openPeriod: number; elapsed: number; openings: number }) => {
     // Redis refuses a fractional expiry: a backend gets whole milliseconds.
-    for (const key of ['period', 'elapsed', 'openings'] as const) {
+    for (const key of ['openPeriod', 'elapsed', 'openings'] as const) {
       if (!Number.isSafeInteger(r[key])) throw new Error(`ERR value is not an integer: ${key} ${r[key]}`);
     }
   };

@@ -7,7 +7,7 @@ export type RawValue = Map<string, string> | { type: string };
 export type ScriptReply = (string | number)[];
 
 /**
- * The rules of circuitry/redis's Lua script (src/redis/record-script.ts) restated line by line
+ * The rules of circuitry/redis's Lua script (src/adapters/redis/record-script.ts) restated line by line
  * over raw string hashes, on a clock the test drives. The differential test runs the same
  * operations against this and a real redis-server and asserts identical replies and records.
  */
@@ -123,14 +123,14 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
 
 /** The reply as circuitry/redis's backend turns it into a record. */
 export function recordOf(r: ScriptReply): ChangeAnswer {
-  if (r[0] === 'foreign') return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, at: Number(r[7]), problem: String(r[8]) };
-  const record: SharedRecord = { state: r[0] as 'none' | 'closed' | 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at: Number(r[7]) };
+  if (r[0] === 'foreign') return { state: 'foreign', generation: 0, elapsed: 0, openPeriod: 0, openings: 0, at: Number(r[7]), problem: String(r[8]) };
+  const record: SharedRecord = { state: r[0] as 'none' | 'closed' | 'open', generation: Number(r[1]), elapsed: Number(r[2]), openPeriod: Number(r[3]), openings: Number(r[4]), at: Number(r[7]) };
   return r[8] === 'late' ? { ...record, late: true } : record;
 }
 
 /** The arguments circuitry/redis sends for each operation, after the operation's name. */
 export const scriptArgs = {
-  open: (r: OpenRequest) => [r.mode, r.generation, r.period, r.elapsed, r.openings, r.decidedAt, r.maxAge],
+  open: (r: OpenRequest) => [r.mode, r.generation, r.openPeriod, r.elapsed, r.openings, r.decidedAt, r.maxAge],
   close: (r: CloseRequest) => [r.mode, r.generation, r.decidedAt, r.maxAge],
   trial: (owner: string, lease: number, s: RequestStamp) => [owner, Math.ceil(lease), s.decidedAt, s.maxAge],
 };

@@ -26,9 +26,38 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // callSignal ~0.3 kB; listeners, transitions, fallback and store link ~0.6 kB together.
 // The shared store itself, window policies, backoff helpers, restoreBreaker, retry, pipe and the
 // Prometheus renderer tree-shake away when unused.
-// This ceiling keeps the bundle from growing unnoticed while that gap is open: lower it freely,
-// raise it only with a reason in the change.
-const CEILING = 8_900;
+// Issue 20 (one word per concept) left it at 8,891 B, 25 B over 8,866 B: `consecutiveFailures`,
+// `openPeriod` and `trialLapse` are property names a minifier keeps, and a reader can follow them.
+const BASE = 8_891;
+// From then on the ceiling rises only by a budget per feature, each with its reason. A new option
+// of the call path may cost what it must; wrappers, exporters and store transports, which users
+// import by name, add nothing to `{ circuit }` (they tree-shake away), so they have no line here.
+// Lower BASE freely when the bundle shrinks.
+const BUDGETS: Record<string, number> = {
+  // outcomes.ts: a full bulkhead inside a circuit is neither success nor failure (read safely).
+  bulkheadRefusalNotCounted: 44,
+  // Issue 21 item 2, open for as long as the dependency says: `openPeriodOf` read per counted
+  // failure (contained when it throws or returns nonsense), kept within `minOpenPeriod` and
+  // `maxOpenPeriod` (four option names and two checks), `open({ for })` checked, the machine's
+  // `openFor` entry, and an open kept in its process hidden from a store. Measured ~335 B; over
+  // the ~150 B aimed at because the bounds and the local/shared choice are the feature's point.
+  openPeriodOf: 335,
+  // Issue 21 item 3, trials judged by a sample: the `trials` option checked (three fields, two
+  // rates, the conflicts with successThreshold and halfOpenMaxCalls) and the half-open phase's
+  // failure and slow-trial counts with the rates applied, and retryAfter counting the sample's places. Measured ~355 B; `rate()` comes from
+  // policies/rate.ts so its message matches the windows'.
+  trialSample: 355,
+  // Issue 21 item 6, shadow mode: one branch off the admission path (never on the closed path),
+  // the `shadow` flag and `stats().shadow`/`wouldReject`. Measured ~70 B.
+  shadow: 70,
+  // Issue 21 item 1, cancellation from the caller, budget 600 B (measured ~550 B): the cancellable
+  // call path (an abort lets the caller go at once, the call is judged when it settles, a trial
+  // keeps its slot), checking and picking the `signal` option, the aborted outcome and
+  // `execute(fn, { signal })`. A call without a signal takes the path it took before. Item 8,
+  // side-effect-free reads (state, retryAfter and stats() change nothing), ~40 B of it.
+  callerCancellation: 600,
+};
+const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 
 it(`import { circuit } bundles to at most ${CEILING} bytes minified and gzipped`, async () => {
   expect(existsSync(`${root}dist/index.js`), 'run `npm run build` first (npm test does)').toBe(true);

@@ -34,10 +34,10 @@ function oldBackend(prefix: string): SharedStateBackend {
       return (await raw('EVAL', RECORD_SCRIPT_V0, ...tail)) as unknown[];
     }
   };
-  const rec = (r: unknown[]): SharedRecord => ({ state: r[0] as 'open', generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]) });
+  const rec = (r: unknown[]): SharedRecord => ({ state: r[0] as 'open', generation: Number(r[1]), elapsed: Number(r[2]), openPeriod: Number(r[3]), openings: Number(r[4]) });
   return {
     read: async (name) => rec(await run(name, ['read'])),
-    open: async (name, r) => rec(await run(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings])),
+    open: async (name, r) => rec(await run(name, ['open', r.mode, r.generation, r.openPeriod, r.elapsed, r.openings])),
     close: async (name, r) => rec(await run(name, ['close', r.mode, r.generation])),
     trial: async (name, owner, lease) => {
       const r = await run(name, ['trial', owner, lease]);

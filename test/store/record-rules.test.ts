@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecord, publication, reconcile, retry, superseded } from '../../src/store/record-rules.js';
+import { checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
 import type { UsableRecord } from '../../src/store/record-rules.js';
 
-const open = (generation: number, elapsed = 100, period = 1000): UsableRecord => ({ state: 'open', generation, elapsed, period, openings: 1 });
-const closed = (generation: number): UsableRecord => ({ state: 'closed', generation, elapsed: 0, period: 0, openings: 0 });
+const open = (generation: number, elapsed = 100, openPeriod = 1000): UsableRecord => ({ state: 'open', generation, elapsed, openPeriod, openings: 1 });
+const closed = (generation: number): UsableRecord => ({ state: 'closed', generation, elapsed: 0, openPeriod: 0, openings: 0 });
 
 describe('record rules: checking what the store returned', () => {
   it('refuses records that would make a breaker wait forever or compute NaN, saying why', () => {
-    expect(checkRecord({ state: 'open', generation: Number.NaN, elapsed: 0, period: 1000, openings: 1 })).toMatch(/generation/);
-    expect(checkRecord({ state: 'open', generation: 1, elapsed: 0, period: -5, openings: 1 })).toMatch(/negative/);
-    expect(checkRecord({ state: 'half', generation: 1, elapsed: 0, period: 5, openings: 1 })).toMatch(/unknown state/);
-    expect(checkRecord({ state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: 'the key holds a string' })).toBe('the key holds a string');
+    expect(checkRecord({ state: 'open', generation: Number.NaN, elapsed: 0, openPeriod: 1000, openings: 1 })).toMatch(/generation/);
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: 0, openPeriod: -5, openings: 1 })).toMatch(/negative openPeriod/);
+    expect(checkRecord({ state: 'half', generation: 1, elapsed: 0, openPeriod: 5, openings: 1 })).toMatch(/unknown state/);
+    expect(checkRecord({ state: 'foreign', generation: 0, elapsed: 0, openPeriod: 0, openings: 0, problem: 'the key holds a string' })).toBe('the key holds a string');
     expect(checkRecord(undefined)).toMatch(/not a record/);
   });
 
   it('never leaves more than the whole period to wait, whatever the store\'s clock says', () => {
-    expect(checkRecord({ state: 'open', generation: 1, elapsed: -3_600_000, period: 1000, openings: 1 })).toMatchObject({ elapsed: 0 });
-    expect(checkRecord({ state: 'open', generation: 1, elapsed: 5000, period: 1000, openings: 1 })).toMatchObject({ elapsed: 1000 });
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: -3_600_000, openPeriod: 1000, openings: 1 })).toMatchObject({ elapsed: 0 });
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: 5000, openPeriod: 1000, openings: 1 })).toMatchObject({ elapsed: 1000 });
   });
 });
 
@@ -38,25 +38,25 @@ describe('record rules: taking a record in', () => {
   });
 
   it('a record the store lost is put back only from a process whose open is still running', () => {
-    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, period: 0, openings: 0 };
+    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, openPeriod: 0, openings: 0 };
     expect(reconcile(none, { state: 'open', generation: 2 })).toEqual({ kind: 'publish', mode: 'trip' });
     expect(reconcile(none, { state: 'closed', generation: 2 })).toEqual({ kind: 'keep' });
     // Its open is over: put back, it would undo a close decided elsewhere while the store was away.
     expect(reconcile(none, { state: 'half-open', generation: 2 })).toEqual({ kind: 'keep' });
     // The same when a change was waiting to be sent: only a running open goes back.
-    expect(retry(none, { state: 'half-open', generation: 2 }, 'trip')).toEqual({ kind: 'keep' });
-    expect(retry(none, { state: 'open', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(reconcileUnconfirmed(none, { state: 'half-open', generation: 2 }, 'trip')).toEqual({ kind: 'keep' });
+    expect(reconcileUnconfirmed(none, { state: 'open', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
     // A trial's close goes in as it is: nothing is left to judge it against.
-    expect(retry(none, { state: 'closed', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'force' });
+    expect(reconcileUnconfirmed(none, { state: 'closed', generation: 2 }, 'trial')).toEqual({ kind: 'publish', mode: 'force' });
   });
 
   it('a change made by hand goes again whatever the store holds now: it always wins', () => {
-    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, period: 0, openings: 0 };
-    expect(retry(none, { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
-    expect(retry(open(7), { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
-    expect(retry(closed(7), { state: 'open', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, openPeriod: 0, openings: 0 };
+    expect(reconcileUnconfirmed(none, { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    expect(reconcileUnconfirmed(open(7), { state: 'closed', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+    expect(reconcileUnconfirmed(closed(7), { state: 'open', generation: 2 }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
     // Isolated and disabled belong to this process: nothing is published.
-    expect(retry(open(7), { state: 'isolated', generation: 2 }, 'force')).toEqual({ kind: 'keep' });
+    expect(reconcileUnconfirmed(open(7), { state: 'isolated', generation: 2 }, 'force')).toEqual({ kind: 'keep' });
   });
 
   it('the answer to a change followed by a newer one gives only its generation when the change landed', () => {
@@ -68,24 +68,24 @@ describe('record rules: taking a record in', () => {
   });
 
   it('a change the store missed is sent again, unless the record moved on; a trial verdict against a gone open becomes a trip', () => {
-    expect(retry(open(1), { state: 'open', generation: 1 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
-    expect(retry(closed(4), { state: 'open', generation: 1 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
-    expect(retry(closed(1), { state: 'open', generation: 1 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(reconcileUnconfirmed(open(1), { state: 'open', generation: 1 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(reconcileUnconfirmed(closed(4), { state: 'open', generation: 1 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
+    expect(reconcileUnconfirmed(closed(1), { state: 'open', generation: 1 }, 'trial')).toEqual({ kind: 'publish', mode: 'trip' });
   });
 
   it('a change refused as late goes again while the record is the one it was made against, and is dropped once the fleet moved on', () => {
     // Clock stepped back, then a trip: refused as late against the closed record it was made against.
-    expect(retry(closed(4), { state: 'open', generation: 4 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
+    expect(reconcileUnconfirmed(closed(4), { state: 'open', generation: 4 }, 'trip')).toEqual({ kind: 'publish', mode: 'trip' });
     // A trial's close refused as late against the open it was a trial of: sent again as a trial verdict.
-    expect(retry(open(4), { state: 'closed', generation: 4 }, 'trial')).toEqual({ kind: 'publish', mode: 'trial' });
+    expect(reconcileUnconfirmed(open(4), { state: 'closed', generation: 4 }, 'trial')).toEqual({ kind: 'publish', mode: 'trial' });
     // Someone else opened meanwhile: the trip is superseded, the record taken in, nothing sent.
-    expect(retry(open(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', renewed: true });
+    expect(reconcileUnconfirmed(open(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', renewed: true });
     // Someone else closed meanwhile: this process's later open loses to the fleet's close, as any other.
-    expect(retry(closed(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
+    expect(reconcileUnconfirmed(closed(5), { state: 'open', generation: 4 }, 'trip')).toMatchObject({ kind: 'take', adopt: 'close' });
   });
 
   it('publishes whole milliseconds, never more elapsed than the period', () => {
-    expect(publication('open', { elapsed: 1500.7, period: 1234.2 }, 2, 'trip')).toEqual({ op: 'open', period: 1235, elapsed: 1235, openings: 2 });
+    expect(publication('open', { elapsed: 1500.7, openPeriod: 1234.2 }, 2, 'trip')).toEqual({ op: 'open', openPeriod: 1235, elapsed: 1235, openings: 2 });
     expect(publication('closed', undefined, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });
     expect(publication('isolated', undefined, 0, 'force')).toBeUndefined();
   });

@@ -243,7 +243,7 @@ describe('sharedStore: when the store fails', () => {
     await settle();
     const row = f.control.rows.get('dep');
     expect(row?.state).toBe('open');
-    expect(row!.openedAt + row!.period).toBe(1_000_000 + 1000);
+    expect(row!.openedAt + row!.openPeriod).toBe(1_000_000 + 1000);
     await f.syncAll();
     for (const p of f.processes) expect(p.breaker.retryAfter).toBe(700);
   });
@@ -517,7 +517,7 @@ describe('sharedStore: states that must converge', () => {
   it('fractional open times (jittered backoff) reach the backend as whole milliseconds', async () => {
     const f = make(1, { recoveryTimeout: () => 1234.56 });
     await tripProcess0(f);
-    expect(f.control.rows.get('dep')).toMatchObject({ state: 'open', period: 1235 });
+    expect(f.control.rows.get('dep')).toMatchObject({ state: 'open', openPeriod: 1235 });
     expect(f.reports).toEqual([]);
   });
 });

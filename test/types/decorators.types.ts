@@ -44,6 +44,38 @@ class Correct {
     return 1;
   }
 }
+// Generic methods keep their type parameters under every decorator (issue 21).
+class Generic {
+  @circuit async a<T>(x: T): Promise<T> {
+    return x;
+  }
+  @circuit({ failureThreshold: 2 }) async b<T>(x: T): Promise<T> {
+    return x;
+  }
+  // A fallback for every T can only throw.
+  @circuit({
+    fallback: (): never => {
+      throw new Error('cold');
+    },
+  })
+  async c<T>(x: T): Promise<T> {
+    return x;
+  }
+  @circuitSync() d<T>(x: T): T {
+    return x;
+  }
+  @retry @timeout(100) async e<T>(x: T): Promise<T> {
+    return x;
+  }
+  @retry({ attempts: 2 }) async f<T>(x: T): Promise<T> {
+    return x;
+  }
+}
+const generic = new Generic();
+expectType<Equal<ReturnType<typeof generic.a<number>>, Promise<number>>>();
+expectType<Equal<ReturnType<typeof generic.d<string>>, string>>();
+expectType<Equal<ReturnType<typeof generic.e<boolean>>, Promise<boolean>>>();
+
 const correct = new Correct();
 expectType<Equal<ReturnType<typeof correct.a>, Promise<User>>>();
 expectType<Equal<ReturnType<typeof correct.f>, number>>();
@@ -81,8 +113,33 @@ class Misuse {
   @timeout(10) now(): number {
     return 1;
   }
+  // @ts-expect-error: DecoratorMisuse<"the fallback must...", unknown> (a generic method's fallback returns no T)
+  @circuit({ fallback: () => 42 }) async anyT<T>(x: T): Promise<T> {
+    return x;
+  }
+  // @ts-expect-error: DecoratorMisuse "use @circuitSync..." (a generic synchronous method)
+  @circuit syncT<T>(x: T): T {
+    return x;
+  }
+  // @ts-expect-error: DecoratorMisuse "retry and timeout decorate methods that return a promise" (bare @retry)
+  @retry now2(): number {
+    return 1;
+  }
+  // Misspelt options: the first error is TS2769, naming the option (test/types/messages.test.ts).
   // @ts-expect-error: a misspelt option in a decorator factory
   @circuit({ failureTreshold: 3 }) async typo(): Promise<number> {
+    return 1;
+  }
+  // @ts-expect-error: a misspelt option, circuitSync
+  @circuitSync({ failureTreshold: 3 }) typoSync(): number {
+    return 1;
+  }
+  // @ts-expect-error: a misspelt option, retry
+  @retry({ attemps: 3 }) async typoRetry(): Promise<number> {
+    return 1;
+  }
+  // @ts-expect-error: timeout takes milliseconds
+  @timeout('1s') async typoTimeout(): Promise<number> {
     return 1;
   }
 }

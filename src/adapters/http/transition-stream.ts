@@ -3,7 +3,7 @@ import type { RequestLike, ResponseLike } from './request.js';
 import { sendJson } from './request.js';
 
 /** The server-sent events of one handler: its clients, and what they listen through. */
-export interface TransitionStreams {
+interface TransitionStreams {
   /** Answers `req` with an event stream, or 503 when `maxStreams` are open already. */
   open(req: RequestLike, res: ResponseLike): void;
   /** Clients connected now. */

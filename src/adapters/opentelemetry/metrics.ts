@@ -45,7 +45,7 @@ const OUTCOME = 'circuitry.call.outcome';
  * - `circuitry.circuit.transitions` (counter, `{transition}`): attributes
  *   `circuitry.circuit.state.from` and `circuitry.circuit.state`;
  * - `circuitry.calls` (observable counter, `{call}`): attribute `circuitry.call.outcome`
- *   (`success`, `failure`, `rejected`, `ignored`);
+ *   (`success`, `failure`, `rejected`, `ignored`, `aborted`);
  * - `circuitry.call.duration` (histogram, `s`, on the breaker's clock): `circuitry.call.outcome`
  *   `success`, `failure` or `ignored`;
  * - `circuitry.circuit.consecutive_failures` (observable gauge, `{failure}`);
@@ -99,6 +99,7 @@ export function registerOpenTelemetryMetrics(meter: MeterLike, options: OpenTele
       result.observe(calls, stats.failures, { [NAME]: key, [OUTCOME]: 'failure' });
       result.observe(calls, stats.rejections, { [NAME]: key, [OUTCOME]: 'rejected' });
       result.observe(calls, stats.ignored, { [NAME]: key, [OUTCOME]: 'ignored' });
+      result.observe(calls, stats.aborted, { [NAME]: key, [OUTCOME]: 'aborted' });
       result.observe(consecutive, stats.consecutiveFailures, own);
       const window = stats.window;
       if (window !== undefined) {

@@ -17,7 +17,7 @@ export interface Extra {
 }
 
 /** Hands one sample to a renderer: its value, its other labels, and the name's suffix (`_bucket`...). */
-export type Put = (value: number, extra?: Extra, suffix?: string) => void;
+type Put = (value: number, extra?: Extra, suffix?: string) => void;
 
 /** One metric: its samples are written together, breaker after breaker, as the format requires. */
 export interface Family {
@@ -37,7 +37,7 @@ export interface Naming {
   readonly families: readonly Family[];
 }
 
-export function extra(labels: Record<string, string>): Extra {
+function extra(labels: Record<string, string>): Extra {
   return { text: Object.entries(labels).map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(','), labels };
 }
 
@@ -103,7 +103,7 @@ function transitionsFamily(name: string): Family {
 /** circuitry's own names, `prefix` first (default `circuitry_`), the breaker's key as `circuit`. */
 export function circuitryNaming(prefix: string, durations: boolean): Naming {
   const stateExtras = STATES.map((state) => extra({ state }));
-  const outcomes = (['success', 'failure', 'rejected', 'ignored'] as const).map((outcome) => extra({ outcome }));
+  const outcomes = (['success', 'failure', 'rejected', 'ignored', 'aborted'] as const).map((outcome) => extra({ outcome }));
   const families: Family[] = [
     {
       name: `${prefix}state`,
@@ -116,7 +116,7 @@ export function circuitryNaming(prefix: string, durations: boolean): Naming {
     },
     {
       name: `${prefix}calls_total`,
-      help: 'Calls by outcome: success, failure (counted), rejected (not run), ignored (an error that does not count).',
+      help: 'Calls by outcome: success, failure (counted), rejected (not run), ignored (an error that does not count), aborted (cancelled by its caller).',
       type: 'counter',
       labelNames: ['outcome'],
       samples: ({ stats }, put) => {
@@ -124,11 +124,19 @@ export function circuitryNaming(prefix: string, durations: boolean): Naming {
         put(stats.failures, outcomes[1]);
         put(stats.rejections, outcomes[2]);
         put(stats.ignored, outcomes[3]);
+        put(stats.aborted, outcomes[4]);
       },
     },
     { name: `${prefix}timeouts_total`, help: 'Counted failures whose error is named TimeoutError.', type: 'counter', labelNames: [], samples: ({ stats }, put) => put(stats.timeouts) },
     { name: `${prefix}fallbacks_total`, help: 'Calls served by a fallback.', type: 'counter', labelNames: [], samples: ({ stats }, put) => put(stats.fallbacks) },
     { name: `${prefix}consecutive_failures`, help: 'Counted failures in a row.', type: 'gauge', labelNames: [], samples: ({ stats }, put) => put(stats.consecutiveFailures) },
+    {
+      name: `${prefix}shadow`,
+      help: 'Shadow mode: 1 while the breaker refuses nothing (its state is still judged), 0 otherwise.',
+      type: 'gauge',
+      labelNames: [],
+      samples: ({ stats }, put) => put(stats.shadow ? 1 : 0),
+    },
     {
       name: `${prefix}window_failure_rate`,
       help: 'Counted failures among the calls the window policy holds, from 0 to 1 (0 while it holds none). Only breakers with a window policy.',

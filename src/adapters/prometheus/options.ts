@@ -35,7 +35,7 @@ export interface PrometheusExporterOptions extends PrometheusOptions {
     | undefined;
 }
 
-export interface CheckedOptions {
+interface CheckedOptions {
   readonly registry: CircuitRegistry;
   readonly naming: Naming;
   /** Bucket bounds when durations are measured. */

@@ -1,7 +1,7 @@
 import { invalid } from '../../check/check.js';
 import { observeRegistry } from '../watch/observations.js';
 import type { Observations } from '../watch/observations.js';
-import type { Row } from './families.js';
+import type { Extra, Row } from './families.js';
 import type { PrometheusExporterOptions } from './options.js';
 import { checkPrometheusOptions } from './options.js';
 import { readRows } from './render.js';
@@ -11,9 +11,9 @@ import { readRows } from './render.js';
  * are typed loosely so that every prom-client version's own precise types fit.
  */
 export interface PromClientLike {
-  /** prom-client's `Gauge` class, for the state and consecutive-failure metrics. */
+  /** prom-client's `Gauge` class: checked to be there, so that a wrong argument is refused early. */
   Gauge: new (config: any) => unknown;
-  /** prom-client's `Counter` class, for the cumulative call counts. */
+  /** prom-client's `Counter` class, likewise. */
   Counter: new (config: any) => unknown;
   /** prom-client's `Histogram` class, for call durations; without it, durations are not measured. */
   Histogram?: {
@@ -50,6 +50,12 @@ export interface PromMetricLike {
   reset(): void;
 }
 
+/** The slice of a prom-client `Registry` the adapter uses: it registers its metrics there. */
+export interface PromRegistryLike {
+  /** prom-client's `registry.registerMetric(metric)`. */
+  registerMetric(metric: unknown): void;
+}
+
 /** What {@link registerPromClientMetrics} returns. */
 export interface PromClientRegistration {
   /** Stops listening to the registry's breakers (transitions, store health, durations). */
@@ -61,9 +67,9 @@ const PROM_CLIENT_KEYS = ['registry', 'prefix', 'names', 'durations'];
 /**
  * Adds circuitry's metrics to a prom-client registry, for services that already run
  * prom-client: the metrics of {@link prometheusExporter}. Pass your own prom-client module and
- * registry; circuitry never imports it. Counts are read from the breakers whenever prom-client
- * collects (a counter is reset and raised to the breaker's cumulative count, which never goes
- * down); durations go to a prom-client `Histogram` as calls end.
+ * registry; circuitry never imports it. Counts and states are read from the breakers whenever
+ * prom-client collects, and handed to it as they are; durations go to a prom-client `Histogram`
+ * as calls end.
  *
  * @example
  * ```ts
@@ -72,7 +78,7 @@ const PROM_CLIENT_KEYS = ['registry', 'prefix', 'names', 'durations'];
  * registerPromClientMetrics(client, client.register);
  * ```
  */
-export function registerPromClientMetrics(promClient: PromClientLike, promRegistry: unknown, options: PrometheusExporterOptions = {}): PromClientRegistration {
+export function registerPromClientMetrics(promClient: PromClientLike, promRegistry: PromRegistryLike | unknown, options: PrometheusExporterOptions = {}): PromClientRegistration {
   if (typeof promClient?.Gauge !== 'function' || typeof promClient.Counter !== 'function') {
     invalid(TypeError, 'promClient', 'the prom-client module', promClient);
   }
@@ -99,6 +105,9 @@ export function registerPromClientMetrics(promClient: PromClientLike, promRegist
     }
     return rows;
   };
+  if (typeof (promRegistry as Partial<PromRegistryLike> | null)?.registerMetric !== 'function') {
+    invalid(TypeError, 'promRegistry', 'a prom-client Registry', promRegistry);
+  }
   for (const family of naming.families) {
     if (family.type === 'histogram') {
       if (buckets !== undefined) {
@@ -108,24 +117,42 @@ export function registerPromClientMetrics(promClient: PromClientLike, promRegist
       continue;
     }
     // A summary's count without its durations is a counter to prom-client, under the count's name.
-    const counter = family.type !== 'gauge';
+    const type = family.type === 'gauge' ? 'gauge' : 'counter';
     const name = family.type === 'summary' ? `${family.name}_count` : family.name;
-    const Metric = (counter ? promClient.Counter : promClient.Gauge) as new (config: PromMetricConfig) => PromMetricLike;
-    new Metric({
+    // Handed to prom-client as a metric of its own making would be: its values read afresh at each
+    // collection and given as they are. A Gauge or Counter would take each value through set() or
+    // inc(), hashing its labels every scrape: more than prom-client's own work of serialising it.
+    // The samples of each breaker, kept from one scrape to the next and updated in place, as
+    // prom-client keeps its own: a scrape then allocates little for the collector to move.
+    type Sample = { value: number; labels: Record<string, string> };
+    let previous = new Map<string, Map<Extra | undefined, Sample>>();
+    (promRegistry as PromRegistryLike).registerMetric({
       name,
       help: family.help,
-      labelNames: [circuitLabel, ...family.labelNames],
-      registers: [promRegistry],
-      collect() {
-        this.reset();
+      type,
+      aggregator: 'sum',
+      get: () => {
+        const values: Sample[] = [];
+        const current = new Map<string, Map<Extra | undefined, Sample>>();
         for (const row of rowsNow()) {
+          const key = row.key;
+          const samples = previous.get(key) ?? new Map<Extra | undefined, Sample>();
+          current.set(key, samples);
           family.samples(row, (value, extra) => {
-            const labels = extra === undefined ? { [circuitLabel]: row.key } : { [circuitLabel]: row.key, ...extra.labels };
-            if (counter) this.inc!(labels, value);
-            else this.set!(labels, value);
+            let sample = samples.get(extra);
+            if (sample === undefined) {
+              sample = { value, labels: extra === undefined ? { [circuitLabel]: key } : { [circuitLabel]: key, ...extra.labels } };
+              samples.set(extra, sample);
+            }
+            sample.value = value;
+            values.push(sample);
           });
         }
+        // Breakers gone since the last scrape take their samples with them.
+        previous = current;
+        return { name, help: family.help, type, aggregator: 'sum', values };
       },
+      reset() {},
     });
   }
   return { close: () => observations.close() };

@@ -4,7 +4,9 @@
  * process clock in the decision. The record of a breaker is one hash (one key, so it works in
  * Redis Cluster too): v format version, s state, g generation, o opened at, p open period,
  * n openings, l lease owner, u lease until. Times are Redis milliseconds; replies carry
- * durations, plus Redis's own time for stamping later requests.
+ * durations, plus Redis's own time for stamping later requests. The script's `period` is the
+ * record's `openPeriod`: its field and argument names stay as they are, since renaming a hash
+ * field would be a new format version that older processes treat as foreign.
  *
  * Format versions: a record without `v` is version 0 (written before versions existed) and has
  * the same fields as version 1, so both are read and written alike. A record of a later version,

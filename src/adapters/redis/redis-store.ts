@@ -6,7 +6,6 @@ import type { RedisClientLike, SendCommand } from './redis-client.js';
 import { sendCommandOf } from './redis-client.js';
 import { RECORD_SCRIPT } from './record-script.js';
 
-
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions extends SharedStoreOptions {
   /** Put before each breaker's name to make its key. Default `'circuitry:'`. */
@@ -66,7 +65,7 @@ function redisBackend(send: SendCommand, prefix: string, keyTtl: number): Shared
   return {
     read: async (name) => recordOf(await script(name, ['read'])),
     open: async (name, r) =>
-      recordOf(await script(name, ['open', r.mode, r.generation, r.period, r.elapsed, r.openings, r.decidedAt, r.maxAge])),
+      recordOf(await script(name, ['open', r.mode, r.generation, r.openPeriod, r.elapsed, r.openings, r.decidedAt, r.maxAge])),
     close: async (name, r) => recordOf(await script(name, ['close', r.mode, r.generation, r.decidedAt, r.maxAge])),
     trial: async (name, owner, lease, stamp) => {
       const reply = await script(name, ['trial', owner, Math.ceil(lease), stamp.decidedAt, stamp.maxAge]);
@@ -84,10 +83,10 @@ function recordOf(reply: unknown): ChangeAnswer {
   const r = Array.isArray(reply) ? reply : [];
   const state = String(r[0]);
   const at = Number(r[7]);
-  if (state === 'foreign') return { state, generation: 0, elapsed: 0, period: 0, openings: 0, at, problem: String(r[8]) };
+  if (state === 'foreign') return { state, generation: 0, elapsed: 0, openPeriod: 0, openings: 0, at, problem: String(r[8]) };
   if (state !== 'none' && state !== 'closed' && state !== 'open') {
-    return { state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0, problem: `unexpected reply from Redis: ${JSON.stringify(reply)}` };
+    return { state: 'foreign', generation: 0, elapsed: 0, openPeriod: 0, openings: 0, problem: `unexpected reply from Redis: ${JSON.stringify(reply)}` };
   }
-  const record: SharedRecord = { state, generation: Number(r[1]), elapsed: Number(r[2]), period: Number(r[3]), openings: Number(r[4]), at };
+  const record: SharedRecord = { state, generation: Number(r[1]), elapsed: Number(r[2]), openPeriod: Number(r[3]), openings: Number(r[4]), at };
   return r[8] === 'late' ? { ...record, late: true } : record;
 }

@@ -11,7 +11,7 @@ export interface DurationHistogram {
 }
 
 /** A few bounds, in seconds, from a fast cache hit to a slow remote call. */
-export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10];
+const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10];
 
 export function createHistogram(bounds: readonly number[]): DurationHistogram {
   return { bounds, counts: bounds.map(() => 0), count: 0, sum: 0 };

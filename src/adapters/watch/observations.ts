@@ -3,7 +3,7 @@ import type { DurationHistogram } from './histogram.js';
 import { createHistogram, observeSeconds } from './histogram.js';
 
 /** The outcomes a call duration is recorded under. */
-export type TimedOutcome = 'success' | 'failure' | 'ignored';
+type TimedOutcome = 'success' | 'failure' | 'ignored';
 
 /** What the events of one breaker have told an exporter: what `stats()` cannot. */
 export interface BreakerObservations {
@@ -22,7 +22,7 @@ export interface Observations {
 }
 
 /** What an exporter wants to hear about besides what it keeps here. */
-export interface ObservationHooks {
+interface ObservationHooks {
   /** Bucket bounds in seconds; undefined leaves durations unmeasured. */
   readonly buckets: readonly number[] | undefined;
   readonly onTransition?: ((key: string, from: string, to: string) => void) | undefined;
