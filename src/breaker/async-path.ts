@@ -4,7 +4,7 @@ import { callStart, noteFallback, recordAborted, recordError, recordValue, rejec
 import type { SignalOption } from './call-signal.js';
 import { callWithSignal, linkedController, outerSignal, pickSignal } from './call-signal.js';
 import { admit, REJECTED } from '../machine/machine.js';
-import { enterTraced, lookUpChannels, traceAsync, tracer } from './diagnostics.js';
+import { enterTraced, lookUpChannels, trace, tracer } from './diagnostics.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
@@ -27,7 +27,7 @@ export function asyncPath(fn: (...args: unknown[]) => unknown, internals: Breake
   const leaseWait: LeaseWait = { readmitting: false };
   const withSignal = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const calls = tracer();
-    if (calls !== undefined) return traceAsync(calls, withSignal, internals, this, args);
+    if (calls !== undefined) return trace(calls, 'tracePromise', withSignal, internals, this, args);
     let own: AbortSignal | undefined;
     try {
       own = pickSignal(signal, this, args);
@@ -67,7 +67,7 @@ function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInterna
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const calls = tracer();
-    if (calls !== undefined) return traceAsync(calls, guarded, internals, this, args);
+    if (calls !== undefined) return trace(calls, 'tracePromise', guarded, internals, this, args);
     if (outerSignal() !== undefined) return cancellable(fn, internals, undefined, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
@@ -105,7 +105,7 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const calls = tracer();
-    if (calls !== undefined) return traceAsync(calls, guarded, internals, this, args);
+    if (calls !== undefined) return trace(calls, 'tracePromise', guarded, internals, this, args);
     if (outerSignal() !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) {

@@ -21,8 +21,8 @@ interface StateChannel {
  * Module state on the call path, on purpose (ARCHITECTURE.md, "Module state"): one lookup per
  * process, and a call nobody traces pays one read and one `hasSubscribers`.
  */
-export let callChannel: CallChannel | undefined;
-export let stateChannel: StateChannel | undefined;
+let callChannel: CallChannel | undefined;
+let stateChannel: StateChannel | undefined;
 let lookedUp = false;
 
 /**
@@ -76,30 +76,23 @@ function callContext(internals: BreakerInternals): { name: string; state: Circui
   return { name: internals.name, state: currentState(internals.machine, internals.now) };
 }
 
-/** Runs an asynchronous call of `guarded` under the `circuitry:call` tracing channel. */
-export function traceAsync(calls: CallChannel, guarded: (...args: unknown[]) => Promise<unknown>, internals: BreakerInternals, self: unknown, args: unknown[]): Promise<unknown> {
-  return calls.tracePromise(
-    function (this: unknown, ...callArgs: unknown[]) {
-      entering = true;
-      return guarded.apply(this, callArgs);
-    },
-    callContext(internals),
-    self,
-    ...args,
-  );
-}
-
-/** Runs a synchronous call of `guarded` under the `circuitry:call` tracing channel. */
-export function traceSync(calls: CallChannel, guarded: (...args: unknown[]) => unknown, internals: BreakerInternals, self: unknown, args: unknown[]): unknown {
-  return calls.traceSync(
-    function (this: unknown, ...callArgs: unknown[]) {
-      entering = true;
-      return guarded.apply(this, callArgs);
-    },
-    callContext(internals),
-    self,
-    ...args,
-  );
+/**
+ * Runs a call of `guarded` under the `circuitry:call` tracing channel: `tracePromise` for the
+ * asynchronous path, `traceSync` for the synchronous one.
+ */
+export function trace<R>(
+  calls: CallChannel,
+  how: 'tracePromise' | 'traceSync',
+  guarded: (...args: unknown[]) => R,
+  internals: BreakerInternals,
+  self: unknown,
+  args: unknown[],
+): R {
+  const run = function (this: unknown, ...callArgs: unknown[]): R {
+    entering = true;
+    return guarded.apply(this, callArgs);
+  };
+  return (calls as unknown as Record<typeof how, (fn: typeof run, context: object, self: unknown, ...args: unknown[]) => R>)[how](run, callContext(internals), self, ...args);
 }
 
 /** Publishes a change of state on `circuitry:state`, when anyone subscribes. */

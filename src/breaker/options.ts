@@ -106,7 +106,7 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
   }
   const measureEvery = measureEveryOf(o.measureDurations);
   if (measureEvery === 0 && slowCallDuration !== undefined) {
-    throw new TypeError('measureDurations: false cannot be combined with slowCallDuration, which needs the duration of every call');
+    throw new TypeError('measureDurations: false cannot be combined with slowCallDuration');
   }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
   checkRegistry(o.registry);

@@ -7,7 +7,7 @@ import type { Machine } from '../machine/machine.js';
 import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
-import { enterTraced, lookUpChannels, traceSync, tracer } from './diagnostics.js';
+import { enterTraced, lookUpChannels, trace, tracer } from './diagnostics.js';
 
 /**
  * Wraps a synchronous `fn` so that each call goes through the breaker and stays synchronous: it
@@ -29,7 +29,7 @@ export function syncCallsThrough(
   // the failure and the misuse paths live in functions of their own.
   const guarded = function (this: unknown, ...args: unknown[]): unknown {
     const calls = tracer();
-    if (calls !== undefined) return traceSync(calls, guarded, internals, this, args);
+    if (calls !== undefined) return trace(calls, 'traceSync', guarded, internals, this, args);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return refused(internals, fallback, this, args);
     const start = callStart(internals);
@@ -48,7 +48,7 @@ export function syncCallsThrough(
   if (signal === undefined) return guarded;
   const withSignal = function (this: unknown, ...args: unknown[]): unknown {
     const calls = tracer();
-    if (calls !== undefined) return traceSync(calls, withSignal, internals, this, args);
+    if (calls !== undefined) return trace(calls, 'traceSync', withSignal, internals, this, args);
     const own = pickSignal(signal, this, args);
     const cancelled = own?.aborted ? own : outerSignal()?.aborted ? outerSignal() : undefined;
     if (cancelled === undefined) {
