@@ -59,7 +59,15 @@ export interface BreakerOptions {
    * for. `false`: no call (`duration: NaN`, `weight: 0`). `slowCallDuration` times every call
    * whatever this says, and cannot be combined with `false`.
    */
-  measureDurations?: (boolean | { sampleRate: number }) | undefined;
+  measureDurations?:
+    | (
+        | boolean
+        | {
+            /** The share of calls timed: above 0, at most 1 (0.1 times one call in 10). */
+            sampleRate: number;
+          }
+      )
+    | undefined;
   /**
    * Judges a returned value: true counts the call as a failure (the caller still gets the value,
    * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
