@@ -53,6 +53,22 @@ describe('prometheusExporter', () => {
     expect(bucket('ignored', '+Inf')).toBeUndefined();
   });
 
+  it('counts a sampled call as the calls it stands for, and leaves the untimed ones out', async () => {
+    const clock = manualClock();
+    const registry = new CircuitRegistry();
+    const exporter = prometheusExporter({ registry, durations: { buckets: [0.1, 1] } });
+    const breaker = new CircuitBreaker({ name: 'sampled', registry, clock, measureDurations: { sampleRate: 0.25 } });
+    for (let i = 0; i < 8; i++) {
+      await breaker.execute(async () => {
+        clock.advance(50);
+      });
+    }
+    const text = exporter.metrics();
+    expect(valueOf(text, 'circuitry_call_duration_seconds_count', { circuit: 'sampled', outcome: 'success' })).toBe(8);
+    expect(valueOf(text, 'circuitry_call_duration_seconds_bucket', { circuit: 'sampled', outcome: 'success', le: '0.1' })).toBe(8);
+    expect(valueOf(text, 'circuitry_call_duration_seconds_sum', { circuit: 'sampled', outcome: 'success' })).toBeCloseTo(0.4);
+  });
+
   it('serves text that promtool check metrics accepts, in both namings', async () => {
     const { registry, exporter } = await busy();
     new CircuitBreaker({ name: 'say "hi"\\now\nplease', registry, policy: countWindow({ size: 10, failureRate: 0.5, minimumCalls: 5 }) });

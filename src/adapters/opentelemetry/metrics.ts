@@ -79,7 +79,13 @@ export function registerOpenTelemetryMetrics(meter: MeterLike, options: OpenTele
   const observations = observeRegistry(registry, {
     buckets,
     onTransition: (key, from, to) => transitions.add(1, { [NAME]: key, 'circuitry.circuit.state.from': from, 'circuitry.circuit.state': to }),
-    onDuration: duration === undefined ? undefined : (key, outcome, seconds) => duration.record(seconds, { [NAME]: key, [OUTCOME]: outcome }),
+    onDuration:
+      duration === undefined
+        ? undefined
+        : (key, outcome, seconds, weight) => {
+            // Histogram.record takes no weight: a sampled call is recorded once per call it stands for.
+            for (let i = 0; i < weight; i++) duration.record(seconds, { [NAME]: key, [OUTCOME]: outcome });
+          },
   });
 
   const state = meter.createObservableUpDownCounter('circuitry.circuit.state', { description: 'The state of a circuit: 1 for the current one.', unit: '{circuit}' });

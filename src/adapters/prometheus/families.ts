@@ -178,7 +178,7 @@ export function circuitryNaming(prefix: string, durations: boolean): Naming {
   );
   if (durations) {
     families.push(
-      histogramFamily(`${prefix}call_duration_seconds`, "Call durations in seconds on the breaker's clock, by outcome.", 'outcome', { success: 'success', failure: 'failure', ignored: 'ignored' }),
+      histogramFamily(`${prefix}call_duration_seconds`, "Call durations in seconds (performance.now(), or the breaker's injected clock), by outcome; a breaker with measureDurations.sampleRate times one call in N and counts it N times.", 'outcome', { success: 'success', failure: 'failure', ignored: 'ignored' }),
     );
   }
   return { circuitLabel: 'circuit', families };

@@ -93,7 +93,10 @@ export function registerPromClientMetrics(promClient: PromClientLike, promRegist
   let histogram: PromMetricLike | undefined;
   const observations: Observations = observeRegistry(registry, {
     buckets,
-    onDuration: (key, outcome, seconds) => histogram?.observe!({ [circuitLabel]: key, [histogramLabel]: histogramKinds[outcome] }, seconds),
+    onDuration: (key, outcome, seconds, weight) => {
+      // prom-client's observe takes no weight: a sampled call is observed once per call it stands for.
+      for (let i = 0; i < weight; i++) histogram?.observe!({ [circuitLabel]: key, [histogramLabel]: histogramKinds[outcome] }, seconds);
+    },
   });
   // One read of the registry serves every family of a scrape: prom-client collects them one by
   // one, so rows are kept for the tick in which they were read.

@@ -17,14 +17,18 @@ export function createHistogram(bounds: readonly number[]): DurationHistogram {
   return { bounds, counts: bounds.map(() => 0), count: 0, sum: 0 };
 }
 
-export function observeSeconds(histogram: DurationHistogram, seconds: number): void {
+/**
+ * Adds one timed call that stands for `weight` calls (a breaker's `measureDurations` may time one
+ * call in N, and says so in the event's `weight`).
+ */
+export function observeSeconds(histogram: DurationHistogram, seconds: number, weight = 1): void {
   const { bounds, counts } = histogram;
   // A handful of bounds: a linear scan beats a binary search, and the call path pays for it.
   let i = 0;
   while (i < bounds.length && seconds > bounds[i]!) i++;
-  if (i < bounds.length) counts[i]!++;
-  histogram.count++;
-  histogram.sum += seconds;
+  if (i < bounds.length) counts[i]! += weight;
+  histogram.count += weight;
+  histogram.sum += seconds * weight;
 }
 
 /** The `buckets` option: finite upper bounds in seconds, strictly increasing. */

@@ -26,7 +26,8 @@ interface ObservationHooks {
   /** Bucket bounds in seconds; undefined leaves durations unmeasured. */
   readonly buckets: readonly number[] | undefined;
   readonly onTransition?: ((key: string, from: string, to: string) => void) | undefined;
-  readonly onDuration?: ((key: string, outcome: TimedOutcome, seconds: number) => void) | undefined;
+  /** Called for each timed call, which stands for `weight` calls. */
+  readonly onDuration?: ((key: string, outcome: TimedOutcome, seconds: number, weight: number) => void) | undefined;
 }
 
 /**
@@ -60,11 +61,13 @@ export function observeRegistry(registry: CircuitRegistry, hooks: ObservationHoo
   if (buckets !== undefined) {
     for (const outcome of ['success', 'failure', 'ignored'] as const) {
       offs.push(
-        registry.on(outcome, ({ breaker, key, duration }) => {
+        registry.on(outcome, ({ breaker, key, duration, weight }) => {
+          // A call the breaker did not time (measureDurations samples) has weight 0 and no duration.
+          if (!(weight > 0)) return;
           const seconds = duration / 1000;
           const durations = observed(breaker).durations;
-          observeSeconds((durations[outcome] ??= createHistogram(buckets)), seconds);
-          hooks.onDuration?.(key, outcome, seconds);
+          observeSeconds((durations[outcome] ??= createHistogram(buckets)), seconds, weight);
+          hooks.onDuration?.(key, outcome, seconds, weight);
         }),
       );
     }
