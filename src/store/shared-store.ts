@@ -16,6 +16,8 @@ import type { ChangeAnswer, ChangeMode, SharedRecord, SharedStateBackend } from 
 import type { Lane, Outcome, Timers } from './transport.js';
 import { createTransport, freeLane } from './transport.js';
 import * as lease from './trial-lease.js';
+import type { PushWatch } from './push.js';
+import { watchPush } from './push.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
 export interface SharedStoreOptions {
@@ -33,9 +35,17 @@ export interface SharedStoreOptions {
   timeout?: number | undefined;
   /** Who this process is when it holds the trial lease. Default: a random id per store. */
   owner?: string | undefined;
+  /**
+   * With a backend that pushes changes (`redisStore` does), while its subscription is trusted:
+   * milliseconds between two reads of every attached breaker's record, to catch what a lost
+   * message missed. Each wait is jittered between this and half as long again, so that a fleet
+   * does not resync together. While the subscription is not trusted the store reads every
+   * `syncInterval` instead. Default 10,000; at most 2,147,483,647.
+   */
+  resyncInterval?: number | undefined;
 }
 
-const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);
+const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner', 'resyncInterval']);
 
 /** What a breaker is told its outage began with. */
 interface Cause {
@@ -59,6 +69,10 @@ interface Entry extends StoreLink, TrialGate {
   lastChangeMissed: boolean;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
+  /** A hint made this breaker read since the last tick: further hints wait for the next tick. */
+  hintRead: boolean;
+  /** A hint came while `hintRead`: the next tick reads. */
+  hintDeferred: boolean;
   clock: BackendClock;
   health: Health;
 }
@@ -78,8 +92,21 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
   const owner = options.owner ?? randomOwner();
   if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
+  const resyncInterval = options.resyncInterval === undefined ? 10_000 : checkDuration(options.resyncInterval, 'resyncInterval', { timer: true });
+  const random = timers.random ?? Math.random;
+  const readMany = typeof backend.readMany === 'function' ? backend.readMany.bind(backend) : undefined;
+  const push = backend.push?.version === 1 ? backend.push : undefined;
 
   const entries = new Set<Entry>();
+  /** The attached entries by name, for hints. */
+  const named = new Map<string, Set<Entry>>();
+  /** Breakers a hint asked to read, waiting for the flush a moment later (one batch for them all). */
+  const hinted = new Set<Entry>();
+  let flushTimer: unknown;
+  let pushWatch: PushWatch | undefined;
+  /** Ticks (of `syncInterval`) until the next resync, while the subscription is trusted. */
+  let ticksToResync = 0;
+  const resyncTicks = (): number => Math.max(1, Math.ceil((resyncInterval * (1 + 0.5 * random())) / syncInterval));
   let attached = 0;
   let timer: unknown;
   let closed = false;
@@ -89,10 +116,18 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const pairs: [Entry, AttachedBreaker][] = [];
     for (const entry of entries) {
       const breaker = entry.breaker.deref();
-      if (breaker === undefined) entries.delete(entry);
+      if (breaker === undefined) forget(entry);
       else pairs.push([entry, breaker]);
     }
     return pairs;
+  };
+
+  const forget = (entry: Entry): void => {
+    entries.delete(entry);
+    hinted.delete(entry);
+    const same = named.get(entry.name);
+    same?.delete(entry);
+    if (same?.size === 0) named.delete(entry.name);
   };
 
   /**
@@ -245,6 +280,18 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   type ReadSender = (lane: Lane, operation: string, call: () => Promise<SharedRecord>) => Promise<Outcome<SharedRecord>> | undefined;
 
+  /** Takes in a record read for `entry`, sent at `sentAt` (the breaker's clock). */
+  const tookRead = (entry: Entry, value: SharedRecord | undefined, sentAt: number): void => {
+    const self = entry.breaker.deref();
+    // A read that crosses a publish says nothing new: the publish's own answer will.
+    if (self === undefined || entry.lane.write !== 0) return;
+    const record = usable(entry, self, value as SharedRecord, sentAt);
+    if (record === undefined) return;
+    const latest = entry.change;
+    if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
+    else takeIn(entry, self, record);
+  };
+
   const readWith = (entry: Entry, sendRead: ReadSender): Promise<void> => {
     const breaker = entry.breaker.deref();
     if (closed || breaker === undefined) return Promise.resolve();
@@ -252,20 +299,40 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const sent = sendRead(entry.lane, 'sync', () => backend.read(entry.name));
     if (sent === undefined) return Promise.resolve();
     return sent.then((outcome) => {
-      const self = entry.breaker.deref();
-      // A read that crosses a publish says nothing new: the publish's own answer will.
-      if (!outcome.ok || self === undefined || entry.lane.write !== 0) return;
-      const record = usable(entry, self, outcome.value, sentAt);
-      if (record === undefined) return;
-      const latest = entry.change;
-      if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
-      else takeIn(entry, self, record);
+      if (outcome.ok) tookRead(entry, outcome.value, sentAt);
     });
   };
   /** Reads a breaker's record; one read at a time per breaker, so reads asked for together are one. */
   const read = (entry: Entry): Promise<void> => readWith(entry, (lane, operation, call) => transport.send(lane, 'read', operation, call));
   /** Reads it as {@link read} does, or, while the backend is unreachable, as the store's one probe. */
   const readOrProbe = (entry: Entry): Promise<void> => readWith(entry, transport.readOrProbe);
+
+  /**
+   * Reads the records of `batch`: in one request when the backend reads many at once, for every
+   * breaker whose read slot is free; the others (a read lost, held by the probe) one by one.
+   */
+  const readBatch = async (batch: readonly Entry[]): Promise<void> => {
+    if (readMany === undefined || batch.length < 2) {
+      await Promise.all(batch.map(read));
+      return;
+    }
+    const sentAt = batch.map((entry) => entry.breaker.deref()?.now() ?? 0);
+    const sent = transport.sendMany(
+      batch.map((entry) => entry.lane),
+      'sync',
+      (covered) => readMany(covered.map((i) => batch[i]!.name)),
+    );
+    const covered = new Set(sent?.covered);
+    const alone = batch.filter((_, i) => !covered.has(i)).map(read);
+    if (sent !== undefined) {
+      const outcome = await sent.outcome;
+      if (outcome.ok && !closed) {
+        const records = Array.isArray(outcome.value) ? outcome.value : [];
+        sent.covered.forEach((i, k) => tookRead(batch[i]!, records[k], sentAt[i]!));
+      }
+    }
+    await Promise.all(alone);
+  };
 
   // Only entries are held across the wait, never a breaker: one its owner let go of is collected
   // at once, not after a probe that may hang for the whole `timeout`.
@@ -276,7 +343,57 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       if (entries[0] !== undefined) await readOrProbe(entries[0]);
       return;
     }
-    await Promise.all(entries.map(read));
+    await readBatch(entries);
+  };
+
+  /** Reads what hints asked for, in one batch; a breaker read so is read on a hint again only after the next tick. */
+  const flushHints = (): void => {
+    flushTimer = undefined;
+    const batch = [...hinted];
+    hinted.clear();
+    for (const entry of batch) entry.hintRead = true;
+    if (!closed && transport.reachable) void readBatch(batch);
+  };
+
+  /**
+   * A hint that `name`'s record changed. It is only a reason to read: a breaker that took in
+   * that generation already reads nothing, and one a hint made read since the last tick waits
+   * for the next. So however many hints come (repeated, flapping, forged), a process reads each
+   * breaker on hints at most once per `syncInterval`: no more than polling did.
+   */
+  const hint = (name: string, generation: number | undefined): void => {
+    const same = named.get(name);
+    if (same === undefined || closed) return;
+    for (const entry of same) {
+      if (generation !== undefined && entry.generation >= generation) continue;
+      if (entry.hintRead) entry.hintDeferred = true;
+      else hinted.add(entry);
+    }
+    if (hinted.size > 0 && flushTimer === undefined) flushTimer = timers.setTimeout(flushHints, 0);
+  };
+
+  /**
+   * Every `syncInterval`: polls every breaker, unless pushed hints are trusted; then only the
+   * breakers that need it (a change not yet taken, a record or store away, a hint held back) are
+   * read, and all of them once per jittered `resyncInterval`.
+   */
+  const tick = (): void => {
+    const trusted = pushWatch?.trusted === true && transport.outage === undefined;
+    if (!trusted || --ticksToResync <= 0) {
+      if (trusted) ticksToResync = resyncTicks();
+      for (const entry of entries) (entry.hintRead = true), (entry.hintDeferred = false);
+      void sync();
+      return;
+    }
+    const due = live()
+      .map(([entry]) => entry)
+      .filter((entry) => {
+        const wanted = entry.hintDeferred || entry.change.state === 'pending' || entry.health.state !== 'usable';
+        entry.hintRead = entry.hintDeferred;
+        entry.hintDeferred = false;
+        return wanted;
+      });
+    if (due.length > 0) void readBatch(due);
   };
 
   const sync = async (): Promise<void> => {
@@ -301,6 +418,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       change: rules.NO_CHANGE,
       lastChangeMissed: false,
       adopting: false,
+      hintRead: false,
+      hintDeferred: false,
       clock: rules.UNANSWERED,
       health: rules.USABLE,
       changed(from: CircuitState, to: CircuitState) {
@@ -332,6 +451,9 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       wait: (t: number) => (decidesLocally(entry) ? 0 : entry.change.state === 'pending' ? 1 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
+    const same = named.get(entry.name);
+    if (same === undefined) named.set(entry.name, new Set([entry]));
+    else same.add(entry);
     breaker.setTrialGate(entry);
     // Joining an outage, it is told of it as the others were, so its storeUp never comes alone;
     // a microtask later, so listeners added right after the breaker is made hear it.
@@ -342,7 +464,19 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
         if (self !== undefined && transport.outage === outage) moveHealth(entry, self, rules.storeWentAway, outage);
       });
     }
-    if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
+    if (timer === undefined && !closed) timer = timers.setInterval(tick, syncInterval);
+    if (pushWatch === undefined && push !== undefined && !closed) {
+      pushWatch = watchPush(push, timers, random, {
+        hint,
+        // Trusted from now: what changed while it was not is read now, then only at resyncs.
+        trusted() {
+          ticksToResync = resyncTicks();
+          void readAll();
+        },
+        // Hints may have been lost since the last canary: read everything now, and poll.
+        lost: () => void readAll(),
+      });
+    }
     void readOrProbe(entry);
     return entry;
   };
@@ -353,6 +487,9 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       closed = true;
       if (timer !== undefined) timers.clearInterval(timer);
       timer = undefined;
+      if (flushTimer !== undefined) timers.clearTimeout(flushTimer);
+      flushTimer = undefined;
+      pushWatch?.close();
     },
     get connected() {
       return !closed && !storeOutage();

@@ -19,6 +19,8 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  /** A number in [0, 1) for jitter; Math.random when absent. */
+  random?(): number;
 }
 
 /** One breaker's outstanding requests, by the number they were sent under (0: none). */
@@ -40,6 +42,12 @@ export interface Transport {
    * one at the timeout or a failure.
    */
   send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
+  /**
+   * Sends one request reading for every lane of `lanes` whose read slot is free, holding those
+   * slots until it is answered; nothing while the backend is unreachable. Returns the lanes it
+   * covers (in order) and its outcome, or undefined when no lane was free.
+   */
+  sendMany<T>(lanes: readonly Lane[], operation: string, call: (covered: readonly number[]) => Promise<T>): { readonly covered: readonly number[]; readonly outcome: Promise<Outcome<T>> } | undefined;
   /** Sends a read as {@link Transport.send} does, or, while the backend is unreachable, as the store's one probe. */
   readOrProbe<T>(lane: Lane, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
   /**
@@ -52,7 +60,7 @@ export interface Transport {
 }
 
 interface Sent {
-  readonly lane: Lane;
+  readonly lanes: readonly Lane[];
   readonly slot: Slot;
   gaveUp: boolean;
 }
@@ -84,7 +92,7 @@ export function createTransport(
     if (request === undefined) return;
     sent.delete(id);
     if (request.gaveUp) gaveUp -= 1;
-    if (request.lane[request.slot] === id) request.lane[request.slot] = 0;
+    for (const lane of request.lanes) if (lane[request.slot] === id) lane[request.slot] = 0;
     if (probeId === id) probeId = 0;
   };
 
@@ -113,7 +121,11 @@ export function createTransport(
     const id = ++seq;
     if (where === 'probe-slot') probeId = id;
     else lane[slot] = id;
-    const request: Sent = { lane, slot, gaveUp: false };
+    return carry(id, { lanes: [lane], slot, gaveUp: false }, operation, call);
+  };
+
+  const carry = <T>(id: number, request: Sent, operation: string, call: () => Promise<T>): Promise<Outcome<T>> => {
+    const slot = request.slot;
     sent.set(id, request);
     let reply: Promise<T>;
     try {
@@ -164,6 +176,17 @@ export function createTransport(
       return outageOf(reachability);
     },
     send: (lane, slot, operation, call) => dispatch(lane, slot, operation, call, false),
+    sendMany(lanes, operation, call) {
+      const covered: number[] = [];
+      lanes.forEach((lane, i) => {
+        if (route(reachability, 'read', false, slotState(lane, 'read'), probeId !== 0) === 'own-slot') covered.push(i);
+      });
+      if (covered.length === 0) return undefined;
+      const id = ++seq;
+      const held = covered.map((i) => lanes[i]!);
+      for (const lane of held) lane.read = id;
+      return { covered, outcome: carry(id, { lanes: held, slot: 'read', gaveUp: false }, operation, () => call(covered)) };
+    },
     readOrProbe: (lane, operation, call) => dispatch(lane, 'read', operation, call, true),
     confirm() {
       moveTo(afterQuietSync(reachability));
