@@ -1,0 +1,121 @@
+/**
+ * Redis pub/sub as a store's push capability: the record script publishes `generation:key` on
+ * the store's channel with every accepted open or close, and this subscribes to it on a
+ * connection of its own (pub/sub takes a connection over). The connection is the user's
+ * `subscriber`, or a duplicate of their client made here (and ended here). Each store also
+ * subscribes to a canary channel of its own, on which it publishes itself to prove the
+ * subscription still delivers.
+ */
+import type { PushListener, SharedStatePush } from 'circuitry/store';
+import type { SendCommand } from './redis-client.js';
+
+type Listener = (message: string, channel: string) => void;
+
+/** A client that can subscribe: ioredis (`subscribe` plus `message` events), or node-redis and Bun (`subscribe(channels, listener)`). */
+interface Subscribable {
+  call?: unknown;
+  subscribe(...args: unknown[]): Promise<unknown>;
+  unsubscribe(...args: unknown[]): Promise<unknown>;
+  on?(event: string, handler: (...args: never[]) => void): unknown;
+  off?(event: string, handler: (...args: never[]) => void): unknown;
+  duplicate?(): unknown;
+  connect?(): Promise<unknown>;
+  quit?(): unknown;
+  disconnect?(): unknown;
+  close?(): unknown;
+  isOpen?: boolean;
+}
+
+const canSubscribe = (c: unknown): c is Subscribable =>
+  typeof (c as Subscribable | null)?.subscribe === 'function' && typeof (c as Subscribable | null)?.unsubscribe === 'function';
+
+/** Whether push can run over `client` (duplicated) or `subscriber` (given). */
+export function subscriberSource(client: unknown, subscriber: unknown): (() => Promise<{ connection: Subscribable; owned: boolean }>) | undefined {
+  if (subscriber === false) return undefined;
+  if (subscriber !== undefined) {
+    if (!canSubscribe(subscriber)) return undefined;
+    return async () => ({ connection: subscriber, owned: false });
+  }
+  const c = client as Subscribable | null;
+  if (typeof c?.duplicate !== 'function') return undefined;
+  return async () => {
+    const made = c.duplicate!() as Subscribable;
+    // Without a listener, an error event on the duplicate would crash the process; the canary
+    // notices what the error means.
+    made.on?.('error', () => {});
+    // node-redis makes its duplicates unconnected; ioredis and Bun connect by themselves.
+    if (typeof made.call !== 'function' && typeof made.connect === 'function' && made.isOpen === false) await made.connect();
+    if (!canSubscribe(made)) throw new Error('circuitry: the duplicated Redis client cannot subscribe');
+    return { connection: made, owned: true };
+  };
+}
+
+function end(connection: Subscribable): void {
+  try {
+    const ended = connection.disconnect?.() ?? connection.close?.() ?? connection.quit?.();
+    void Promise.resolve(ended).catch(() => {});
+  } catch {
+    // Already ended.
+  }
+}
+
+export function redisPush(
+  send: SendCommand,
+  source: () => Promise<{ connection: Subscribable; owned: boolean }>,
+  prefix: string,
+  channel: string,
+): SharedStatePush {
+  const canaryChannel = `${channel}:canary:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const channels = [channel, canaryChannel];
+  let current: { connection: Subscribable; owned: boolean; listener: Listener; ioredis: boolean } | undefined;
+  /** Counts unsubscriptions, so that a connection made while one came is ended, not kept. */
+  let ended = 0;
+
+  const deliver = (to: PushListener) => (message: string, from: string) => {
+    const text = String(message);
+    if (String(from) === canaryChannel) return to.canary(text);
+    if (String(from) !== channel) return;
+    const colon = text.indexOf(':');
+    const key = text.slice(colon + 1);
+    if (colon < 0 || !key.startsWith(prefix)) return;
+    const generation = Number(text.slice(0, colon));
+    to.hint(key.slice(prefix.length), Number.isSafeInteger(generation) ? generation : undefined);
+  };
+
+  return {
+    version: 1,
+    async subscribe(to) {
+      const before = ended;
+      const { connection, owned } = await source();
+      if (before !== ended) {
+        if (owned) end(connection);
+        throw new Error('circuitry: unsubscribed while subscribing');
+      }
+      const listener = deliver(to);
+      const ioredis = typeof connection.call === 'function';
+      current = { connection, owned, listener, ioredis };
+      if (ioredis) {
+        connection.on?.('message', listener as never);
+        await connection.subscribe(...channels);
+      } else {
+        await connection.subscribe(channels, listener);
+      }
+    },
+    async canary(token) {
+      await send(['PUBLISH', canaryChannel, token]);
+    },
+    unsubscribe() {
+      const was = current;
+      current = undefined;
+      ended += 1;
+      if (was === undefined) return;
+      if (was.owned) return end(was.connection);
+      if (was.ioredis) {
+        was.connection.off?.('message', was.listener as never);
+        void was.connection.unsubscribe(...channels).catch(() => {});
+      } else {
+        void was.connection.unsubscribe(channels, was.listener).catch(() => {});
+      }
+    },
+  };
+}
