@@ -115,6 +115,7 @@ export function watchPush(
         canaryTimer = undefined;
         move(canaryBack(state));
       },
+      dropped: () => fail(attempt),
     };
     // A subscription request that never answers is one more silent failure.
     const deadline = timers.setTimeout(() => fail(attempt), CANARY_TIMEOUT);

@@ -176,4 +176,9 @@ export interface PushListener {
   hint(name: string, generation: number | undefined): void;
   /** A canary this subscriber sent came back. */
   canary(token: string): void;
+  /**
+   * The subscription's connection dropped or is reconnecting: hints may have been lost. The store
+   * reads every record at once, polls, and subscribes anew.
+   */
+  dropped(): void;
 }

@@ -11,6 +11,9 @@ import type { SendCommand } from './redis-client.js';
 
 type Listener = (message: string, channel: string) => void;
 
+/** What ioredis and node-redis emit when a connection drops or starts over. */
+const DROP_EVENTS = ['close', 'end', 'reconnecting'];
+
 /** A client that can subscribe: ioredis (`subscribe` plus `message` events), or node-redis and Bun (`subscribe(channels, listener)`). */
 interface Subscribable {
   call?: unknown;
@@ -67,7 +70,7 @@ export function redisPush(
 ): SharedStatePush {
   const canaryChannel = `${channel}:canary:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const channels = [channel, canaryChannel];
-  let current: { connection: Subscribable; owned: boolean; listener: Listener; ioredis: boolean } | undefined;
+  let current: { connection: Subscribable; owned: boolean; listener: Listener; ioredis: boolean; dropped: () => void } | undefined;
   /** Counts unsubscriptions, so that a connection made while one came is ended, not kept. */
   let ended = 0;
 
@@ -91,9 +94,14 @@ export function redisPush(
         if (owned) end(connection);
         throw new Error('circuitry: unsubscribed while subscribing');
       }
-      const listener = deliver(to);
       const ioredis = typeof connection.call === 'function';
-      current = { connection, owned, listener, ioredis };
+      const delivered = deliver(to);
+      // ioredis's message event gives the channel first; node-redis and Bun give the message first.
+      const listener: Listener = ioredis ? (channel, message) => delivered(message, channel) : delivered;
+      current = { connection, owned, listener, ioredis, dropped: () => to.dropped() };
+      // A client that reconnects and resubscribes by itself (ioredis, node-redis) loses what was
+      // published meanwhile: said at once, so the store reads what it missed.
+      for (const name of DROP_EVENTS) connection.on?.(name, current.dropped as never);
       if (ioredis) {
         connection.on?.('message', listener as never);
         await connection.subscribe(...channels);
@@ -109,6 +117,7 @@ export function redisPush(
       current = undefined;
       ended += 1;
       if (was === undefined) return;
+      for (const name of DROP_EVENTS) was.connection.off?.(name, was.dropped as never);
       if (was.owned) return end(was.connection);
       if (was.ioredis) {
         was.connection.off?.('message', was.listener as never);
