@@ -74,8 +74,10 @@ interface Entry extends StoreLink, TrialGate {
   adopting: boolean;
   /** A hint made this breaker read less than the hint spacing ago: further hints wait for its end. */
   hintRead: boolean;
-  /** A hint came while `hintRead`: read at the end of the spacing. */
+  /** A hint came while `hintRead`, or while a write was on its way: read at the end of the spacing. */
   hintDeferred: boolean;
+  /** The highest generation a hint named since this breaker was last read on one (0: unknown). */
+  hintedGeneration: number;
   clock: BackendClock;
   health: Health;
 }
@@ -355,8 +357,10 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   /** Reads what hints asked for, in one batch; a breaker read so is read on a hint again only after the spacing. */
   const flushHints = (): void => {
     flushTimer = undefined;
-    const batch = [...hinted];
+    // A hint whose generation was taken in meanwhile (by a write's answer) needs no read.
+    const batch = [...hinted].filter((entry) => entry.hintedGeneration === 0 || entry.generation < entry.hintedGeneration);
     hinted.clear();
+    for (const entry of batch) entry.hintedGeneration = 0;
     if (closed || batch.length === 0) return;
     for (const entry of batch) entry.hintRead = true;
     spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
@@ -386,8 +390,13 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     if (same === undefined || closed) return;
     for (const entry of same) {
       if (generation !== undefined && entry.generation >= generation) continue;
-      if (entry.hintRead) entry.hintDeferred = true;
-      else hinted.add(entry);
+      entry.hintedGeneration = generation === undefined ? 0 : Math.max(entry.hintedGeneration, generation);
+      // A write on its way brings the record back with its answer (the hint may be of that very
+      // write, published before the answer arrived): read only if the answer did not catch up.
+      if (entry.hintRead || entry.lane.write !== 0) {
+        entry.hintDeferred = true;
+        spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
+      } else hinted.add(entry);
     }
     if (hinted.size > 0 && flushTimer === undefined) flushTimer = timers.setTimeout(flushHints, 0);
   };
@@ -434,6 +443,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       adopting: false,
       hintRead: false,
       hintDeferred: false,
+      hintedGeneration: 0,
       clock: rules.UNANSWERED,
       health: rules.USABLE,
       changed(from: CircuitState, to: CircuitState) {

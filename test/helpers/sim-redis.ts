@@ -185,11 +185,11 @@ export const scriptArgs = {
 };
 
 /** A backend over `sim`, answering at once: the network in between is the caller's to add. */
-export function simBackend(sim: ReturnType<typeof simRedis>, keep = 86_400_000): SharedStateBackend {
+export function simBackend(sim: ReturnType<typeof simRedis>, keep = 86_400_000, channel = ''): SharedStateBackend {
   return {
     read: async (name) => recordOf(sim.run(name, 'read', keep, [])),
-    open: async (name, r) => recordOf(sim.run(name, 'open', keep, scriptArgs.open(r))),
-    close: async (name, r) => recordOf(sim.run(name, 'close', keep, scriptArgs.close(r))),
+    open: async (name, r) => recordOf(sim.run(name, 'open', keep, scriptArgs.open(r), channel)),
+    close: async (name, r) => recordOf(sim.run(name, 'close', keep, scriptArgs.close(r), channel)),
     trial: async (name, owner, lease, s): Promise<TrialAnswer> => {
       const reply = sim.run(name, 'trial', keep, scriptArgs.trial(owner, lease, s));
       const record = recordOf(reply);
