@@ -1,5 +1,5 @@
 export { CircuitBreaker } from './breaker/breaker.js';
-export type { BreakerOptions, BreakerRegistry } from './breaker/breaker.js';
+export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, TrialsOptions } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
 export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';
@@ -20,10 +20,12 @@ export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';
 export type { CircuitStats } from './breaker/stats.js';
 export { callSignal } from './breaker/call-signal.js';
+export type { SignalOption } from './breaker/call-signal.js';
 export { pipe } from './resilience/pipe.js';
 export { retry } from './resilience/retry.js';
 export type { Retrying, RetryInfo, RetryOptions } from './resilience/retry.js';
 export { timeout } from './resilience/timeout.js';
+export type { TimeoutOptions } from './resilience/timeout.js';
 export { bulkhead, bulkheadOf } from './resilience/bulkhead.js';
 export type { BulkheadDecoratorOptions, BulkheadGuarded, BulkheadOptions } from './resilience/bulkhead.js';
 export type { Bulkhead, BulkheadRejection, BulkheadStats } from './resilience/bulkhead-permits.js';

@@ -39,7 +39,7 @@ function families(prefix: string): Family[] {
     },
     {
       name: `${prefix}calls_total`,
-      help: 'Calls by outcome: success, failure (counted), rejected (not run), ignored (an error that does not count).',
+      help: 'Calls by outcome: success, failure (counted), rejected (not run), ignored (an error that does not count), aborted (cancelled by its caller).',
       type: 'counter',
       labelNames: ['circuit', 'outcome'],
       samples: (b, circuit) => {
@@ -49,6 +49,7 @@ function families(prefix: string): Family[] {
           [[circuit, 'failure'], s.failures],
           [[circuit, 'rejected'], s.rejections],
           [[circuit, 'ignored'], s.ignored],
+          [[circuit, 'aborted'], s.aborted],
         ];
       },
     },
@@ -72,6 +73,13 @@ function families(prefix: string): Family[] {
       type: 'gauge',
       labelNames: ['circuit'],
       samples: (b, circuit) => [[[circuit], b.consecutiveFailures]],
+    },
+    {
+      name: `${prefix}shadow`,
+      help: 'Shadow mode: 1 while the breaker refuses nothing (its state is still judged), 0 otherwise.',
+      type: 'gauge',
+      labelNames: ['circuit'],
+      samples: (b, circuit) => [[[circuit], b.stats().shadow ? 1 : 0]],
     },
   ];
 }

@@ -1,6 +1,8 @@
 import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
-import { callStart, noteFallback, recordError, recordValue, rejection, servedByFallback } from './outcomes.js';
+import { callStart, noteFallback, recordAborted, recordError, recordValue, rejection, servedByFallback, stoppedByAbort } from './outcomes.js';
+import type { SignalOption } from './call-signal.js';
+import { callWithSignal, linkedController, outerSignal, pickSignal } from './call-signal.js';
 import { admit, REJECTED } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
@@ -10,14 +12,26 @@ type AsyncGuarded = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 /**
  * Wraps `fn` so that each call goes through the breaker and returns a promise. Nothing throws
  * synchronously: a synchronous throw, a rejection and a refused call all become rejections.
+ * `signal` is the caller's cancellation (see {@link cancellable}).
  */
-export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknown, fallback: Fallback | undefined): AsyncGuarded {
-  return asyncPath(fn, internalsOf(breaker), fallback);
+export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknown, fallback: Fallback | undefined, signal?: SignalOption): AsyncGuarded {
+  return asyncPath(fn, internalsOf(breaker), fallback, signal);
 }
 
 /** {@link callsThrough}, given the breaker's insides. */
-export function asyncPath(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback | undefined): AsyncGuarded {
-  return fallback === undefined ? watching(fn, internals) : withFallback(fn, internals, fallback);
+export function asyncPath(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback | undefined, signal?: SignalOption): AsyncGuarded {
+  const plain = fallback === undefined ? watching(fn, internals) : withFallback(fn, internals, fallback);
+  if (signal === undefined) return plain;
+  const leaseWait: LeaseWait = { readmitting: false };
+  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    let own: AbortSignal | undefined;
+    try {
+      own = pickSignal(signal, this, args);
+    } catch (error) {
+      return rejectSoon(error);
+    }
+    return own === undefined ? plain.apply(this, args) : cancellable(fn, internals, fallback, leaseWait, this, args, own);
+  };
 }
 
 // The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
@@ -44,6 +58,7 @@ function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInterna
   };
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (outerSignal() !== undefined) return cancellable(fn, internals, undefined, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
     const start = callStart(internals);
@@ -79,6 +94,7 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (outerSignal() !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) {
       return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? settleWithFallback(internals, fallback, this, rejection(internals), args);
@@ -93,6 +109,93 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
     return settleOther(internals, token, result, fallback, this, args, start);
   };
   return guarded;
+}
+
+/**
+ * A call its caller can cancel: with the wrapper's `signal`, or under an enclosing call's (a
+ * `retry` with a signal, a `timeout` around the circuit). An abort lets the caller go at once,
+ * with the signal's reason, and aborts the function's `callSignal()`; but the call keeps its trial
+ * slot until the function settles, and is judged then: a success, a failure or the breaker's own
+ * timeout count as always (so a dependency that hangs behind impatient callers still trips), and
+ * only a function that stops because of the abort counts as aborted. A call whose signal aborted
+ * already is not run.
+ */
+function cancellable(
+  fn: (...args: unknown[]) => unknown,
+  internals: BreakerInternals,
+  fallback: Fallback | undefined,
+  leaseWait: LeaseWait,
+  self: unknown,
+  args: unknown[],
+  own: AbortSignal | undefined,
+): Promise<unknown> {
+  // A call of its own: a long-lived parent (a shutdown signal) must not hold every call it saw.
+  const { controller, unlink } = linkedController([outerSignal(), own]);
+  return attempt(fn, internals, fallback, leaseWait, self, args, controller.signal, unlink);
+}
+
+function attempt(
+  fn: (...args: unknown[]) => unknown,
+  internals: BreakerInternals,
+  fallback: Fallback | undefined,
+  leaseWait: LeaseWait,
+  self: unknown,
+  args: unknown[],
+  signal: AbortSignal,
+  unlink: () => void,
+): Promise<unknown> {
+  if (signal.aborted) {
+    unlink();
+    recordAborted(internals, undefined, signal.reason, Number.NaN);
+    return rejectSoon(signal.reason);
+  }
+  const token = admit(internals.machine, internals.now);
+  if (token === REJECTED) {
+    const again = afterLeaseAnswer(internals, leaseWait, function (this: unknown, ...againArgs: unknown[]) {
+      return attempt(fn, internals, fallback, leaseWait, this, againArgs, signal, unlink);
+    }, self, args);
+    if (again !== undefined) return again;
+    unlink();
+    return fallback === undefined ? rejectSoon(rejection(internals)) : settleWithFallback(internals, fallback, self, rejection(internals), args);
+  }
+  const start = callStart(internals);
+  let result: unknown;
+  try {
+    result = callWithSignal(signal, () => fn.apply(self, args));
+  } catch (error) {
+    result = Promise.reject(error);
+  }
+  return new Promise((resolve, reject) => {
+    // No need to stop listening once the call settles: the signal is this call's alone, and
+    // nothing can abort it after `unlink`.
+    const release = (): void => {
+      unlink();
+      reject(signal.reason);
+    };
+    // The function may have aborted it itself, before anyone listened.
+    if (signal.aborted) release();
+    else signal.addEventListener('abort', release);
+    Promise.resolve(result).then(
+      (value) => {
+        unlink();
+        recordValue(internals, token, value, start);
+        resolve(value);
+      },
+      (error: unknown) => {
+        unlink();
+        if (stoppedByAbort(signal, error)) {
+          recordAborted(internals, token, error, start);
+          reject(error);
+        } else if (signal.aborted) {
+          // The caller is gone: the outcome still tells the breaker about the dependency, but
+          // no fallback runs for nobody.
+          recordError(internals, token, error, start);
+        } else {
+          resolve(failed(internals, token, error, start, fallback, self, args));
+        }
+      },
+    );
+  });
 }
 
 /** Whether a call that waited for the trial lease's answer is being admitted again (synchronously). */

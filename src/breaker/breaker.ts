@@ -1,7 +1,7 @@
-import { invalid } from '../check/check.js';
+import { checkDuration, invalid, optionsObject } from '../check/check.js';
 import type { Clock } from '../machine/clock.js';
 import type { CircuitState } from '../machine/machine.js';
-import { close, currentState, disable, isolate, open, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
+import { close, currentState, disable, isolate, open, openFor, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
 import type { ExpectedError } from './error-filter.js';
 import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
@@ -18,7 +18,7 @@ import type { CircuitStore } from './store-link.js';
 import { attachStore } from './store-link.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
 import { asyncPath } from './async-path.js';
-import { withCallSignal } from './call-signal.js';
+import { checkSignalOption, withCallSignal } from './call-signal.js';
 import { onTransition } from './transitions.js';
 
 /** Options `configure` cannot change: they make a breaker what it is. */
@@ -59,8 +59,42 @@ export interface BreakerOptions {
 
   /** Trial calls admitted at once while half-open; others are rejected at once. Default 1. */
   halfOpenMaxCalls?: number | undefined;
-  /** Trial successes in a row that close the circuit again. Default 1. */
+  /** Trial successes in a row that close the circuit again. Default 1. Not with `trials`. */
   successThreshold?: number | undefined;
+  /**
+   * Judges the trials as a sample instead of one by one: `calls` trials are admitted while
+   * half-open (all at once, or `halfOpenMaxCalls` at a time), and the circuit re-opens as soon as
+   * their failures or slow trials reach `failureRate` or `slowCallRate` of `calls`, or closes once
+   * all are judged below both. Cannot be combined with `successThreshold`. Default: one by one.
+   */
+  trials?: TrialsOptions | undefined;
+  /**
+   * Judges calls, moves through its states, emits events and counts, but refuses nothing: a call
+   * the breaker would reject runs anyway, and is counted in `stats().wouldReject`. For tuning
+   * thresholds on live traffic before they act; `configure({ shadow: false })` makes it refuse.
+   * Default false.
+   */
+  shadow?: boolean | undefined;
+  /**
+   * Reads an open period from a counted failure (an error, or a value `isFailure` judged), for a
+   * dependency that says how long it needs, such as an HTTP `Retry-After`: a number of ms opens
+   * the circuit at once for that long (kept within `minOpenPeriod` and `maxOpenPeriod`);
+   * `undefined` leaves the failure to count as any other.
+   */
+  openPeriodOf?: ((failure: any) => number | undefined) | undefined;
+  /** The shortest open period `openPeriodOf` may give, in ms. Default 1,000. */
+  minOpenPeriod?: number | undefined;
+  /**
+   * The longest open period `openPeriodOf` may give, in ms, so that a hostile or mistaken
+   * `Retry-After` cannot shut a dependency off for long. Default 300,000 (5 minutes).
+   */
+  maxOpenPeriod?: number | undefined;
+  /**
+   * True to share the opens `openPeriodOf` decides through the `store` with every process. By
+   * default they stay in this process: a 429 is often one tenant's or one key's quota, and one
+   * tenant must not open the circuit for the whole fleet. Default false.
+   */
+  shareOpenPeriodOf?: boolean | undefined;
   /**
    * Which errors count as failures: an `Error` class (subclasses match too), an array of them, or
    * a predicate. Other errors pass through untouched and count neither way. Default: every error.
@@ -70,7 +104,7 @@ export interface BreakerOptions {
   onOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called when the circuit closes again. */
   onClose?: ((breaker: CircuitBreaker) => void) | undefined;
-  /** Called when the circuit is first seen half-open: by a call, or by reading its state. */
+  /** Called when the circuit turns half-open: when the first call arrives after the open period (a read changes nothing). */
   onHalfOpen?: ((breaker: CircuitBreaker) => void) | undefined;
   /** Called after every real change of state (never for closed → closed), after the specific listener. */
   onStateChange?: ((from: CircuitState, to: CircuitState, breaker: CircuitBreaker) => void) | undefined;
@@ -98,6 +132,32 @@ export interface BreakerOptions {
   store?: CircuitStore | undefined;
 }
 
+/** Options of one call of {@link CircuitBreaker.execute}. */
+export interface ExecuteOptions {
+  /**
+   * The caller's cancellation: when it aborts, the call rejects at once with its reason and
+   * `callSignal()` aborts inside `fn`. A call stopped by the abort counts as aborted (neither
+   * success nor failure); one whose signal aborted already is not run.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+/** The `trials` option: a sample of trial calls judged by rates. */
+export interface TrialsOptions {
+  /** Trials admitted, and judged together, in one half-open period (a positive integer). Default 10. */
+  calls?: number | undefined;
+  /** Failure rate of the sample (above 0, at most 1) at or above which the circuit re-opens. Default 0.5. */
+  failureRate?: number | undefined;
+  /** Slow-trial rate of the sample at or above which the circuit re-opens; needs `slowCallDuration`. Default 1. */
+  slowCallRate?: number | undefined;
+}
+
+/** Options of `breaker.open(options)`. */
+export interface OpenOptions {
+  /** The open period of this opening, in ms (positive, finite), exactly as given. Default: `recoveryTimeout`'s. */
+  for?: number | undefined;
+}
+
 /**
  * A circuit breaker: closed, it lets calls through and counts failures; open, it rejects them
  * with {@link CircuitOpenError}; after `recoveryTimeout` it turns half-open and lets trial calls
@@ -119,6 +179,7 @@ export class CircuitBreaker {
   #options: BreakerOptions;
   #offOptionListeners: () => void;
   #execute: ((fn: () => unknown) => Promise<unknown>) | undefined;
+  #executeCancellable: ((fn: () => unknown, signal: AbortSignal | undefined) => Promise<unknown>) | undefined;
 
   static {
     setInternalsReader((breaker) => (breaker as CircuitBreaker).#internals);
@@ -145,16 +206,18 @@ export class CircuitBreaker {
   /**
    * Runs `fn` through the breaker: refused with {@link CircuitOpenError} while the circuit is
    * open, counted as a success or a failure otherwise. It returns a promise whatever `fn`
-   * returns: a synchronous throw, a rejection and a refusal all arrive as rejections.
+   * returns: a synchronous throw, a rejection and a refusal all arrive as rejections. With
+   * `options.signal`, the caller can cancel the call (see {@link ExecuteOptions}).
    *
    * @example
    * ```ts
    * const payments = new CircuitBreaker({ name: 'payments' });
-   * const receipt = await payments.execute(() => chargeCard(order));
+   * const receipt = await payments.execute(() => chargeCard(order), { signal: request.signal });
    * ```
    */
-  execute<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  execute<R>(fn: () => R | PromiseLike<R>, options?: ExecuteOptions): Promise<Awaited<R>> {
     if (typeof fn !== 'function') invalid(TypeError, 'execute(fn)', 'a function', fn);
+    if (options !== undefined) return this.#cancellable(fn, options) as Promise<Awaited<R>>;
     // One guarded caller per breaker, made on first use: execute shares the path of circuit()
     // and its per-breaker fast path, instead of a general one that allocates per call. Like
     // circuit's, the call can read callSignal().
@@ -162,7 +225,18 @@ export class CircuitBreaker {
     return this.#execute(fn) as Promise<Awaited<R>>;
   }
 
-  /** The current state. An open circuit whose open time has passed reads as `'half-open'`. */
+  #cancellable(fn: () => unknown, options: ExecuteOptions): Promise<unknown> {
+    const signal = (optionsObject(options, 'execute', ['signal']) as ExecuteOptions).signal;
+    checkSignalOption(signal);
+    // Made on first use, as execute's own: the signal is the call's second argument.
+    this.#executeCancellable ??= asyncPath(withCallSignal(invoke), this.#internals, undefined, signalArgument);
+    return this.#executeCancellable(fn, signal);
+  }
+
+  /**
+   * The current state, changing nothing. An open circuit whose open time has passed reads as
+   * `'half-open'`; it becomes half-open, and says so to listeners, when a call arrives.
+   */
   get state(): CircuitState {
     return currentState(this.#internals.machine, this.#internals.now);
   }
@@ -172,7 +246,10 @@ export class CircuitBreaker {
     return this.#internals.machine.consecutiveFailures;
   }
 
-  /** Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while isolated. */
+  /**
+   * Milliseconds until a call may be admitted: 0 when one would be now, `Infinity` while
+   * isolated. Reading it changes nothing.
+   */
   get retryAfter(): number {
     return retryAfter(this.#internals.machine, this.#internals.now());
   }
@@ -188,12 +265,23 @@ export class CircuitBreaker {
     return this.#internals.lastFailure;
   }
 
-  /** Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip. */
-  open(): void {
+  /**
+   * Opens the circuit now; it turns half-open after `recoveryTimeout`, as after a trip, or after
+   * `for` ms when given. Like every change by hand, a `store` shares it.
+   *
+   * @example
+   * ```ts
+   * breaker.open({ for: 120_000 }); // the dependency said: come back in two minutes
+   * ```
+   * @throws TypeError or RangeError when `for` is not a positive finite number of milliseconds.
+   */
+  open(options?: OpenOptions): void {
+    const period = optionsObject(options, 'open', ['for']).for;
+    if (period !== undefined) checkDuration(period, 'open({ for })');
     // Opened by hand: no failure is to blame, so refusals and the `open` event carry no cause.
     const internals = this.#internals;
     internals.lastFailure = undefined;
-    byHand(internals, () => open(internals.machine, internals.now()));
+    byHand(internals, (m) => (period === undefined ? open(m, internals.now()) : openFor(m, internals.now(), period as number)));
   }
 
   /** Closes the circuit and resets its counts, its policy's window and its backoff. */
@@ -288,7 +376,10 @@ export class CircuitBreaker {
     return addListener(this.#internals, event, { listener, source: event, fromOption: false });
   }
 
-  /** A plain snapshot for dashboards and health checks: state, since when, cumulative counts. */
+  /**
+   * A plain snapshot for dashboards and health checks: state, since when, cumulative counts.
+   * Reading it changes nothing and tells no listener.
+   */
   stats(): CircuitStats {
     const internals = this.#internals;
     const state = this.state;
@@ -302,9 +393,12 @@ export class CircuitBreaker {
       rejections: internals.rejections,
       fallbacks: internals.fallbacks,
       ignored: internals.ignored,
+      aborted: internals.aborted,
       consecutiveFailures: internals.machine.consecutiveFailures,
       window: internals.machine.policy?.stats?.(internals.now),
       retryAfter: retryAfter(internals.machine, internals.now()),
+      shadow: internals.options.shadow,
+      wouldReject: internals.machine.wouldReject,
     };
   }
 }
@@ -312,6 +406,10 @@ export class CircuitBreaker {
 // Shared by every breaker's execute(): the guarded "function" is the call itself.
 function invoke(fn: unknown): unknown {
   return (fn as () => unknown)();
+}
+
+function signalArgument(_fn: unknown, signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal;
 }
 
 // Option callbacks are listeners like any other, ahead of those added with on().

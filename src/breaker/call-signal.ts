@@ -1,3 +1,54 @@
+import { invalid } from '../check/check.js';
+
+/**
+ * A caller's cancellation, as the `signal` option of `circuit`, `timeout` and `retry` takes it:
+ * one signal for every call, or a function of the call's arguments (and `this`) that picks the
+ * call's own, so no wrapper appends a parameter to the function it guards.
+ *
+ * @typeParam A - the guarded function's parameters
+ */
+export type SignalOption<A extends unknown[] = any[]> = AbortSignal | ((...args: A) => AbortSignal | undefined);
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  // An engine without AbortSignal can still load circuitry; it just has no signal to give.
+  return typeof AbortSignal === 'function' && value instanceof AbortSignal;
+}
+
+/** Checks a `signal` option when a wrapper is applied. */
+export function checkSignalOption(value: unknown): SignalOption | undefined {
+  if (value === undefined || typeof value === 'function' || isAbortSignal(value)) return value as SignalOption | undefined;
+  return invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', value);
+}
+
+/** The caller's signal for one call, as `option` picks it from the call's `this` and arguments. */
+export function pickSignal(option: SignalOption, self: unknown, args: unknown[]): AbortSignal | undefined {
+  if (typeof option !== 'function') return option;
+  const signal = option.apply(self, args);
+  if (signal !== undefined && !isAbortSignal(signal)) invalid(TypeError, 'signal(...)', 'an AbortSignal or undefined', signal);
+  return signal;
+}
+
+/**
+ * `work`, or a rejection with `signal`'s reason the moment it aborts, whichever comes first: the
+ * caller is let go at once, and what `work` does later is no longer theirs.
+ */
+export function releasedOnAbort<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * The signal of the call being made right now, set by `circuit`, `breaker.execute`, `timeout`
  * and `retry` for the synchronous start of each call they make. Module state on the call path,

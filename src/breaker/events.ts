@@ -15,7 +15,7 @@ export interface CircuitEvents {
     /** The state it left. */
     readonly from: CircuitState;
   };
-  /** The circuit was first seen half-open. */
+  /** The circuit turned half-open: the first call after the open period arrived (reads change nothing). */
   halfOpen: {
     /** The state it left. */
     readonly from: CircuitState;
@@ -57,6 +57,16 @@ export interface CircuitEvents {
     readonly duration: number;
   };
   /**
+   * A call its caller's `AbortSignal` cancelled: not run (the signal had aborted already), or
+   * stopped by the abort. Neither success nor failure; a trial's slot is freed.
+   */
+  aborted: {
+    /** What the call was cancelled with: the signal's reason, or the `AbortError` the function threw. */
+    readonly error: unknown;
+    /** How long the call ran, in ms on the breaker's clock (0 when it was not run). */
+    readonly duration: number;
+  };
+  /**
    * The breaker's shared store failed or timed out: until `storeUp`, this process decides alone
    * from its local state (see `sharedStore`).
    */
@@ -80,7 +90,7 @@ export interface CircuitEvents {
 export type CircuitEvent = keyof CircuitEvents;
 
 /** Every event, for checking the name given to `on()`. */
-export const EVENTS: readonly CircuitEvent[] = ['open', 'close', 'halfOpen', 'stateChange', 'success', 'failure', 'rejected', 'fallback', 'ignored', 'storeDown', 'storeUp'];
+export const EVENTS: readonly CircuitEvent[] = ['open', 'close', 'halfOpen', 'stateChange', 'success', 'failure', 'rejected', 'fallback', 'ignored', 'aborted', 'storeDown', 'storeUp'];
 
 /**
  * One listener of one event. `source` names it when it throws: the event for `on()` listeners,
@@ -106,6 +116,7 @@ export type ErrorSource =
   | 'expectedError'
   | 'isFailure'
   | 'recoveryTimeout'
+  | 'openPeriodOf'
   | 'policy'
   | 'onRetry'
   | 'wait'

@@ -83,6 +83,7 @@ export function createInternals(
     rejections: 0,
     fallbacks: 0,
     ignored: 0,
+    aborted: 0,
     since: undefined,
     link: undefined,
     manual: false,

@@ -48,5 +48,5 @@ export function emit<E extends CircuitEvent>(internals: BreakerInternals, event:
 /** Whether anything needs call durations: slow-call detection, or a duration listener. */
 export function needsDurations(internals: BreakerInternals): boolean {
   const l = internals.listeners;
-  return internals.options.slowCallDuration !== undefined || (l !== undefined && (l.success !== undefined || l.failure !== undefined || l.ignored !== undefined));
+  return internals.options.slowCallDuration !== undefined || (l !== undefined && (l.success !== undefined || l.failure !== undefined || l.ignored !== undefined || l.aborted !== undefined));
 }

@@ -1,5 +1,7 @@
 import type { OptionBag } from '../check/check.js';
 import { duration, invalid, optionalFunction, optionsObject, positiveInteger } from '../check/check.js';
+import type { TrialSample } from '../machine/machine.js';
+import { rate } from '../policies/rate.js';
 import type { Clock } from '../machine/clock.js';
 import { systemClock } from '../machine/clock.js';
 import type { PolicyFactory } from '../machine/trip-policy.js';
@@ -19,6 +21,12 @@ export interface ResolvedBreakerOptions {
   readonly recoveryTimeout: number | ((openings: number) => number);
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  readonly trials: TrialSample | undefined;
+  readonly shadow: boolean;
+  readonly openPeriodOf: ((failure: unknown) => number | undefined) | undefined;
+  readonly minOpenPeriod: number;
+  readonly maxOpenPeriod: number;
+  readonly shareOpenPeriodOf: boolean;
   readonly policy: PolicyFactory | undefined;
   readonly slowCallDuration: number | undefined;
   readonly isFailure: ((result: unknown) => boolean) | undefined;
@@ -42,6 +50,12 @@ const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'isFailure',
   'halfOpenMaxCalls',
   'successThreshold',
+  'trials',
+  'shadow',
+  'openPeriodOf',
+  'minOpenPeriod',
+  'maxOpenPeriod',
+  'shareOpenPeriodOf',
   'expectedError',
   'onOpen',
   'onClose',
@@ -72,11 +86,15 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     throw new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy');
   }
   const slowCallDuration = o.slowCallDuration === undefined ? undefined : duration(o, 'slowCallDuration', 0);
-  if (slowCallDuration !== undefined && policy === undefined) {
-    throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against');
+  const trials = trialSample(o);
+  if (slowCallDuration !== undefined && policy === undefined && trials === undefined) {
+    throw new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) or trials to count slow calls against');
   }
-  if (slowCallDuration === undefined && policy?.judgesSlowCalls === true) {
-    throw new TypeError('the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow');
+  const minOpenPeriod = duration(o, 'minOpenPeriod', 1_000);
+  const maxOpenPeriod = duration(o, 'maxOpenPeriod', 300_000);
+  if (maxOpenPeriod < minOpenPeriod) invalid(RangeError, 'maxOpenPeriod', `at least minOpenPeriod (${minOpenPeriod})`, maxOpenPeriod);
+  if (slowCallDuration === undefined && (policy?.judgesSlowCalls === true || (o.trials as OptionBag | undefined)?.slowCallRate !== undefined)) {
+    throw new TypeError('a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow');
   }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
   checkRegistry(o.registry);
@@ -87,8 +105,15 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     policy,
     slowCallDuration,
     isFailure: optionalFunction(o, 'isFailure'),
-    halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', 1),
+    // A sample runs all its trials at once unless halfOpenMaxCalls says fewer.
+    halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', trials?.calls ?? 1),
     successThreshold: positiveInteger(o, 'successThreshold', 1),
+    trials,
+    shadow: flag(o, 'shadow'),
+    openPeriodOf: optionalFunction(o, 'openPeriodOf'),
+    minOpenPeriod,
+    maxOpenPeriod,
+    shareOpenPeriodOf: flag(o, 'shareOpenPeriodOf'),
     isExpected: compileErrorFilter(o.expectedError as ExpectedError | undefined),
     name: name as string | undefined,
     clock: clock as Clock,
@@ -105,6 +130,25 @@ export function checkRegistry(registry: unknown): void {
   if (registry !== undefined && registry !== false && typeof (registry as { register?: unknown } | null)?.register !== 'function') {
     invalid(TypeError, 'registry', 'a BreakerRegistry or false', registry);
   }
+}
+
+/**
+ * The `trials` option: a sample judged by rates. It replaces `successThreshold`, and has room for
+ * at most `calls` trials at once, so either given against it would contradict it.
+ */
+function trialSample(o: OptionBag): TrialSample | undefined {
+  if (o.trials === undefined) return undefined;
+  const t = optionsObject(o.trials, 'trials', ['calls', 'failureRate', 'slowCallRate']);
+  if (o.successThreshold !== undefined) throw new TypeError('successThreshold cannot be combined with trials');
+  const calls = positiveInteger({ 'trials.calls': t.calls }, 'trials.calls', 10);
+  if (positiveInteger(o, 'halfOpenMaxCalls', 1) > calls) invalid(RangeError, 'halfOpenMaxCalls', 'at most trials.calls', o.halfOpenMaxCalls);
+  return { calls, failureRate: rate(t.failureRate, 'trials.failureRate', 0.5), slowCallRate: rate(t.slowCallRate, 'trials.slowCallRate', 1) };
+}
+
+function flag(o: OptionBag, key: string): boolean {
+  const value = o[key] ?? false;
+  if (typeof value !== 'boolean') invalid(TypeError, key, 'a boolean', value);
+  return value;
 }
 
 function storeOf(o: OptionBag, name: unknown): CircuitStore | undefined {

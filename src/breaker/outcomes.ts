@@ -1,4 +1,5 @@
-import { isCurrentToken, recordFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
+import { describeValue } from '../check/check.js';
+import { isCurrentToken, recordFailure, recordOpeningFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
 import { CircuitIsolatedError, CircuitOpenError } from './errors.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
@@ -38,7 +39,7 @@ export function recordValue(internals: BreakerInternals, token: number, value: u
   const slow = isSlow(internals, duration);
   if (internals.options.isFailure !== undefined && judgedFailure(internals, value)) {
     countFailure(internals, token, value, duration);
-    recordFailure(internals.machine, token, slow, internals.now);
+    failMachine(internals, token, value, slow);
   } else {
     countSuccess(internals, token);
     if (listening(internals, 'success')) emit(internals, 'success', { duration });
@@ -71,13 +72,37 @@ function isBulkheadRefusal(error: unknown): boolean {
   }
 }
 
-// A rejection value is anything; reading its name must not throw into the breaker.
 function isTimeout(error: unknown): boolean {
+  return nameOf(error) === 'TimeoutError';
+}
+
+// A rejection value is anything; reading its name must not throw into the breaker.
+function nameOf(error: unknown): unknown {
   try {
-    return (error as { name?: unknown } | null)?.name === 'TimeoutError';
+    return (error as { name?: unknown } | null)?.name;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether a call whose caller's `signal` applies stopped because of the abort: it failed after the
+ * signal aborted, with its reason, or with an `AbortError` of its own (libraries that make their
+ * own). Any other error, the breaker's own `TimeoutError` included, still says something about
+ * the dependency.
+ */
+export function stoppedByAbort(signal: AbortSignal, error: unknown): boolean {
+  return signal.aborted && (error === signal.reason || nameOf(error) === 'AbortError');
+}
+
+/**
+ * Counts a call its caller cancelled: neither success nor failure. `token` is the call's when it
+ * was admitted (its trial slot is freed), undefined when it was not run at all.
+ */
+export function recordAborted(internals: BreakerInternals, token: number | undefined, error: unknown, start: number): void {
+  internals.aborted += 1;
+  if (listening(internals, 'aborted')) emit(internals, 'aborted', { error, duration: token === undefined ? 0 : elapsed(internals, start) });
+  if (token !== undefined) release(internals.machine, token);
 }
 
 /** Counts a call a fallback served, and tells the listeners. */
@@ -109,8 +134,36 @@ export function recordError(internals: BreakerInternals, token: number, error: u
     return false;
   }
   countFailure(internals, token, error, duration);
-  recordFailure(internals.machine, token, isSlow(internals, duration), internals.now);
+  failMachine(internals, token, error, isSlow(internals, duration));
   return true;
+}
+
+/**
+ * Hands a counted failure to the machine: it opens the circuit at once when `openPeriodOf` reads
+ * an open period from the failure (a `Retry-After`), and counts as any failure otherwise.
+ */
+function failMachine(internals: BreakerInternals, token: number, failure: unknown, slow: boolean): void {
+  const period = internals.options.openPeriodOf && openPeriodFrom(internals, token, failure);
+  if (period === undefined) recordFailure(internals.machine, token, slow, internals.now);
+  else recordOpeningFailure(internals.machine, token, internals.now(), { period, local: !internals.options.shareOpenPeriodOf });
+}
+
+function openPeriodFrom(internals: BreakerInternals, token: number, failure: unknown): number | undefined {
+  // A late failure speaks of a state gone by: it opens nothing, so its period is not asked for.
+  if (!isCurrentToken(internals.machine, token)) return undefined;
+  const { openPeriodOf, minOpenPeriod, maxOpenPeriod } = internals.options;
+  try {
+    const ms = openPeriodOf!(failure);
+    if (ms === undefined) return undefined;
+    if (typeof ms !== 'number' || ms !== ms) throw new TypeError(`openPeriodOf must return milliseconds or undefined, got ${describeValue(ms)}`);
+    // The period comes from the dependency, input from elsewhere: a Retry-After of 10^9 s must
+    // not shut a service off for decades, nor one of 0 turn every call into a trial.
+    return Math.min(Math.max(ms, minOpenPeriod), maxOpenPeriod);
+  } catch (error) {
+    // A broken reader must not hide the failure: it counts as any other.
+    report(internals, error, 'openPeriodOf');
+    return undefined;
+  }
 }
 
 /**

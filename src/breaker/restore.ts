@@ -31,7 +31,9 @@ export function restoreBreaker(snapshot: CircuitSnapshot, options: BreakerOption
   // Registered only once restored: a snapshot that is refused leaves no breaker behind anywhere.
   const breaker = new CircuitBreaker({ ...options, ...(name !== undefined && { name }), registry: false });
   const internals = internalsOf(breaker);
-  restoreMachine(internals.machine, snapshot, internals.now());
+  // An open a dependency asked for (a Retry-After) may outlast recoveryTimeout, up to maxOpenPeriod.
+  const { openPeriodOf, maxOpenPeriod } = internals.options;
+  restoreMachine(internals.machine, snapshot, internals.now(), openPeriodOf === undefined ? 0 : maxOpenPeriod);
   if (registry !== false) registry.register(breaker);
   return breaker;
 }

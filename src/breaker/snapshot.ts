@@ -1,6 +1,6 @@
 import { describeValue, exactKeys, plainObject } from '../check/check.js';
 import type { CircuitState, Machine, Phase } from '../machine/machine.js';
-import { openPeriodFor } from '../machine/machine.js';
+import { halfOpen, openPeriodFor } from '../machine/machine.js';
 
 /**
  * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
@@ -84,9 +84,10 @@ export function snapshotMachine(m: Machine, name: string): CircuitSnapshot {
 /**
  * Puts the machine in the state `snapshot` describes, as of the local clock reading `t`, or
  * throws a `TypeError` or `RangeError` and changes nothing. Every field is checked before
- * anything is applied.
+ * anything is applied. `longestGiven` is the longest open period this breaker may have been given
+ * from elsewhere (`maxOpenPeriod`, with `openPeriodOf`; 0 without).
  */
-export function restoreMachine(m: Machine, snapshot: unknown, t: number): void {
+export function restoreMachine(m: Machine, snapshot: unknown, t: number, longestGiven = 0): void {
   const given = plainObject(snapshot, 'snapshot', 'an object from breaker.toJSON()');
   const s = given.version === 1 ? fromVersion1(given) : given;
   const state = Object.hasOwn(s, 'state') ? s.state : undefined;
@@ -115,11 +116,12 @@ export function restoreMachine(m: Machine, snapshot: unknown, t: number): void {
   let phase: Phase;
   // The snapshot's times are another clock's (another host, or an untrusted file): an open time
   // ahead of this clock counts from now, and no period outlasts what this breaker gives the same
-  // opening, so a restored open lasts at most that long, whatever the file says.
-  const longest = openPeriodFor(m, Math.max(openings, 1));
+  // opening (or `openPeriodOf` may give), so a restored open lasts at most that long, whatever the
+  // file says.
+  const longest = Math.max(openPeriodFor(m, Math.max(openings, 1)), longestGiven);
   const period = (key: string): number => Math.min(time(key, true), longest);
   if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openPeriod: period('openPeriod') };
-  else if (state === 'half-open') phase = { state, trials: [], successes: count('successes'), trialLapse: period('trialLapse') };
+  else if (state === 'half-open') phase = halfOpen(period('trialLapse'), count('successes'));
   // The holds' release functions stayed with the old breaker: a restored isolation is held by
   // none, and ends with close()/reset(), or when an isolate() taken on it is released.
   else if (state === 'isolated') phase = (count('holds'), { state, holds: 0 });

@@ -18,6 +18,11 @@ export interface CircuitStats {
   readonly fallbacks: number;
   /** Calls that failed with an error `expectedError` does not count. */
   readonly ignored: number;
+  /**
+   * Calls their caller's `AbortSignal` cancelled: not run because it had aborted already, or
+   * stopped by the abort (rejected with its reason, or an `AbortError`). Neither success nor failure.
+   */
+  readonly aborted: number;
   /** The breaker's name. */
   readonly name: string;
   /** The state now, as `breaker.state` reads it. */
@@ -30,7 +35,11 @@ export interface CircuitStats {
   readonly window: WindowStats | undefined;
   /** Milliseconds until a call may be admitted: 0 when closed. */
   readonly retryAfter: number;
+  /** True while the breaker is in shadow mode (the `shadow` option): it refuses nothing. */
+  readonly shadow: boolean;
+  /** Calls the breaker let through in shadow mode that it would have rejected (not in `rejections`). */
+  readonly wouldReject: number;
 }
 
 /** The cumulative counts a breaker keeps, by the names `stats()` reports them under. */
-export type CallCounts = { -readonly [K in 'successes' | 'failures' | 'timeouts' | 'rejections' | 'fallbacks' | 'ignored']: CircuitStats[K] };
+export type CallCounts = { -readonly [K in 'successes' | 'failures' | 'timeouts' | 'rejections' | 'fallbacks' | 'ignored' | 'aborted']: CircuitStats[K] };

@@ -14,7 +14,12 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
   const side: AttachedBreaker = {
     name: core.name,
     now: core.now,
-    state: () => currentState(m, core.now),
+    // An open kept in this process (`openPeriodOf` without `shareOpenPeriodOf`) is, to the store,
+    // what an isolation is: this process's own, neither published nor undone by the fleet.
+    state() {
+      const state = currentState(m, core.now);
+      return state === 'open' && (m.phase as { local?: true }).local ? 'isolated' : state;
+    },
     opening() {
       const phase = m.phase;
       if (phase.state === 'open') return { elapsed: core.now() - phase.openedAt, openPeriod: phase.openPeriod };

@@ -1,6 +1,8 @@
 import type { BreakerInternals } from './internals.js';
 import { internalsOf } from './internals.js';
-import { callStart, noteFallback, recordValue, rejection, servedByFallback } from './outcomes.js';
+import { callStart, noteFallback, recordAborted, recordValue, rejection, servedByFallback } from './outcomes.js';
+import type { SignalOption } from './call-signal.js';
+import { outerSignal, pickSignal } from './call-signal.js';
 import type { Machine } from '../machine/machine.js';
 import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
@@ -10,18 +12,20 @@ import { runFallback } from './fallback.js';
  * Wraps a synchronous `fn` so that each call goes through the breaker and stays synchronous: it
  * returns the value or throws, {@link CircuitOpenError} included. A native `Promise` returned by
  * `fn` is a misuse (`circuit` is for those): the caller gets a `TypeError`, the promise's rejection
- * is handled, and the call counts neither way.
+ * is handled, and the call counts neither way. A synchronous call cannot be cut short, so a
+ * caller's `signal` only keeps a call from running when it has aborted already.
  */
 export function syncCallsThrough(
   breaker: object,
   fn: (...args: unknown[]) => unknown,
   fallback: Fallback | undefined,
+  signal?: SignalOption,
 ): (...args: unknown[]) => unknown {
   const internals = internalsOf(breaker);
   const machine = internals.machine;
   // The guarded function is kept small enough for V8 to inline into its callers: the refusal,
   // the failure and the misuse paths live in functions of their own.
-  return function guarded(this: unknown, ...args: unknown[]): unknown {
+  const guarded = function (this: unknown, ...args: unknown[]): unknown {
     const token = admit(machine, internals.now);
     if (token === REJECTED) return refused(internals, fallback, this, args);
     const start = callStart(internals);
@@ -36,6 +40,14 @@ export function syncCallsThrough(
     // Other thenables (lazy query builders that run on then()) are values: they are returned as they are.
     recordValue(internals, token, result, start);
     return result;
+  };
+  if (signal === undefined) return guarded;
+  return function (this: unknown, ...args: unknown[]): unknown {
+    const own = pickSignal(signal, this, args);
+    const cancelled = own?.aborted ? own : outerSignal()?.aborted ? outerSignal() : undefined;
+    if (cancelled === undefined) return guarded.apply(this, args);
+    recordAborted(internals, undefined, cancelled.reason, Number.NaN);
+    throw cancelled.reason;
   };
 }
 

@@ -14,5 +14,6 @@ export function onTransition(internals: BreakerInternals, from: CircuitState, to
   else if (to === 'closed') emit(internals, 'close', { from });
   else if (to === 'half-open') emit(internals, 'halfOpen', { from });
   emit(internals, 'stateChange', { from, to });
-  internals.link?.changed(from, to);
+  // An open kept in this process is no news for the fleet (see `shareOpenPeriodOf`).
+  if (!(to === 'open' && (internals.machine.phase as { local?: true }).local)) internals.link?.changed(from, to);
 }

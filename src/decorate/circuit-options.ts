@@ -2,6 +2,8 @@ import type { BreakerOptions } from '../breaker/breaker.js';
 import { CircuitBreaker } from '../breaker/breaker.js';
 import { checkDuration, invalid, optionalFunction, optionsObject } from '../check/check.js';
 import type { Fallback } from '../breaker/fallback.js';
+import type { SignalOption } from '../breaker/call-signal.js';
+import { checkSignalOption } from '../breaker/call-signal.js';
 import { add, defaultRegistrations, placeOfCaller } from '../breaker/registrations.js';
 
 /**
@@ -32,6 +34,14 @@ export interface CircuitOptions<A extends unknown[] = any[], F = unknown, R = an
    * `callSignal()` to stop the work.
    */
   timeout?: number | undefined;
+  /**
+   * The caller's cancellation: an `AbortSignal`, or a function of the call's arguments (and
+   * `this`) that picks the call's own, e.g. `(request) => request.signal`. When it aborts, the
+   * call rejects at once with its reason and `callSignal()` aborts inside the function. A call
+   * stopped by the abort counts as aborted, neither success nor failure; one whose signal has
+   * aborted already is not run.
+   */
+  signal?: SignalOption<A> | undefined;
 }
 
 /**
@@ -61,11 +71,12 @@ export interface CircuitPlan {
   readonly fallback: Fallback | undefined;
   readonly scope: 'class' | 'instance';
   readonly timeout: number | undefined;
+  readonly signal: SignalOption | undefined;
   /** Where `circuit` was applied, for a breaker that will join the default registry under a derived name. */
   readonly place: string | undefined;
 }
 
-const CIRCUIT_OWN = new Set(['fallback', 'breaker', 'scope', 'timeout']);
+const CIRCUIT_OWN = new Set(['fallback', 'breaker', 'scope', 'timeout', 'signal']);
 
 /**
  * Checks what belongs to the circuit itself in `circuit`'s second argument (or a decorator
@@ -73,7 +84,7 @@ const CIRCUIT_OWN = new Set(['fallback', 'breaker', 'scope', 'timeout']);
  * once. Options set to `undefined` are dropped, as if left out.
  */
 export function parseCircuitOptions(options: unknown, forDecorator: boolean, isAsync: boolean): CircuitPlan {
-  if (options instanceof CircuitBreaker) return { breaker: options, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined, place: undefined };
+  if (options instanceof CircuitBreaker) return { breaker: options, breakerOptions: {}, fallback: undefined, scope: 'class', timeout: undefined, signal: undefined, place: undefined };
   const o = optionsObject(options, 'circuit', undefined, 'an object or a CircuitBreaker');
   const breakerOptions: Record<string, unknown> = {};
   for (const key of Object.keys(o)) if (!CIRCUIT_OWN.has(key) && o[key] !== undefined) breakerOptions[key] = o[key];
@@ -98,6 +109,7 @@ export function parseCircuitOptions(options: unknown, forDecorator: boolean, isA
     fallback,
     scope,
     timeout: timeout === undefined ? undefined : checkDuration(timeout, 'timeout', { timer: true }),
+    signal: checkSignalOption(o.signal),
     place: derived ? placeOfCaller() : undefined,
   };
 }

@@ -3,6 +3,7 @@ import { describeValue } from '../check/check.js';
 import type { Fallback } from '../breaker/fallback.js';
 import { resolveBreakerOptions } from '../breaker/options.js';
 import { withDeadline } from '../deadline/deadline.js';
+import type { SignalOption } from '../breaker/call-signal.js';
 import { withCallSignal } from '../breaker/call-signal.js';
 import type { CircuitPlan } from './circuit-options.js';
 import { breakerFor, parseCircuitOptions } from './circuit-options.js';
@@ -10,8 +11,11 @@ import type { AnyFunction, WrapStrategy } from './engine.js';
 import { decoratorEngine, keyLabel } from './engine.js';
 import { BREAKER_OF } from './function-identity.js';
 
-/** A breaker's call path: runs each call of `fn` through `breaker` (`callsThrough` or `syncCallsThrough`). */
-export type CallPath = (breaker: CircuitBreaker, fn: AnyFunction, fallback: Fallback | undefined) => AnyFunction;
+/**
+ * A breaker's call path: runs each call of `fn` through `breaker` (`callsThrough` or
+ * `syncCallsThrough`), cancellable by the caller's `signal` when there is one.
+ */
+export type CallPath = (breaker: CircuitBreaker, fn: AnyFunction, fallback: Fallback | undefined, signal: SignalOption | undefined) => AnyFunction;
 
 type BreakerLookup = (self: unknown) => CircuitBreaker;
 
@@ -39,7 +43,7 @@ export function circuitEngine(
     wrapFunction(fn, plan) {
       refuse?.(fn, fn.name || 'anonymous');
       const breaker = breakerFor(plan, fn.name || 'anonymous');
-      const guarded = callPath(breaker, timed(plan, fn, plan.breakerOptions.name ?? fn.name, isAsync), plan.fallback);
+      const guarded = callPath(breaker, timed(plan, fn, plan.breakerOptions.name ?? fn.name, isAsync), plan.fallback, plan.signal);
       Object.defineProperty(guarded, 'breaker', { value: breaker, enumerable: true });
       Object.defineProperty(guarded, BREAKER_OF, { value: () => breaker, configurable: true });
       return guarded;
@@ -80,7 +84,7 @@ function methodWithBreakers(
   const bind = (self: unknown): MethodBinding => {
     const owner = ownerName ?? findOwnerName(self, method, key) ?? 'anonymous';
     const breaker = breakerFor(plan, `${owner}.${label}`, plan.scope === 'instance');
-    return { breaker, call: callPath(breaker, timed(plan, original, plan.breakerOptions.name ?? `${owner}.${label}`, isAsync), plan.fallback) };
+    return { breaker, call: callPath(breaker, timed(plan, original, plan.breakerOptions.name ?? `${owner}.${label}`, isAsync), plan.fallback, plan.signal) };
   };
   let bindingOf: (self: unknown) => MethodBinding;
   if (plan.scope === 'instance') {

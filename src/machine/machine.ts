@@ -20,6 +20,24 @@ export interface MachineSettings {
   readonly failureThreshold: number;
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  /** Set when trials are judged as a sample, by rates, instead of by `successThreshold`. */
+  readonly trials?: TrialSample | undefined;
+  /** True when a call that would be rejected runs anyway, counted in {@link Machine.wouldReject}. */
+  readonly shadow?: boolean | undefined;
+}
+
+/**
+ * The `trials` option, checked: `calls` trials are admitted while half-open and judged together.
+ * The circuit re-opens as soon as the failures (or slow trials) among them reach their rate of
+ * `calls`, and closes once all `calls` outcomes are in below both rates.
+ */
+export interface TrialSample {
+  /** Trials admitted, and judged together, in one half-open period. */
+  readonly calls: number;
+  /** Failure rate of the sample (above 0, at most 1) at or above which the circuit re-opens. */
+  readonly failureRate: number;
+  /** Slow-trial rate of the sample at or above which the circuit re-opens. */
+  readonly slowCallRate: number;
 }
 
 /** What the machine is configured with; `configure` swaps all three together. */
@@ -40,8 +58,22 @@ interface Trial {
 /** Each state carries only the data it needs. */
 export type Phase =
   | { readonly state: 'closed'; readonly token: number }
-  | { readonly state: 'open'; openedAt: number; readonly openPeriod: number }
-  | { readonly state: 'half-open'; readonly trials: Trial[]; successes: number; readonly trialLapse: number }
+  | {
+      readonly state: 'open';
+      openedAt: number;
+      readonly openPeriod: number;
+      /** An open this process keeps to itself: a shared store neither publishes nor undoes it. */
+      readonly local?: true | undefined;
+    }
+  | {
+      readonly state: 'half-open';
+      readonly trials: Trial[];
+      successes: number;
+      /** Counted trial failures, and slow trials, so far: what a {@link TrialSample} is judged by. */
+      failures: number;
+      slowCalls: number;
+      readonly trialLapse: number;
+    }
   | { readonly state: 'isolated'; holds: number }
   | { readonly state: 'disabled'; readonly token: number };
 
@@ -53,6 +85,8 @@ export interface Machine extends MachineConfig {
   openings: number;
   /** Tokens only ever grow, so one that was handed out is never handed out again. */
   lastToken: number;
+  /** Calls a shadow breaker let through that it would have rejected. */
+  wouldReject: number;
   /**
    * Called after every real change of state, with the phase already in place, and given
    * `observer`: one shared function serves every machine, so a machine costs no closure.
@@ -88,6 +122,9 @@ const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
 export const REJECTED = -1;
 
+/** What a shadow machine gives a call it would have rejected: never current, so its outcome is late. */
+const SHADOWED = -2;
+
 export type Now = () => number;
 
 export function createMachine<O>(
@@ -103,6 +140,7 @@ export function createMachine<O>(
     consecutiveFailures: 0,
     openings: 0,
     lastToken: 0,
+    wouldReject: 0,
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
@@ -111,10 +149,17 @@ export function createMachine<O>(
   };
 }
 
-/** The state as of `now()`: an open circuit whose open time has passed becomes half-open. */
+/**
+ * The state as of `now()`, changing nothing: an open circuit whose open time has passed reads
+ * `'half-open'`, but becomes half-open (and says so) only when a call arrives. A health check
+ * polling the state must not raise a change of state that no trial has made.
+ */
 export function currentState(m: Machine, now: Now): CircuitState {
-  if (m.phase.state === 'open') refresh(m, now());
-  return m.phase.state;
+  const phase = m.phase;
+  if (phase.state !== 'open') return phase.state;
+  const t = now();
+  noteClock(m, t);
+  return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
 /** Replaces settings, policy and open time at once. */
@@ -133,6 +178,15 @@ export function admit(m: Machine, now: Now): number {
 }
 
 function admitWhileNotClosed(m: Machine, now: Now): number {
+  const token = judgeAdmission(m, now);
+  if (token !== REJECTED || !m.settings.shadow) return token;
+  // A shadow breaker refuses nothing: the call runs with a token that never counts, as a late
+  // call's does, so the state moves on the outcomes it would have seen.
+  m.wouldReject += 1;
+  return SHADOWED;
+}
+
+function judgeAdmission(m: Machine, now: Now): number {
   if (m.phase.state === 'disabled') return m.phase.token;
   if (m.phase.state === 'isolated') return REJECTED;
   const t = now();
@@ -140,7 +194,7 @@ function admitWhileNotClosed(m: Machine, now: Now): number {
   const phase = m.phase;
   if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
   dropLapsedTrials(phase.trials, t - phase.trialLapse);
-  if (phase.trials.length >= m.settings.halfOpenMaxCalls) return REJECTED;
+  if (!hasTrialRoom(m, phase)) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
   const token = ++m.lastToken;
   phase.trials.push({ token, admittedAt: t });
@@ -166,7 +220,7 @@ export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
     m.consecutiveFailures = 0;
     phase.successes += 1;
-    if (phase.successes >= m.settings.successThreshold) close(m);
+    judgeTrials(m, phase, slow, now);
   }
 }
 
@@ -182,7 +236,42 @@ export function recordFailure(m: Machine, token: number, slow: boolean, now: Now
   }
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
     m.consecutiveFailures += 1;
+    phase.failures += 1;
+    judgeTrials(m, phase, slow, now);
+  }
+}
+
+/**
+ * Records a counted failure that opens the circuit at once for `opening.period` ms, whatever the
+ * counts say: the dependency said how long it needs. `local` keeps the open in this process.
+ */
+export function recordOpeningFailure(m: Machine, token: number, t: number, opening: { readonly period: number; readonly local: boolean }): void {
+  if (!isCurrentToken(m, token)) return;
+  m.consecutiveFailures += 1;
+  openFor(m, t, opening.period, opening.local || undefined);
+}
+
+type HalfOpen = Extract<Phase, { state: 'half-open' }>;
+
+// A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
+function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
+  const sample = m.settings.trials;
+  return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
+}
+
+// One by one, the first counted failure re-opens and `successThreshold` successes close. A sample
+// re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
+// later outcome can undo, and closes once every one of its trials is judged below both rates.
+function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void {
+  const sample = m.settings.trials;
+  if (slow) phase.slowCalls += 1;
+  if (sample === undefined) {
+    if (phase.failures > 0) open(m, now());
+    else if (phase.successes >= m.settings.successThreshold) close(m);
+  } else if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) {
     open(m, now());
+  } else if (phase.successes + phase.failures >= sample.calls) {
+    close(m);
   }
 }
 
@@ -192,12 +281,20 @@ export function release(m: Machine, token: number): void {
   if (phase.state === 'half-open') removeTrial(phase.trials, token);
 }
 
-/** Opens the circuit now, whatever its state; the open time starts again. */
+/** Opens the circuit now, whatever its state, for the open period `recoveryTimeout` gives this opening. */
 export function open(m: Machine, t: number): void {
+  openFor(m, t, openPeriodFor(m, m.openings + 1));
+}
+
+/**
+ * Opens the circuit now, whatever its state, for `period` ms (a positive finite number, decided
+ * by the caller); the open time starts again. `local` marks an open a shared store must not share.
+ */
+export function openFor(m: Machine, t: number, period: number, local?: true): void {
   const from = m.phase.state;
   m.openings += 1;
   m.seen = t;
-  m.phase = { state: 'open', openedAt: t, openPeriod: openPeriodFor(m, m.openings) };
+  m.phase = { state: 'open', openedAt: t, openPeriod: period, local };
   if (from !== 'open') m.onTransition(m.observer, from, 'open');
 }
 
@@ -233,7 +330,7 @@ export function releaseHold(m: Machine): void {
   const phase = m.phase;
   if (phase.state !== 'isolated') return;
   phase.holds -= 1;
-  if (phase.holds === 0) enterKeepingCounts(m, { state: 'half-open', trials: [], successes: 0, trialLapse: openPeriodFor(m, 1) });
+  if (phase.holds === 0) enterKeepingCounts(m, halfOpen(openPeriodFor(m, 1), 0));
 }
 
 /** The open period of the `openings`-th opening in a row, as this machine is configured. */
@@ -270,18 +367,41 @@ function enterKeepingCounts(m: Machine, phase: Phase): void {
  * lapses, the latest a slot can become free.
  */
 export function retryAfter(m: Machine, t: number): number {
-  refresh(m, t);
+  noteClock(m, t);
   const phase = m.phase;
-  if (phase.state === 'open') return Math.max(0, phase.openedAt + phase.openPeriod - t);
   if (phase.state === 'isolated') return Infinity;
+  // An open period that has passed reads as half-open with every slot free: nothing changes here.
+  if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
   if (phase.state !== 'half-open') return 0;
-  if (phase.trials.length < m.settings.halfOpenMaxCalls) return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+  if (hasTrialRoom(m, phase)) return trialWait(m, t);
   let oldest = Infinity;
   for (const trial of phase.trials) oldest = Math.min(oldest, trial.admittedAt);
   return Math.max(0, oldest + phase.trialLapse - t);
 }
 
+/** Moves an open circuit whose open period has passed to half-open: only a call does this. */
 function refresh(m: Machine, t: number): void {
+  noteClock(m, t);
+  const phase = m.phase;
+  if (phase.state !== 'open' || !openExpired(phase, t)) return;
+  m.phase = halfOpen(phase.openPeriod, 0);
+  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+// Milliseconds until a free trial slot may be used: at once, unless a shared store must agree.
+function trialWait(m: Machine, t: number): number {
+  return m.trialGate === undefined ? 0 : m.trialGate.wait(t);
+}
+
+function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t: number): boolean {
+  return t - phase.openedAt >= phase.openPeriod;
+}
+
+/**
+ * Takes a clock reading into account. Reads do this too: it changes no state, only how the time
+ * already waited is measured, so a step back is handled the same whoever reads the clock first.
+ */
+function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
   if (phase.state === 'open' || phase.state === 'half-open') {
     const back = m.seen - t;
@@ -294,9 +414,11 @@ function refresh(m: Machine, t: number): void {
       else for (const trial of phase.trials) trial.admittedAt -= back;
     }
   }
-  if (phase.state !== 'open' || t - phase.openedAt < phase.openPeriod) return;
-  m.phase = { state: 'half-open', trials: [], successes: 0, trialLapse: phase.openPeriod };
-  m.onTransition(m.observer, 'open', 'half-open');
+}
+
+/** A half-open phase with no trial yet, `successes` already counted (a restored snapshot's). */
+export function halfOpen(trialLapse: number, successes: number): Phase {
+  return { state: 'half-open', trials: [], successes, failures: 0, slowCalls: 0, trialLapse };
 }
 
 function dropLapsedTrials(trials: Trial[], admittedNoLaterThan: number): void {

@@ -42,7 +42,8 @@ export function tripped(rule: RateRule, total: number, failures: number, slow: n
   return total >= rule.minimumCalls && (failures / total >= rule.failureRate || slow / total >= rule.slowCallRate);
 }
 
-function rate(value: unknown, key: string, fallback: number): number {
+/** A rate option: above 0 and at most 1, or `fallback` when absent. */
+export function rate(value: unknown, key: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
     invalid(typeof value === 'number' ? RangeError : TypeError, key, 'a rate above 0 and at most 1', value);

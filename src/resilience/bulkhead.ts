@@ -5,7 +5,8 @@ import type { AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.
 import type { StatePlan } from '../decorate/method-state.js';
 import { statefulEngine } from '../decorate/method-state.js';
 import { lookupState } from '../decorate/state-lookup.js';
-import { withCallSignal } from '../breaker/call-signal.js';
+import type { SignalOption } from '../breaker/call-signal.js';
+import { checkSignalOption, outerSignal, pickSignal, releasedOnAbort, withCallSignal } from '../breaker/call-signal.js';
 import type { Bulkhead, PermitLimits, Permits } from './bulkhead-permits.js';
 import { createPermits } from './bulkhead-permits.js';
 
@@ -24,11 +25,12 @@ export interface BulkheadOptions<A extends unknown[] = any[]> {
    */
   queueTimeout?: number | undefined;
   /**
-   * Lets a caller give up waiting: a signal, or a function of the call's arguments that picks one.
-   * A call aborted while queued leaves the queue and rejects with the signal's reason; a call
-   * already running sees the signal through `callSignal()`. As `retry`'s `signal`.
+   * The caller's cancellation, as for `circuit`, `timeout` and `retry`: a signal, or a function of
+   * the call's arguments that picks one. A call aborted while queued leaves the queue; one already
+   * running is let go at once too, and sees the abort through `callSignal()`, but keeps its permit
+   * until the function settles. Either way the caller gets the signal's reason.
    */
-  signal?: (AbortSignal | ((...args: A) => AbortSignal | undefined)) | undefined;
+  signal?: SignalOption<A> | undefined;
   /** The name refusals carry. Default: the function's name, or `Class.method`. */
   name?: string | undefined;
   /** Where a throwing `rejected` listener is reported. Default: a process warning. */
@@ -54,7 +56,7 @@ export type BulkheadGuarded<T, A extends unknown[], R> = ((this: T, ...args: A) 
 };
 
 interface BulkheadPlan extends StatePlan, PermitLimits {
-  readonly signal: AbortSignal | ((...args: unknown[]) => AbortSignal | undefined) | undefined;
+  readonly signal: SignalOption | undefined;
 }
 
 const KEYS = ['maxConcurrent', 'maxQueue', 'queueTimeout', 'signal', 'name', 'reportError', 'scope'];
@@ -67,10 +69,7 @@ function plan(options: unknown, forDecorator: boolean): BulkheadPlan {
   const maxQueue = positiveInteger(o, 'maxQueue', 0, 0);
   const queueTimeout = o.queueTimeout === undefined ? undefined : duration(o, 'queueTimeout', 0, { timer: true });
   if (queueTimeout !== undefined && maxQueue === 0) invalid(RangeError, 'queueTimeout', 'left out when maxQueue is 0 (no call ever waits)', queueTimeout);
-  const signal = o.signal;
-  if (signal !== undefined && typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
-    invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', signal);
-  }
+  const signal = checkSignalOption(o.signal);
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) invalid(TypeError, 'name', 'a non-empty string', o.name);
   const scope = o.scope ?? 'class';
   if (scope !== 'class' && scope !== 'instance') invalid(TypeError, 'scope', '"class" or "instance"', scope);
@@ -78,7 +77,7 @@ function plan(options: unknown, forDecorator: boolean): BulkheadPlan {
     maxConcurrent,
     maxQueue,
     queueTimeout,
-    signal: signal as BulkheadPlan['signal'],
+    signal,
     name: o.name as string | undefined,
     reportError: optionalFunction<ErrorReporter>(o, 'reportError') ?? warnProcess,
     scope: scope as 'class' | 'instance',
@@ -88,13 +87,20 @@ function plan(options: unknown, forDecorator: boolean): BulkheadPlan {
 function withPermits(original: (...args: unknown[]) => unknown, permits: Permits, p: BulkheadPlan): (...args: unknown[]) => Promise<unknown> {
   const { signal } = p;
   const fn = withCallSignal(original);
-  if (typeof signal === 'function') {
-    return function limited(this: unknown, ...args: unknown[]): Promise<unknown> {
-      return permits.run(fn, this, args, signal.apply(this, args));
-    };
-  }
+  // A running call keeps its permit until it settles (the limit counts what really runs), but
+  // its caller is let go the moment a signal that applies aborts, as every wrapper does.
   return function limited(this: unknown, ...args: unknown[]): Promise<unknown> {
-    return permits.run(fn, this, args, signal);
+    let own: AbortSignal | undefined;
+    try {
+      own = signal === undefined ? undefined : pickSignal(signal, this, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const outer = outerSignal();
+    let call = permits.run(fn, this, args, own);
+    if (own !== undefined) call = releasedOnAbort(call, own);
+    if (outer !== undefined) call = releasedOnAbort(call, outer);
+    return call;
   };
 }
 

@@ -9,7 +9,8 @@ import { safeReport, warnProcess } from '../breaker/report.js';
 import { exponentialBackoff } from '../policies/backoff.js';
 import type { AsyncDecorated, AsyncMethodDecorator, DecoratorMisuse } from '../decorate/circuit.js';
 import { statelessEngine } from '../decorate/engine.js';
-import { callWithSignal, linkedController, outerSignal } from '../breaker/call-signal.js';
+import type { SignalOption } from '../breaker/call-signal.js';
+import { callWithSignal, checkSignalOption, linkedController, outerSignal, pickSignal, releasedOnAbort } from '../breaker/call-signal.js';
 import type { RetryBudget } from './retry-budget.js';
 import { isRetryBudget } from './retry-budget.js';
 
@@ -50,11 +51,12 @@ export interface RetryOptions<A extends unknown[] = any[], R = any> {
   /** Called before each wait, for logging. */
   onRetry?: ((info: RetryInfo<R>) => void) | undefined;
   /**
-   * Cancels waiting at once, rejecting with the signal's reason: a signal, or a function of the
-   * call's arguments that picks one (for per-call cancellation). The attempts see it through
-   * `callSignal()`.
+   * The caller's cancellation, as for `circuit` and `timeout`: a signal, or a function of the
+   * call's arguments that picks one. When it aborts, the call rejects at once with its reason,
+   * waiting stops, and the attempt under way sees the abort through `callSignal()`; a call whose
+   * signal aborted already is not run.
    */
-  signal?: (AbortSignal | ((...args: A) => AbortSignal | undefined)) | undefined;
+  signal?: SignalOption<A> | undefined;
   /**
    * Bounds retries to a share of recent calls: a budget from `retryBudget()`, shared by every
    * wrapper that calls the same dependency. A retry the budget refuses is not made; the call
@@ -75,7 +77,7 @@ interface RetryPlan {
   readonly retryOn: ((error: unknown) => boolean) | undefined;
   readonly retryOnResult: ((result: unknown) => boolean) | undefined;
   readonly onRetry: ((info: RetryInfo) => void) | undefined;
-  readonly signal: AbortSignal | ((...args: unknown[]) => AbortSignal | undefined) | undefined;
+  readonly signal: SignalOption | undefined;
   readonly budget: RetryBudget | undefined;
   readonly clock: Clock;
   readonly reportError: ErrorReporter;
@@ -90,10 +92,7 @@ function plan(options: unknown): RetryPlan {
   const maxElapsed = o.maxElapsed === undefined ? undefined : duration(o, 'maxElapsed', 0);
   const wait = o.wait ?? exponentialBackoff({ initial: 100, max: 10_000, jitter: 'full' });
   if (typeof wait !== 'function') checkDuration(wait, 'wait', { zero: true, timer: true });
-  const signal = o.signal;
-  if (signal !== undefined && typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
-    invalid(TypeError, 'signal', 'an AbortSignal or a function returning one', signal);
-  }
+  const signal = checkSignalOption(o.signal);
   const clock = (o.clock ?? systemClock) as Clock;
   if (typeof clock?.now !== 'function') invalid(TypeError, 'clock', 'an object with a now() method', o.clock);
   if (o.budget !== undefined && !isRetryBudget(o.budget)) invalid(TypeError, 'budget', 'a retry budget from retryBudget()', o.budget);
@@ -104,7 +103,7 @@ function plan(options: unknown): RetryPlan {
     retryOn: compileErrorFilter(o.retryOn as ExpectedError | undefined),
     retryOnResult: optionalFunction(o, 'retryOnResult'),
     onRetry: optionalFunction(o, 'onRetry'),
-    signal: signal as RetryPlan['signal'],
+    signal,
     budget: o.budget as RetryBudget | undefined,
     clock,
     reportError: optionalFunction<ErrorReporter>(o, 'reportError') ?? warnProcess,
@@ -139,12 +138,14 @@ function withAttempts(error: unknown, attempts: number): unknown {
 
 function withRetry(fn: (...args: unknown[]) => unknown, p: RetryPlan, name: string): (...args: unknown[]) => Promise<unknown> {
   return async function retried(this: unknown, ...args: unknown[]): Promise<unknown> {
-    const own = typeof p.signal === 'function' ? p.signal.apply(this, args) : p.signal;
+    const own = p.signal === undefined ? undefined : pickSignal(p.signal, this, args);
     const outer = outerSignal();
-    if (own === undefined || outer === undefined) return attempts.call(this, args, own ?? outer);
+    if (own === undefined && outer === undefined) return attempts.call(this, args, undefined);
+    // The caller is let go the moment its signal aborts, even while an attempt is under way.
+    if (own === undefined || outer === undefined) return releasedOnAbort(attempts.call(this, args, own ?? outer), (own ?? outer)!);
     const { controller, unlink } = linkedController([outer, own]);
     try {
-      return await attempts.call(this, args, controller.signal);
+      return await releasedOnAbort(attempts.call(this, args, controller.signal), controller.signal);
     } finally {
       unlink();
     }

@@ -31,6 +31,7 @@ describe('toPrometheus', () => {
       circuitry_timeouts_total: 'counter',
       circuitry_fallbacks_total: 'counter',
       circuitry_consecutive_failures: 'gauge',
+      circuitry_shadow: 'gauge',
     });
     const value = (name: string, labels: Record<string, string>) =>
       samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -42,6 +43,17 @@ describe('toPrometheus', () => {
     expect(value('circuitry_calls_total', { circuit: 'users-api', outcome: 'rejected' })).toBe(1);
     expect(value('circuitry_fallbacks_total', { circuit: 'users-api' })).toBe(1);
     expect(samples.filter((s) => s.name === 'circuitry_state')).toHaveLength(10);
+    expect(value('circuitry_shadow', { circuit: 'users-api' })).toBe(0);
+  });
+
+  it('shows a breaker in shadow mode with circuitry_shadow 1, its state still judged', async () => {
+    const { registry, a } = await populated();
+    a.configure({ shadow: true });
+    const { samples } = parseExposition(toPrometheus({ registry }));
+    const value = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(value('circuitry_shadow', { circuit: 'users-api' })).toBe(1);
+    expect(value('circuitry_state', { circuit: 'users-api', state: 'open' })).toBe(1);
   });
 
   it('escapes exactly backslash, double quote and newline', () => {

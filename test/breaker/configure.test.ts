@@ -51,12 +51,12 @@ describe('configure()', () => {
       new TypeError('failureThreshold cannot be combined with policy: it belongs to the default policy'),
     );
     expect(() => new CircuitBreaker({ slowCallDuration: 100 })).toThrow(
-      new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) to count slow calls against'),
+      new TypeError('slowCallDuration needs a window policy (countWindow or timeWindow) or trials to count slow calls against'),
     );
   });
 
   it('refuses a window with a slowCallRate and no slowCallDuration to say what slow is, made or configured', () => {
-    const slowMessage = 'the policy has a slowCallRate, which needs slowCallDuration: the milliseconds at or above which a call is slow';
+    const slowMessage = 'a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow';
     expect(() => new CircuitBreaker({ policy: timeWindow({ duration: 1_000, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
     expect(() => new CircuitBreaker({ policy: countWindow({ size: 10, slowCallRate: 0.5 }) })).toThrow(new TypeError(slowMessage));
     const b = new CircuitBreaker({ policy: countWindow({ size: 10 }) });

@@ -109,7 +109,7 @@ describe('breaker.on()', () => {
   it('refuses unknown events and listeners that are not functions', () => {
     const breaker = new CircuitBreaker();
     expect(() => breaker.on('opened' as never, () => undefined)).toThrow(
-      new TypeError('event must be one of open, close, halfOpen, stateChange, success, failure, rejected, fallback, ignored, storeDown, storeUp, got "opened" (a string)'),
+      new TypeError('event must be one of open, close, halfOpen, stateChange, success, failure, rejected, fallback, ignored, aborted, storeDown, storeUp, got "opened" (a string)'),
     );
     expect(() => breaker.on('open', 'log' as never)).toThrow(new TypeError('listener must be a function, got "log" (a string)'));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { CircuitBreaker, CircuitOpenError, callSignal, circuit, retry } from 'circuitry';
-import { manualClock } from '../helpers/manual-clock.js';
+import { deferred, manualClock } from '../helpers/manual-clock.js';
 
 describe('breaker.execute', () => {
   it('runs the function and resolves with its result, typed as the function returns', async () => {
@@ -56,10 +56,16 @@ describe('breaker.execute', () => {
     const alone = await breaker.execute(() => callSignal());
     expect(alone.aborted).toBe(false);
     const controller = new AbortController();
-    const underRetry = await retry(() => breaker.execute(() => callSignal()), { attempts: 1, signal: controller.signal })();
+    let underRetry: AbortSignal | undefined;
+    const gate = deferred<void>();
+    const outcome = retry(() => breaker.execute(() => ((underRetry = callSignal()), gate.promise)), { attempts: 1, signal: controller.signal })().catch((e: unknown) => e);
     controller.abort(new Error('stop'));
-    expect(underRetry.aborted).toBe(true);
-    expect(breaker.stats()).toMatchObject({ successes: 2, failures: 0 });
+    expect(underRetry!.aborted).toBe(true);
+    expect(underRetry!.reason).toEqual(new Error('stop'));
+    gate.resolve();
+    await outcome;
+    // It settled as a success after all: the dependency answered.
+    expect(breaker.stats()).toMatchObject({ successes: 2, failures: 0, aborted: 0 });
   });
 
   it('refuses something that is not a function with a TypeError naming execute', () => {

@@ -34,9 +34,12 @@ describe('breaker.stats()', () => {
       rejections: 3,
       fallbacks: 2,
       ignored: 1,
+      aborted: 0,
       consecutiveFailures: 0,
       window: undefined,
       retryAfter: 0,
+      shadow: false,
+      wouldReject: 0,
     });
   });
 

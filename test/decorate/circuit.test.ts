@@ -138,7 +138,7 @@ describe('circuit(): opening', () => {
 });
 
 describe('circuit(): recovery', () => {
-  it('reads half-open once the timeout has passed, and reports it when first observed (rule 5)', async () => {
+  it('reads half-open once the timeout has passed, and turns half-open when a call arrives (rule 5)', async () => {
     const changes: string[] = [];
     const onHalfOpen = vi.fn();
     const f = flaky({ onHalfOpen, onStateChange: (from: CircuitState, to: CircuitState) => changes.push(`${from}->${to}`) });
@@ -146,11 +146,13 @@ describe('circuit(): recovery', () => {
     f.clock.advance(999);
     expect(f.guarded.breaker.state).toBe('open');
     f.clock.advance(1);
+    expect(f.guarded.breaker.state).toBe('half-open');
+    expect(f.guarded.breaker.state).toBe('half-open');
     expect(onHalfOpen).not.toHaveBeenCalled();
-    expect(f.guarded.breaker.state).toBe('half-open');
-    expect(f.guarded.breaker.state).toBe('half-open');
+    f.succeed();
+    await f.guarded('x');
     expect(onHalfOpen).toHaveBeenCalledTimes(1);
-    expect(changes).toEqual(['closed->open', 'open->half-open']);
+    expect(changes).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
 
   it('admits halfOpenMaxCalls trials; others are rejected at once, never queued (rule 6)', async () => {

@@ -79,6 +79,8 @@ describe('state machine', () => {
     expect(retryAfter(s.m, s.now())).toBe(1);
     s.advance(1);
     expect(currentState(s.m, s.now)).toBe('half-open');
+    expect(s.transitions).toEqual(['closed->open']); // a read changes nothing
+    admit(s.m, s.now);
     expect(s.transitions).toEqual(['closed->open', 'open->half-open']);
   });
 

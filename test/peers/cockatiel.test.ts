@@ -242,13 +242,15 @@ describe('cockatiel CircuitBreakerPolicy.test.ts', () => {
     expect(breaker.state).toBe('closed');
   });
 
-  it('the state moves to half-open when read after halfOpenAfter, before any call (cockatiel still reads Open: documented difference)', async () => {
-    const { breaker, clock, openBreaker, events } = fixture();
+  it('the state reads half-open after halfOpenAfter, before any call, but turns half-open only when a call arrives (cockatiel still reads Open: documented difference)', async () => {
+    const { breaker, clock, openBreaker, events, execute } = fixture();
     await openBreaker();
     clock.advance(999);
     expect(breaker.state).toBe('open');
     clock.advance(1);
     expect(breaker.state).toBe('half-open');
+    expect(events.halfOpen).toBe(0);
+    await execute(() => 1);
     expect(events.halfOpen).toBe(1);
   });
 
@@ -494,13 +496,14 @@ describe('cockatiel toJSON / initialState → toJSON / restoreBreaker', () => {
     expect(restored.retryAfter).toBe(4000);
   });
 
-  it('saves half-open as half-open, and the restored breaker admits a trial at once (cockatiel saves it as open since 0: same effect)', async () => {
+  it('saves an open period that has passed as it is, and the restored breaker admits a trial at once (cockatiel saves it as open since 0: same effect)', async () => {
     const { breaker, clock, openBreaker } = fixture();
     await openBreaker();
     clock.advance(1000);
     expect(breaker.state).toBe('half-open');
     const snapshot = breaker.toJSON();
-    expect(snapshot.state).toBe('half-open');
+    // Reading the state changed nothing: no call has turned the circuit half-open yet.
+    expect(snapshot.state).toBe('open');
     const restored = restoreBreaker(snapshot, { clock, recoveryTimeout: 1000, registry: false });
     expect(restored.state).toBe('half-open');
     await expect(restored.execute(() => 9)).resolves.toBe(9);
@@ -1041,10 +1044,13 @@ describe('cockatiel wrap(retry, breaker) → pipe(fn, circuit, retry)', () => {
     };
     const breaker = new CircuitBreaker({ registry: false });
     const get = pipe(fn, (f) => circuit(f, breaker), (f) => retry(f, { attempts: 1, signal: parent.signal }));
-    await expect(get()).resolves.toBe(1);
+    const call = get();
     expect(seen).toBeDefined();
     parent.abort();
     expect(seen!.aborted).toBe(true);
+    // The function had finished before it could see the abort: a success, though its caller left.
+    await expect(call).rejects.toThrow(/abort/i);
+    expect(breaker.stats()).toMatchObject({ successes: 1, aborted: 0 });
   });
 });
 

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CircuitBreaker,
   breakerOf,
+  bulkhead,
+  bulkheadOf,
+  retryBudget,
   circuit,
   circuitSync,
   countWindow,
@@ -37,6 +40,14 @@ const cases: Case[] = [
   ['recoveryTimeout null', () => new CircuitBreaker({ recoveryTimeout: null as never }), TypeError, 'recoveryTimeout'],
   ['halfOpenMaxCalls 0', () => new CircuitBreaker({ halfOpenMaxCalls: 0 }), RangeError, 'halfOpenMaxCalls'],
   ['successThreshold -2', () => new CircuitBreaker({ successThreshold: -2 }), RangeError, 'successThreshold'],
+  ['trials calls 0', () => new CircuitBreaker({ trials: { calls: 0 } }), RangeError, 'trials.calls'],
+  ['trials failureRate NaN', () => new CircuitBreaker({ trials: { failureRate: Number.NaN } }), RangeError, 'trials.failureRate'],
+  ['trials with successThreshold', () => new CircuitBreaker({ trials: {}, successThreshold: 2 }), TypeError, 'successThreshold'],
+  ['openPeriodOf a number', () => new CircuitBreaker({ openPeriodOf: 120 as never }), TypeError, 'openPeriodOf'],
+  ['maxOpenPeriod below minOpenPeriod', () => new CircuitBreaker({ minOpenPeriod: 2_000, maxOpenPeriod: 1_000 }), RangeError, 'maxOpenPeriod'],
+  ['minOpenPeriod NaN', () => new CircuitBreaker({ minOpenPeriod: Number.NaN }), RangeError, 'minOpenPeriod'],
+  ['shareOpenPeriodOf 1', () => new CircuitBreaker({ shareOpenPeriodOf: 1 as never }), TypeError, 'shareOpenPeriodOf'],
+  ['shadow "true"', () => new CircuitBreaker({ shadow: 'true' as never }), TypeError, 'shadow'],
   ['expectedError a string', () => new CircuitBreaker({ expectedError: 'Error' as never }), TypeError, 'expectedError'],
   ['expectedError []', () => new CircuitBreaker({ expectedError: [] }), RangeError, 'expectedError'],
   ['expectedError [42]', () => new CircuitBreaker({ expectedError: [42] as never }), TypeError, 'expectedError[0]'],
@@ -74,6 +85,7 @@ const cases: Case[] = [
   ['legacy decorator on an accessor', () => (circuit() as never as (...a: unknown[]) => unknown)({}, 'member', { get: () => 1 }), TypeError, 'member'],
   ['breakerOf a plain function', () => breakerOf(() => 1), TypeError, 'breakerOf'],
   ['breakerOf an unguarded method', () => breakerOf({ m() {} }, 'm'), TypeError, 'm'],
+  ['open for NaN', () => breaker.open({ for: Number.NaN }), RangeError, 'open({ for })'],
   ['on an unknown event', () => breaker.on('opened' as never, () => 1), TypeError, 'event'],
   ['on a listener that is not a function', () => breaker.on('open', null as never), TypeError, 'listener'],
   ['configure failureThreshold 0', () => breaker.configure({ failureThreshold: 0 }), RangeError, 'failureThreshold'],
@@ -97,6 +109,13 @@ const cases: Case[] = [
   ['retry attempts 0', () => retry(async () => 1, { attempts: 0 }), RangeError, 'attempts'],
   ['retry wait 2^31 ms', () => retry(async () => 1, { wait: 2 ** 31 }), RangeError, 'wait'],
   ['retry a typo', () => retry(async () => 1, { atempts: 2 } as never), TypeError, 'atempts'],
+  ['bulkhead maxConcurrent 0', () => bulkhead(async () => 1, { maxConcurrent: 0 }), RangeError, 'maxConcurrent'],
+  ['bulkhead maxQueue -1', () => bulkhead(async () => 1, { maxConcurrent: 1, maxQueue: -1 }), RangeError, 'maxQueue'],
+  ['bulkhead queueTimeout 0', () => bulkhead(async () => 1, { maxConcurrent: 1, queueTimeout: 0 }), RangeError, 'queueTimeout'],
+  ['bulkheadOf a plain function', () => bulkheadOf(() => 1), TypeError, 'bulkheadOf'],
+  ['retryBudget ratio -1', () => retryBudget({ ratio: -1 }), RangeError, 'ratio'],
+  ['retryBudget minPerSecond -1', () => retryBudget({ minPerSecond: -1 }), RangeError, 'minPerSecond'],
+  ['retry budget not a budget', () => retry(async () => 1, { budget: {} as never }), TypeError, 'budget'],
   ['pipe a layer that is not a function', () => pipe(async () => 1, 5 as never), TypeError, 'pipe layer 1'],
   ['execute something that is not a function', () => breaker.execute(5 as never), TypeError, 'execute'],
   ['sharedStore a backend without its methods', () => sharedStore({ read: () => 1 } as never), TypeError, 'backend'],
@@ -105,7 +124,7 @@ const cases: Case[] = [
 
 describe('hostile input', () => {
   // Functions of the public API that take no input a caller could get wrong.
-  const takesNoInput = new Set(['isCircuitOpenError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'TimeoutError', 'CircuitRegistry']);
+  const takesNoInput = new Set(['isCircuitOpenError', 'isBulkheadRejectedError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'BulkheadRejectedError', 'TimeoutError', 'CircuitRegistry']);
 
   it('feeds every function and class the main entry point exports something it must refuse', () => {
     const callable = Object.entries(main).filter(([name, value]) => typeof value === 'function' && !takesNoInput.has(name));

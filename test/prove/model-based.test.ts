@@ -18,10 +18,13 @@ interface Real {
   clock: ManualClock;
   breaker: CircuitBreaker;
   options: BreakerOptions;
-  start: () => { admitted: boolean; settle: (outcome: Outcome) => Promise<void> };
+  /** Starts a call; `alreadyAborted` gives it a signal that has aborted before it came. */
+  start: (alreadyAborted?: boolean) => { admitted: boolean; settle: (outcome: Outcome) => Promise<void>; abandon: () => void };
+  /** stateChange events heard from the current breaker. */
+  changes: number;
   /** Swaps in a breaker restored from the current one's snapshot. */
   restore: () => void;
-  pending: { model: ModelCall; settle: (outcome: Outcome) => Promise<void> }[];
+  pending: { model: ModelCall; settle: (outcome: Outcome) => Promise<void>; abandon: () => void }[];
   releases: { model: number; release: () => void }[];
 }
 
@@ -29,10 +32,36 @@ type Command = fc.AsyncCommand<Model, Real>;
 
 function compare(model: Model, real: Real): void {
   const now = real.clock.now();
-  expect(real.breaker.retryAfter).toBe(model.retryAfter(now));
-  expect(real.breaker.state).toBe(model.state);
-  expect(real.breaker.consecutiveFailures).toBe(model.failures);
+  expect(real.breaker.retryAfter, 'retryAfter').toBe(model.retryAfter(now));
+  expect(real.breaker.state, 'state').toBe(model.effectiveState(now));
+  expect(real.breaker.consecutiveFailures, 'consecutiveFailures').toBe(model.failures);
+  const { successes, failures, ignored, aborted, rejections } = real.breaker.stats();
+  expect({ successes, failures, ignored, aborted, rejections }).toEqual(model.counts);
+  // Reads (the ones above included) change nothing: only calls and changes by hand are heard.
+  expect(real.changes, 'stateChange events').toBe(model.changes);
 }
+
+const abortedBeforeRun: Command = {
+  check: () => true,
+  run: async (model, real) => {
+    model.abortedBeforeRun();
+    expect(real.start(true).admitted).toBe(false);
+    await flush();
+    compare(model, real);
+  },
+  toString: () => 'call(already aborted)',
+};
+
+const abandon = (index: number): Command => ({
+  check: () => true,
+  run: async (model, real) => {
+    // The caller leaves; the call keeps its place until the function settles.
+    real.pending[index % Math.max(1, real.pending.length)]?.abandon();
+    await flush();
+    compare(model, real);
+  },
+  toString: () => `abandon(${index})`,
+});
 
 const call = (outcome: Outcome | 'hang'): Command => ({
   check: () => true,
@@ -42,7 +71,7 @@ const call = (outcome: Outcome | 'hang'): Command => ({
     const r = real.start();
     expect(r.admitted).toBe(m.admitted);
     if (outcome === 'hang') {
-      if (m.admitted) real.pending.push({ model: m, settle: r.settle });
+      if (m.admitted) real.pending.push({ model: m, settle: r.settle, abandon: r.abandon });
     } else {
       model.settle(m, outcome, now);
       if (m.admitted) await r.settle(outcome);
@@ -80,7 +109,7 @@ const manual = (action: 'open' | 'close' | 'isolate' | 'release', index = 0): Co
   run: async (model, real) => {
     const now = real.clock.now();
     if (action === 'open') {
-      model.observe(now);
+      // No observe first: an open period that passed unseen is not turned half-open by hand.
       model.open(now);
       real.breaker.open();
     } else if (action === 'close') {
@@ -139,8 +168,10 @@ const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
 
 const commandsArb = fc.commands(
   [
-    fc.constantFrom<Outcome | 'hang'>('ok', 'fail', 'ignored', 'hang').map(call),
-    fc.tuple(fc.nat(5), fc.constantFrom<Outcome>('ok', 'fail', 'ignored')).map(([i, o]) => settle(i, o)),
+    fc.constantFrom<Outcome | 'hang'>('ok', 'fail', 'ignored', 'aborted', 'hang').map(call),
+    fc.tuple(fc.nat(5), fc.constantFrom<Outcome>('ok', 'fail', 'ignored', 'aborted')).map(([i, o]) => settle(i, o)),
+    fc.constant(abortedBeforeRun),
+    fc.nat(5).map(abandon),
     fc.integer({ min: 0, max: 60 }).map(advance),
     fc.constantFrom('open', 'close', 'isolate').map((a) => manual(a as 'open' | 'close' | 'isolate')),
     fc.nat(3).map((i) => manual('release', i)),
@@ -169,38 +200,53 @@ function realFor(settings: ModelSettings): Real {
     ...(policy ? { policy } : { failureThreshold: settings.failureThreshold }),
   };
   let next: ReturnType<typeof deferred<string>> | undefined;
-  const guard = (b: CircuitBreaker) =>
-    circuit(() => {
-      next = deferred<string>();
-      return next.promise;
-    }, b);
-  let guarded = guard(new CircuitBreaker(options));
+  const guard = (b: CircuitBreaker) => {
+    b.on('stateChange', () => (real.changes += 1));
+    return circuit(
+      (_caller: AbortSignal) => {
+        next = deferred<string>();
+        return next.promise;
+      },
+      { breaker: b, signal: (caller) => caller },
+    );
+  };
+  let guarded: ReturnType<typeof guard>;
   const real: Real = {
     clock,
-    breaker: guarded.breaker,
+    breaker: undefined as unknown as CircuitBreaker,
     options,
     pending: [],
     releases: [],
+    changes: 0,
     restore: () => {
       const snapshot = JSON.parse(JSON.stringify(real.breaker));
+      real.changes = 0;
       guarded = guard(restoreBreaker(snapshot, real.options));
       real.breaker = guarded.breaker;
     },
-    start: () => {
+    start: (alreadyAborted = false) => {
       next = undefined;
-      const promise = guarded().catch(() => undefined);
+      const caller = new AbortController();
+      if (alreadyAborted) caller.abort();
+      const promise = guarded(caller.signal).catch(() => undefined);
       const gate = next as ReturnType<typeof deferred<string>> | undefined;
       return {
         admitted: gate !== undefined,
+        abandon: () => caller.abort(),
         settle: async (outcome) => {
           if (outcome === 'ok') gate?.resolve('ok');
-          else gate?.reject(outcome === 'fail' ? new Error('failed') : new Ignored('ignored'));
+          else if (outcome === 'aborted') {
+            caller.abort();
+            gate?.reject(caller.signal.reason);
+          } else gate?.reject(outcome === 'fail' ? new Error('failed') : new Ignored('ignored'));
           await promise;
           await flush();
         },
       };
     },
   };
+  guarded = guard(new CircuitBreaker(options));
+  real.breaker = guarded.breaker;
   return real;
 }
 

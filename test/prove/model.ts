@@ -2,7 +2,8 @@
 // with no tokens, no phase objects and nothing shared with src/: each call remembers the "era"
 // (a number bumped on every change of state) it was admitted in.
 
-export type Outcome = 'ok' | 'fail' | 'ignored';
+/** `aborted`: the caller's signal aborted and the function stopped because of it. */
+export type Outcome = 'ok' | 'fail' | 'ignored' | 'aborted';
 
 export interface ModelSettings {
   failureThreshold: number;
@@ -35,12 +36,27 @@ export class Model {
   isolation = 0;
   /** Closed-state outcomes since the circuit last closed: [time, failed]. */
   outcomes: [number, boolean][] = [];
+  /** Every call lands in exactly one of these, as `stats()` counts them. */
+  counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
+  /** Real changes of state, as `stateChange` events tell them. */
+  changes = 0;
 
   constructor(readonly settings: ModelSettings) {}
 
   private change(state: Model['state']): void {
+    if (state !== this.state) this.changes += 1;
     this.state = state;
     this.era += 1;
+  }
+
+  /** What a read says: an open period that has passed reads half-open, and nothing changes. */
+  effectiveState(now: number): Model['state'] {
+    return this.state === 'open' && now - this.openedAt >= this.openFor ? 'half-open' : this.state;
+  }
+
+  /** A call whose caller's signal aborted before it came: not run, not admitted, no state looked at. */
+  abortedBeforeRun(): void {
+    this.counts.aborted += 1;
   }
 
   observe(now: number): void {
@@ -64,14 +80,16 @@ export class Model {
         this.trials.push(call);
       }
     }
+    if (!call.admitted) this.counts.rejections += 1;
     return call;
   }
 
   settle(call: ModelCall, outcome: Outcome, now: number): void {
     call.settled = true;
     if (!call.admitted) return;
+    this.counts[outcome === 'ok' ? 'successes' : outcome === 'fail' ? 'failures' : outcome]+= 1;
     const isTrial = this.state === 'half-open' && this.trials.includes(call);
-    if (outcome === 'ignored') {
+    if (outcome === 'ignored' || outcome === 'aborted') {
       if (isTrial) this.trials = this.trials.filter((t) => t !== call);
       return;
     }
@@ -144,10 +162,14 @@ export class Model {
     this.isolation += 1;
     this.trials = [];
     if (this.state === 'isolated') this.holds = 0;
+    // restoreBreaker never keeps an opening longer than this breaker's recoveryTimeout gives it.
+    if (this.state === 'open') this.openFor = Math.min(this.openFor, this.settings.recoveryTimeout);
+    this.counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
+    this.changes = 0;
   }
 
+  /** Reads, and changes nothing: an open period that has passed is half-open with every slot free. */
   retryAfter(now: number): number {
-    this.observe(now);
     if (this.state === 'open') return Math.max(0, this.openedAt + this.openFor - now);
     if (this.state === 'isolated') return Infinity;
     if (this.state !== 'half-open') return 0;

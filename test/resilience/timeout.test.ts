@@ -133,9 +133,12 @@ describe('the circuit timeout option', () => {
     expect(get.breaker.stats()).toMatchObject({ successes: 1, failures: 0 });
     // Under retry, the function sees the retry's signal, not a never-aborting one of its own.
     const controller = new AbortController();
-    const retried = retry(get, { attempts: 1, signal: controller.signal });
-    await retried('b');
-    controller.abort(new Error('stop'));
+    const retried = retry(async (id: string) => {
+      const call = get(id);
+      controller.abort(new Error('stop'));
+      return call;
+    }, { attempts: 1, signal: controller.signal });
+    await retried('b').catch(() => undefined);
     expect(signals[1]!.aborted).toBe(true);
     // Outside any call the signal is still refused.
     expect(() => callSignal()).toThrow(TypeError);

@@ -9,6 +9,8 @@ export interface Upstream {
   readonly url: string;
   status: number;
   hang: boolean;
+  /** Extra headers of the answers that are not 200 (a `Retry-After`, say). */
+  headers: Record<string, string>;
   /** Requests it received: an open circuit shows as requests that never came. */
   readonly requests: number;
   /** Resolves when the next request arrives, with a promise of its connection closing. */
@@ -19,14 +21,14 @@ export interface Upstream {
 export async function startUpstream(body: (path: string) => unknown = () => ({ ok: true })): Promise<Upstream> {
   let requests = 0;
   const arrived: ((request: { closed: Promise<void> }) => void)[] = [];
-  const state = { status: 200, hang: false };
+  const state = { status: 200, hang: false, headers: {} as Record<string, string> };
   const server = createServer((req, res) => {
     requests += 1;
     const closed = new Promise<void>((resolve) => res.on('close', resolve));
     for (const notify of arrived.splice(0)) notify({ closed });
     if (state.hang) return;
     const payload = state.status === 200 ? body(req.url ?? '/') : { error: `upstream answered ${state.status}` };
-    res.writeHead(state.status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    res.writeHead(state.status, { 'content-type': 'application/json', ...(state.status === 200 ? {} : state.headers) }).end(JSON.stringify(payload));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // Accessors, not copies: the test flips status and hang, and reads the counts, while it runs.
@@ -43,6 +45,12 @@ export async function startUpstream(body: (path: string) => unknown = () => ({ o
     },
     set hang(value) {
       state.hang = value;
+    },
+    get headers() {
+      return state.headers;
+    },
+    set headers(value) {
+      state.headers = value;
     },
     get requests() {
       return requests;

@@ -4,18 +4,28 @@ import { invalid } from '../../check/check.js';
 export type SendCommand = (args: string[]) => Promise<unknown>;
 
 /**
- * The part of a Redis client circuitry uses: ioredis's `call(command, ...args)`, node-redis's
- * `sendCommand([command, ...args])` or Bun's `RedisClient` `send(command, args)`. No client is
- * imported; the user's own client is.
+ * The part of a Redis client circuitry uses: ioredis's `call(command, ...args)` (a `Redis` or a
+ * `Cluster`), node-redis's `sendCommand([command, ...args])`, a node-redis cluster's
+ * `sendCommand(firstKey, isReadonly, [command, ...args])` or Bun's `RedisClient`
+ * `send(command, args)`. No client is imported; the user's own client is.
  */
 export type RedisClientLike =
   | {
-      /** ioredis: sends `command` with its arguments and resolves with the reply. */
+      /** ioredis (`Redis` or `Cluster`): sends `command` with its arguments and resolves with the reply. */
       call(command: string, ...args: string[]): Promise<unknown>;
     }
   | {
       /** node-redis: sends the command and its arguments as one array and resolves with the reply. */
       sendCommand(args: string[]): Promise<unknown>;
+    }
+  | {
+      /**
+       * node-redis cluster (`createCluster`): sends the command to the master of `firstKey`'s slot
+       * and resolves with the reply.
+       */
+      sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+      /** The cluster's masters: how a cluster is told from a single node-redis client. */
+      readonly masters: unknown;
     }
   | {
       /** Bun's built-in `RedisClient`: sends `command` with its arguments and resolves with the reply. */
@@ -25,9 +35,17 @@ export type RedisClientLike =
 export function sendCommandOf(client: unknown): SendCommand {
   const c = client as { call?: unknown; sendCommand?: unknown; send?: unknown } | null;
   // ioredis also has a sendCommand, taking its own Command objects: `call` must be tried first.
+  // An ioredis Cluster routes `call` by the command's keys itself.
   if (typeof c?.call === 'function') {
     const call = c.call as (command: string, ...args: string[]) => Promise<unknown>;
     return (args) => call.apply(client, args as [string, ...string[]]);
+  }
+  if (typeof c?.sendCommand === 'function' && 'masters' in c) {
+    // A node-redis cluster routes a raw command by the key it is given, not by its arguments.
+    // Every script may write (a read brings a record's times back to Redis's clock), so none is
+    // sent as read-only, which could send it to a replica.
+    const send = c.sendCommand as (firstKey: string | undefined, isReadonly: boolean, args: string[]) => Promise<unknown>;
+    return (args) => send.call(client, firstKeyOf(args), false, args);
   }
   if (typeof c?.sendCommand === 'function') {
     const send = c.sendCommand as (args: string[]) => Promise<unknown>;
@@ -38,4 +56,14 @@ export function sendCommandOf(client: unknown): SendCommand {
     return ([command, ...args]) => send.call(client, command!, args);
   }
   return invalid(TypeError, 'client', 'an ioredis, node-redis or Bun RedisClient (with call, sendCommand or send)', client);
+}
+
+/**
+ * The key a cluster routes `args` by: for `EVAL`/`EVALSHA command script numkeys key...` the first
+ * key, as Redis itself reads it. circuitry sends nothing else, and each script touches one key.
+ */
+function firstKeyOf(args: string[]): string | undefined {
+  const command = args[0]?.toUpperCase();
+  if ((command === 'EVAL' || command === 'EVALSHA') && Number(args[2]) > 0) return args[3];
+  return undefined;
 }

@@ -1,0 +1,157 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/** One master of the cluster: its port and whether its process is running. */
+interface Master {
+  readonly port: number;
+  /** The cluster bus port, given explicitly: the default (port + 10,000) may be taken or past 65,535. */
+  readonly busPort: number;
+  process: ChildProcess | undefined;
+}
+
+/** Sends one command to the node on `port` with redis-cli and returns its raw reply. */
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 });
+  return stdout;
+}
+
+/** Resolves when `check` holds, asking every 100 ms; rejects with `what` after `deadline` ms. */
+async function until(what: string, check: () => Promise<boolean>, deadline: number): Promise<void> {
+  const giveUp = Date.now() + deadline;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > giveUp) throw new Error(`redis cluster: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A real Redis Cluster of three masters (no replicas) on free loopback ports, each node with its
+ * config in a temporary folder and no persistence: a master killed and started again keeps its
+ * slots (from its nodes file) and loses its keys, as a crash would. It fails loudly when the
+ * machine's redis-server cannot run a cluster.
+ */
+export async function startRedisCluster() {
+  const dir = mkdtempSync(join(tmpdir(), 'circuitry-cluster-'));
+  const ports = new Set<number>();
+  // The kernel may hand the same free port out twice before either is bound.
+  while (ports.size < 6) ports.add(await freePort());
+  const [p1, p2, p3, b1, b2, b3] = [...ports] as [number, number, number, number, number, number];
+  const masters: Master[] = [
+    { port: p1, busPort: b1, process: undefined },
+    { port: p2, busPort: b2, process: undefined },
+    { port: p3, busPort: b3, process: undefined },
+  ];
+
+  const startNode = async (master: Master): Promise<void> => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(master.port),
+        '--bind', '127.0.0.1',
+        '--cluster-enabled', 'yes',
+        '--cluster-port', String(master.busPort),
+        '--cluster-config-file', join(dir, `nodes-${master.port}.conf`),
+        '--cluster-require-full-coverage', 'no',
+        '--cluster-node-timeout', '1000',
+        '--appendonly', 'no',
+        '--save', '',
+        '--protected-mode', 'no',
+        '--dir', dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    master.process = child;
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      const take = (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('Ready to accept connections')) resolve();
+      };
+      child.stdout!.on('data', take);
+      child.stderr!.on('data', take);
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`redis-server --cluster-enabled on port ${master.port} exited with ${code}: ${log.slice(-800)}`)));
+    });
+  };
+
+  const stopNode = async (master: Master): Promise<void> => {
+    const child = master.process;
+    master.process = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  /** Every running master says the cluster is ok, and knows all three masters. */
+  const settled = async (): Promise<boolean> => {
+    for (const master of masters) {
+      if (master.process === undefined) continue;
+      if (!(await cli(master.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+    }
+    return true;
+  };
+
+  const stop = async (): Promise<void> => {
+    await Promise.all(masters.map(stopNode));
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await Promise.all(masters.map(startNode));
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { timeout: 30_000 },
+    );
+    await until('cluster_state:ok on every master', settled, 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  /** The index of the master serving `slot`, as the cluster itself says. */
+  const masterOfSlot = async (slot: number): Promise<number> => {
+    const running = masters.find((m) => m.process !== undefined)!;
+    const nodes = await cli(running.port, 'CLUSTER', 'NODES');
+    for (const line of nodes.trim().split('\n')) {
+      const [, address, , , , , , , ...ranges] = line.split(' ');
+      const port = Number(address!.split('@')[0]!.split(':')[1]);
+      for (const range of ranges) {
+        const [from, to = from] = range.split('-').map(Number) as [number, number?];
+        if (slot >= from && slot <= to!) return masters.findIndex((m) => m.port === port);
+      }
+    }
+    throw new Error(`redis cluster: no master serves slot ${slot}`);
+  };
+
+  return {
+    /** The masters' ports, in the order `kill` and `restart` number them. */
+    ports: masters.map((m) => m.port),
+    /** The first node, to give a cluster client as its seed. */
+    url: `redis://127.0.0.1:${p1}`,
+    /** The hash slot of `key` (CLUSTER KEYSLOT). */
+    keySlot: async (key: string): Promise<number> => Number((await cli(masters.find((m) => m.process !== undefined)!.port, 'CLUSTER', 'KEYSLOT', key)).trim()),
+    masterOfSlot,
+    /** The keys master `index` holds that start with `prefix`. */
+    keysOn: async (index: number, prefix: string): Promise<string[]> =>
+      (await cli(masters[index]!.port, '--scan', '--pattern', `${prefix}*`)).split('\n').filter((k) => k !== ''),
+    /** Kills master `index` (SIGKILL: no goodbye to the cluster or its clients). */
+    kill: (index: number) => stopNode(masters[index]!),
+    /** Starts master `index` again on its port, with its slots and no keys, and waits until the cluster is ok. */
+    restart: async (index: number) => {
+      await startNode(masters[index]!);
+      await until(`master ${index} back in the cluster`, settled, 30_000);
+    },
+    /** Waits until the running masters agree the cluster is ok. */
+    settled: () => until('cluster_state:ok on every running master', settled, 30_000),
+    stop,
+  };
+}

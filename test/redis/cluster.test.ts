@@ -1,0 +1,206 @@
+import { CircuitBreaker, type CircuitStore } from 'circuitry';
+import { redisStore } from 'circuitry/redis';
+import { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisCluster } from '../helpers/redis-cluster.js';
+
+// A real Redis Cluster of three masters. Nothing here is skipped: a redis-server that cannot run
+// a cluster fails beforeAll, and so every test of this file.
+
+let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 90_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** The two cluster clients circuitry supports, connected through the cluster's first master. */
+const CLUSTER_CLIENTS = {
+  'ioredis Cluster': async () => {
+    const client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0]! }], {
+      redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1_000 },
+      clusterRetryStrategy: () => 100,
+    });
+    client.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve);
+      client.once('end', () => reject(new Error('ioredis Cluster ended before it was ready')));
+    });
+    return { client, quit: () => client.disconnect() };
+  },
+  'node-redis createCluster': async () => {
+    const client = createCluster({
+      rootNodes: [{ url: cluster.url }],
+      defaults: { socket: { reconnectStrategy: () => 100, connectTimeout: 1_000 } },
+    });
+    client.on('error', () => {});
+    await client.connect();
+    return { client, quit: () => client.destroy() };
+  },
+} as const;
+
+/** Two processes of a fleet, as Redis sees them: two connections, two stores, one prefix. */
+async function twoProcesses(kind: keyof typeof CLUSTER_CLIENTS, prefix: string, timeout: number) {
+  const connections = [await CLUSTER_CLIENTS[kind](), await CLUSTER_CLIENTS[kind]()];
+  // Syncs are driven by the test (store.sync()), not by the interval.
+  const stores = connections.map(({ client }) => redisStore(client, { prefix, syncInterval: 600_000, timeout }));
+  const close = () => {
+    for (const store of stores) store.close();
+    for (const connection of connections) connection.quit();
+  };
+  return { stores: stores as [CircuitStore, CircuitStore], close };
+}
+
+const breakersOn = (store: CircuitStore, names: string[], events?: string[]) =>
+  names.map((name) => {
+    const breaker = new CircuitBreaker({ name, registry: false, store, recoveryTimeout: 600_000, reportError: () => {} });
+    breaker.on('storeDown', () => events?.push(`storeDown ${name}`));
+    breaker.on('storeUp', () => events?.push(`storeUp ${name}`));
+    return breaker;
+  });
+
+/** Syncs every store until `check` holds; each sync is a round of requests, paced, with a deadline. */
+async function syncUntil(what: string, stores: CircuitStore[], check: () => boolean, deadline = 30_000): Promise<void> {
+  const giveUp = Date.now() + deadline;
+  while (!check()) {
+    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    await Promise.all(stores.map((store) => store.sync()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+it("routes each request by its record's key through a node-redis cluster's sendCommand(firstKey, isReadonly, args)", async () => {
+  const sent: [string | undefined, boolean | undefined, string[]][] = [];
+  const client = {
+    masters: [],
+    sendCommand: async (firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]) => {
+      sent.push([firstKey, isReadonly, args]);
+      return ['none', 0, 0, 0, 0, 0, 0, 1];
+    },
+  };
+  const store = redisStore(client, { prefix: 'shaped:', syncInterval: 600_000 });
+  new CircuitBreaker({ name: 'payments', registry: false, store });
+  await store.sync();
+  store.close();
+  expect(sent.length).toBeGreaterThan(0);
+  for (const [firstKey, isReadonly, args] of sent) {
+    expect([firstKey, isReadonly, args[0], args[2], args[3]]).toEqual(['shaped:payments', false, 'EVALSHA', '1', 'shaped:payments']);
+  }
+});
+
+/** `names` grouped by the master that serves their record's key. */
+async function byMaster(prefix: string, names: string[]): Promise<string[][]> {
+  const groups: string[][] = [[], [], []];
+  for (const name of names) groups[await cluster.masterOfSlot(await cluster.keySlot(prefix + name))]!.push(name);
+  return groups;
+}
+
+describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])('redisStore over a Redis Cluster through %s', (kind) => {
+  it('keeps each breaker in one key on the master of its slot, spread over all three, and shares it between two processes', async () => {
+    const prefix = `spread:${kind}:`;
+    const names = Array.from({ length: 30 }, (_, i) => `dependency-${i}`);
+    const { stores, close } = await twoProcesses(kind, prefix, 2_000);
+    try {
+      const [inA, inB] = [breakersOn(stores[0], names), breakersOn(stores[1], names)];
+      await Promise.all(stores.map((store) => store.sync()));
+      for (const breaker of inA) breaker.open();
+      await stores[0].sync();
+
+      const groups = await byMaster(prefix, names);
+      expect(groups.map((group) => group.length > 0)).toEqual([true, true, true]);
+      for (const [index, group] of groups.entries()) {
+        expect((await cluster.keysOn(index, prefix)).sort()).toEqual(group.map((name) => prefix + name).sort());
+      }
+
+      await stores[1].sync();
+      expect(inB.map((b) => b.state)).toEqual(names.map(() => 'open'));
+      for (const breaker of inB.slice(0, 10)) breaker.close();
+      await stores[1].sync();
+      await stores[0].sync();
+      expect(inA.map((b) => b.state)).toEqual([...names.slice(0, 10).map(() => 'closed'), ...names.slice(10).map(() => 'open')]);
+      expect(stores.map((store) => store.connected)).toEqual([true, true]);
+    } finally {
+      close();
+    }
+  }, 60_000);
+
+  // Fails today: a store's health is one flag for the whole store (store/transport.ts), so a
+  // request that fails on the lost master sends every breaker of the store away, those whose
+  // records live on the masters still up included. What is missing is health per breaker (per
+  // record), which the store is being given; then this test passes and loses its `.fails`.
+  it.fails('a lost master sends away only the breakers whose records it served: the others keep sharing, and the lost ones come back with it', async () => {
+    const prefix = `lost:${kind}:`;
+    const lost = 2;
+    const names = Array.from({ length: 18 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    const [onLost, onOthers] = [groups[lost]!, names.filter((name) => !groups[lost]!.includes(name))];
+    expect(onLost.length).toBeGreaterThan(0);
+    expect(onOthers.length).toBeGreaterThan(0);
+    const eventsA: string[] = [];
+    const eventsB: string[] = [];
+    const { stores, close } = await twoProcesses(kind, prefix, 500);
+    let killed = false;
+    try {
+      const inA = new Map(breakersOn(stores[0], names, eventsA).map((b) => [b.name, b]));
+      const inB = new Map(breakersOn(stores[1], names, eventsB).map((b) => [b.name, b]));
+      await Promise.all(stores.map((store) => store.sync()));
+      expect([...eventsA, ...eventsB]).toEqual([]);
+
+      await cluster.kill(lost);
+      killed = true;
+      for (const breaker of inA.values()) breaker.open();
+      // An open in process A reaches process B for every breaker whose master is up...
+      await syncUntil('the opens on the masters still up to reach B', stores, () => onOthers.every((name) => inB.get(name)!.state === 'open'));
+      // ...and the lost master's breakers, each told once in each process, decide alone.
+      await syncUntil('storeDown for the breakers of the lost master', stores, () =>
+        onLost.every((name) => eventsA.includes(`storeDown ${name}`) && eventsB.includes(`storeDown ${name}`)),
+      );
+      const downed = (events: string[]) => events.filter((e) => e.startsWith('storeDown')).sort();
+      expect(downed(eventsA)).toEqual(onLost.map((name) => `storeDown ${name}`).sort());
+      expect(downed(eventsB)).toEqual(onLost.map((name) => `storeDown ${name}`).sort());
+
+      await cluster.restart(lost);
+      killed = false;
+      // Back, empty: A's opens still running are put back, B takes them in, and both say storeUp.
+      await syncUntil('the lost master back for its breakers', stores, () =>
+        onLost.every((name) => eventsA.includes(`storeUp ${name}`) && eventsB.includes(`storeUp ${name}`) && inB.get(name)!.state === 'open'),
+      );
+      expect(eventsA.filter((e) => e.startsWith('storeUp')).sort()).toEqual(onLost.map((name) => `storeUp ${name}`).sort());
+      expect(stores.map((store) => store.connected)).toEqual([true, true]);
+    } finally {
+      close();
+      if (killed) await cluster.restart(lost);
+    }
+  }, 90_000);
+  it('while a master is lost, opens on the others reach the other process; once it is back, so do the opens its breakers decided meanwhile', async () => {
+    const prefix = `back:${kind}:`;
+    const lost = 1;
+    const names = Array.from({ length: 18 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    const onOthers = names.filter((name) => !groups[lost]!.includes(name));
+    expect(groups[lost]!.length).toBeGreaterThan(0);
+    const { stores, close } = await twoProcesses(kind, prefix, 500);
+    let killed = false;
+    try {
+      const inA = breakersOn(stores[0], names);
+      const inB = new Map(breakersOn(stores[1], names).map((b) => [b.name, b]));
+      await Promise.all(stores.map((store) => store.sync()));
+      await cluster.kill(lost);
+      killed = true;
+      for (const breaker of inA) breaker.open();
+      await syncUntil('the opens on the masters still up to reach B', stores, () => onOthers.every((name) => inB.get(name)!.state === 'open'));
+      await cluster.restart(lost);
+      killed = false;
+      // The lost master came back empty: A's opens, still running, are put back and reach B.
+      await syncUntil('every open to reach B', stores, () => [...inB.values()].every((b) => b.state === 'open') && stores.every((s) => s.connected));
+      expect((await cluster.keysOn(lost, prefix)).sort()).toEqual(groups[lost]!.map((name) => prefix + name).sort());
+    } finally {
+      close();
+      if (killed) await cluster.restart(lost);
+    }
+  }, 90_000);
+});
