@@ -62,6 +62,11 @@ export function watchPush(
   let pauseTimer: unknown;
   const id = Math.floor(random() * 2 ** 48).toString(36);
   let sent = 0;
+  /**
+   * A canary's publish not yet answered: no other is sent meanwhile, so a backend that hangs has
+   * at most one canary queued, however many attempts time out.
+   */
+  let publishing = false;
   /** The attempt whose subscription request was answered: canaries before it could not come back. */
   let subscribed = -1;
 
@@ -96,7 +101,22 @@ export function watchPush(
       canaryTimer = undefined;
       if (outstanding === token) fail(attempt);
     }, CANARY_TIMEOUT);
-    push.canary(token).catch(() => fail(attempt));
+    // The one before still queued: this canary cannot come back in time, and none is added.
+    if (publishing) return;
+    publishing = true;
+    let published: Promise<void>;
+    try {
+      published = Promise.resolve(push.canary(token));
+    } catch (error) {
+      published = Promise.reject(error);
+    }
+    published.then(
+      () => void (publishing = false),
+      () => {
+        publishing = false;
+        fail(attempt);
+      },
+    );
   };
 
   const subscribe = (): void => {

@@ -360,11 +360,17 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     // A hint whose generation was taken in meanwhile (by a write's answer) needs no read.
     const batch = [...hinted].filter((entry) => entry.hintedGeneration === 0 || entry.generation < entry.hintedGeneration);
     hinted.clear();
-    for (const entry of batch) entry.hintedGeneration = 0;
     if (closed || batch.length === 0) return;
-    for (const entry of batch) entry.hintRead = true;
+    for (const entry of batch) if (entry.lane.read === 0) entry.hintedGeneration = 0;
+    // A breaker whose read is on its way cannot be read again now, and that read may have left
+    // before the change: it is read at the spacing's end instead, not dropped.
+    const now = batch.filter((entry) => entry.lane.read === 0);
+    for (const entry of batch) {
+      if (entry.lane.read === 0) entry.hintRead = true;
+      else entry.hintDeferred = true;
+    }
     spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
-    if (transport.reachable) void readBatch(batch);
+    if (transport.reachable) void readBatch(now);
   };
 
   /** The spacing is over: hints held back meanwhile are read now, in one batch. */

@@ -60,10 +60,22 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     invalid(typeof keyTtl === 'number' ? RangeError : TypeError, 'keyTtl', 'a positive whole number of milliseconds', keyTtl);
   }
   const send = sendCommandOf(client);
-  const source = subscriberSource(client, subscriber);
+  const cluster = isCluster(client);
+  // In a cluster a PUBLISH reaches every node, and a script's keys must share a slot: no push
+  // there yet (the store polls), and no batched reads: each record is read alone, so a master
+  // lost fails the reads of its own records only.
+  const source = cluster ? undefined : subscriberSource(client, subscriber);
   const channel = `${prefix}changes`;
   const push = source === undefined ? undefined : redisPush(send, source, prefix, channel);
-  return sharedStore(redisBackend(send, prefix, keyTtl, push === undefined ? '' : channel, push), shared);
+  const backend = redisBackend(send, prefix, keyTtl, push === undefined ? '' : channel, push);
+  if (cluster) delete backend.readMany;
+  return sharedStore(backend, shared);
+}
+
+/** An ioredis `Cluster` or a node-redis `createCluster` client. */
+function isCluster(client: unknown): boolean {
+  const c = client as { isCluster?: unknown; masters?: unknown } | null;
+  return c?.isCluster === true || (typeof c === 'object' && c !== null && 'masters' in c);
 }
 
 async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
