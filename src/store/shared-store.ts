@@ -112,6 +112,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   let spacingTimer: unknown;
   const hintSpacing = Math.min(syncInterval, HINT_SPACING);
   let pushWatch: PushWatch | undefined;
+  /** The read after push was lost, waiting for its jittered moment. */
+  let lostRead: unknown;
   /** Ticks (of `syncInterval`) until the next resync, while the subscription is trusted. */
   let ticksToResync = 0;
   const resyncTicks = (): number => Math.max(1, Math.ceil((resyncInterval * (1 + 0.5 * random())) / syncInterval));
@@ -503,8 +505,15 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
           ticksToResync = resyncTicks();
           void readAll();
         },
-        // Hints may have been lost since the last canary: read everything now, and poll.
-        lost: () => void readAll(),
+        // Hints may have been lost since the last canary: read everything, and poll. Within half
+        // a sync, jittered: a Redis restart loses every process's subscription at once, and the
+        // fleet must not read every record in the same millisecond.
+        lost: () => {
+          lostRead ??= timers.setTimeout(() => {
+            lostRead = undefined;
+            void readAll();
+          }, Math.floor((random() * syncInterval) / 2));
+        },
       });
     }
     void readOrProbe(entry);
@@ -519,7 +528,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       timer = undefined;
       if (flushTimer !== undefined) timers.clearTimeout(flushTimer);
       if (spacingTimer !== undefined) timers.clearTimeout(spacingTimer);
-      flushTimer = spacingTimer = undefined;
+      if (lostRead !== undefined) timers.clearTimeout(lostRead);
+      flushTimer = spacingTimer = lostRead = undefined;
       pushWatch?.close();
     },
     get connected() {
