@@ -107,7 +107,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const named = new Map<string, Set<Entry>>();
   /** Breakers a hint asked to read, waiting for the flush a moment later (one batch for them all). */
   const hinted = new Set<Entry>();
-  let flushTimer: unknown;
+  /** A flush of the hinted breakers is queued (a microtask: hints that arrive together are read together). */
+  let flushQueued = false;
   /** Ends the current hint spacing; undefined while no breaker was read on a hint within one. */
   let spacingTimer: unknown;
   const hintSpacing = Math.min(syncInterval, HINT_SPACING);
@@ -358,7 +359,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   /** Reads what hints asked for, in one batch; a breaker read so is read on a hint again only after the spacing. */
   const flushHints = (): void => {
-    flushTimer = undefined;
+    flushQueued = false;
     // A hint whose generation was taken in meanwhile (by a write's answer) needs no read.
     const batch = [...hinted].filter((entry) => entry.hintedGeneration === 0 || entry.generation < entry.hintedGeneration);
     hinted.clear();
@@ -406,7 +407,12 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
         spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
       } else hinted.add(entry);
     }
-    if (hinted.size > 0 && flushTimer === undefined) flushTimer = timers.setTimeout(flushHints, 0);
+    if (hinted.size > 0 && !flushQueued) {
+      // Not a timer: under load a timer's turn can come many milliseconds late, and this is the
+      // open on its way to the fleet. Hints delivered in one read from the socket still batch.
+      flushQueued = true;
+      queueMicrotask(flushHints);
+    }
   };
 
   /**
@@ -526,10 +532,9 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       closed = true;
       if (timer !== undefined) timers.clearInterval(timer);
       timer = undefined;
-      if (flushTimer !== undefined) timers.clearTimeout(flushTimer);
       if (spacingTimer !== undefined) timers.clearTimeout(spacingTimer);
       if (lostRead !== undefined) timers.clearTimeout(lostRead);
-      flushTimer = spacingTimer = lostRead = undefined;
+      spacingTimer = lostRead = undefined;
       pushWatch?.close();
     },
     get connected() {
