@@ -21,9 +21,10 @@ interface Subscribable {
   unsubscribe(...args: unknown[]): Promise<unknown>;
   on?(event: string, handler: (...args: never[]) => void): unknown;
   off?(event: string, handler: (...args: never[]) => void): unknown;
-  duplicate?(): unknown;
+  duplicate?(overrides?: object): unknown;
   connect?(): Promise<unknown>;
   quit?(): unknown;
+  destroy?(): unknown;
   disconnect?(): unknown;
   close?(): unknown;
   isOpen?: boolean;
@@ -42,7 +43,11 @@ export function subscriberSource(client: unknown, subscriber: unknown): (() => P
   const c = client as Subscribable | null;
   if (typeof c?.duplicate !== 'function') return undefined;
   return async () => {
-    const made = c.duplicate!() as Subscribable;
+    // node-redis reconnects and resubscribes by itself, and cannot be destroyed while it does: its
+    // duplicate is made not to, and the store makes a new one when it drops.
+    const nodeRedis = typeof c.call !== 'function' && typeof (c as { sendCommand?: unknown }).sendCommand === 'function';
+    const socket = (c as { options?: { socket?: object } }).options?.socket;
+    const made = (nodeRedis ? c.duplicate!({ socket: { ...socket, reconnectStrategy: false } }) : c.duplicate!()) as Subscribable;
     // Without a listener, an error event on the duplicate would crash the process; the canary
     // notices what the error means.
     made.on?.('error', () => {});
@@ -53,12 +58,21 @@ export function subscriberSource(client: unknown, subscriber: unknown): (() => P
   };
 }
 
+/**
+ * Ends a connection this module made, for good: node-redis's `destroy()` (its `disconnect()`
+ * throws while reconnecting, and the client would resubscribe by itself), ioredis's
+ * `disconnect()`, Bun's `close()`.
+ */
 function end(connection: Subscribable): void {
-  try {
-    const ended = connection.disconnect?.() ?? connection.close?.() ?? connection.quit?.();
-    void Promise.resolve(ended).catch(() => {});
-  } catch {
-    // Already ended.
+  for (const method of ['destroy', 'disconnect', 'close', 'quit'] as const) {
+    const fn = connection[method];
+    if (typeof fn !== 'function') continue;
+    try {
+      void Promise.resolve(fn.call(connection)).catch(() => {});
+      return;
+    } catch {
+      // Not in a state to end this way: the next way is tried.
+    }
   }
 }
 
