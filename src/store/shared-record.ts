@@ -145,6 +145,12 @@ export interface SharedStateBackend {
    * once instead of at their next read. Without it, the store polls every `syncInterval`.
    */
   push?: SharedStatePush | undefined;
+  /**
+   * Optional: which part of the backend holds `name`'s record, when parts fail apart (a Redis
+   * Cluster's slots). A part that fails sends away only the breakers whose records it holds;
+   * without it, one failure sends away every breaker of the store.
+   */
+  partitionOf?(name: string): string;
 }
 
 /**

@@ -101,6 +101,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const random = timers.random ?? Math.random;
   const readMany = typeof backend.readMany === 'function' ? backend.readMany.bind(backend) : undefined;
   const push = backend.push?.version === 1 ? backend.push : undefined;
+  const partitionOf = typeof backend.partitionOf === 'function' ? backend.partitionOf.bind(backend) : undefined;
 
   const entries = new Set<Entry>();
   /** The attached entries by name, for hints. */
@@ -155,21 +156,24 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   const transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
-    down(outage) {
+    // Told to the breakers whose records are in the part that went away (all of them, for a
+    // backend of one part): a cluster's master lost sends away only the breakers it served.
+    down(outage, part) {
       // Closed, the store shares nothing: an answer still on its way tells no breaker anything.
       if (closed) return;
-      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeWentAway, outage);
+      for (const [entry, breaker] of live()) if (entry.lane.part === part) moveHealth(entry, breaker, rules.storeWentAway, outage);
     },
-    up() {
+    up(part) {
       if (closed) return;
-      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeCameBack, undefined);
+      for (const [entry, breaker] of live()) if (entry.lane.part === part) moveHealth(entry, breaker, rules.storeCameBack, undefined);
       // What changed while away goes out now, not an interval later.
       void readAll();
     },
   });
 
-  const storeOutage = (): boolean => transport.outage !== undefined;
-  const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(), closed });
+  /** Whether the part of the store that holds `entry`'s record is away. */
+  const storeOutage = (entry: Entry): boolean => transport.outage(entry.lane.part) !== undefined;
+  const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(entry), closed });
   const localView = (entry: Entry, breaker: AttachedBreaker): LocalView => ({ state: breaker.state(), generation: entry.generation });
 
   /**
@@ -185,7 +189,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       moveHealth(entry, breaker, (health, now) => rules.recordUnusable(health, checked, now), { error: problem, operation: 'record' });
       return undefined;
     }
-    moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(), now), undefined);
+    moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(entry), now), undefined);
     entry.clock = rules.offsetFrom(entry.clock, checked.at, sentAt, breaker.now());
     return checked;
   };
@@ -327,6 +331,11 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       await Promise.all(batch.map(read));
       return;
     }
+    const byPart = groupByPart(batch);
+    if (byPart.size > 1) {
+      await Promise.all([...byPart.values()].map(readBatch));
+      return;
+    }
     const sentAt = batch.map((entry) => entry.breaker.deref()?.now() ?? 0);
     const sent = transport.sendMany(
       batch.map((entry) => entry.lane),
@@ -348,13 +357,11 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   // Only entries are held across the wait, never a breaker: one its owner let go of is collected
   // at once, not after a probe that may hang for the whole `timeout`.
   const readAll = async (): Promise<void> => {
-    const entries = live().map(([entry]) => entry);
-    if (!transport.reachable) {
-      // Unreachable: one probe for the whole store, so a hang of any length queues nothing more.
-      if (entries[0] !== undefined) await readOrProbe(entries[0]);
-      return;
-    }
-    await readBatch(entries);
+    const reads = [...groupByPart(live().map(([entry]) => entry))].map(([part, entries]) =>
+      // Unreachable: one probe for the part, so a hang of any length queues nothing more.
+      transport.reachable(part) ? readBatch(entries) : readOrProbe(entries[0]!),
+    );
+    await Promise.all(reads);
   };
 
   /** Reads what hints asked for, in one batch; a breaker read so is read on a hint again only after the spacing. */
@@ -373,7 +380,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       else entry.hintDeferred = true;
     }
     spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
-    if (transport.reachable) void readBatch(now);
+    void readBatch(now.filter((entry) => transport.reachable(entry.lane.part)));
   };
 
   /** The spacing is over: hints held back meanwhile are read now, in one batch. */
@@ -421,7 +428,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
    * them once per jittered `resyncInterval`.
    */
   const tick = (): void => {
-    const trusted = pushWatch?.trusted === true && transport.outage === undefined;
+    const trusted = pushWatch?.trusted === true && !transport.anyOutage;
     if (!trusted || --ticksToResync <= 0) {
       if (trusted) ticksToResync = resyncTicks();
       void sync();
@@ -449,7 +456,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       breaker: ref,
       name: breaker.name,
       owner: `${owner}#${++attached}`,
-      lane: freeLane(),
+      lane: freeLane(partitionOf?.(breaker.name) ?? ''),
       lease: lease.newLease(),
       generation: 0,
       change: rules.NO_CHANGE,
@@ -495,11 +502,11 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     breaker.setTrialGate(entry);
     // Joining an outage, it is told of it as the others were, so its storeUp never comes alone;
     // a microtask later, so listeners added right after the breaker is made hear it.
-    const outage = transport.outage;
+    const outage = transport.outage(entry.lane.part);
     if (outage !== undefined) {
       void Promise.resolve().then(() => {
         const self = ref.deref();
-        if (self !== undefined && transport.outage === outage) moveHealth(entry, self, rules.storeWentAway, outage);
+        if (self !== undefined && transport.outage(entry.lane.part) === outage) moveHealth(entry, self, rules.storeWentAway, outage);
       });
     }
     if (timer === undefined && !closed) timer = timers.setInterval(tick, syncInterval);
@@ -538,12 +545,22 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       pushWatch?.close();
     },
     get connected() {
-      return !closed && !storeOutage();
+      return !closed && !transport.anyOutage;
     },
   };
   registerStore(store, attach);
   registerSide(store, attachBreaker);
   return store;
+}
+
+function groupByPart(entries: readonly Entry[]): Map<string, Entry[]> {
+  const groups = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.lane.part);
+    if (group === undefined) groups.set(entry.lane.part, [entry]);
+    else group.push(entry);
+  }
+  return groups;
 }
 
 // randomUUID exists only in secure contexts (https, localhost) in browsers: elsewhere an id

@@ -6,6 +6,7 @@ import type { RedisClientLike, SendCommand } from './redis-client.js';
 import { sendCommandOf } from './redis-client.js';
 import { READ_MANY_SCRIPT, RECORD_SCRIPT } from './record-script.js';
 import { redisPush, subscriberSource } from './subscriber.js';
+import { keySlot } from './key-slot.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions extends SharedStoreOptions {
@@ -68,7 +69,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const channel = `${prefix}changes`;
   const push = source === undefined ? undefined : redisPush(send, source, prefix, channel);
   const backend = redisBackend(send, prefix, keyTtl, push === undefined ? '' : channel, push);
-  if (cluster) delete backend.readMany;
+  if (cluster) {
+    delete backend.readMany;
+    // A master lost sends away the breakers of its slots only.
+    backend.partitionOf = (name) => String(keySlot(prefix + name));
+  }
   return sharedStore(backend, shared);
 }
 
