@@ -114,7 +114,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   let spacingTimer: unknown;
   const hintSpacing = Math.min(syncInterval, HINT_SPACING);
   let pushWatch: PushWatch | undefined;
-  /** The read after push was lost, waiting for its jittered moment. */
+  /** The read of every record after push was lost or the store came back, waiting for its jittered moment. */
   let lostRead: unknown;
   /** Ticks (of `syncInterval`) until the next resync, while the subscription is trusted. */
   let ticksToResync = 0;
@@ -142,6 +142,15 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     if (same?.size === 0) named.delete(entry.name);
   };
 
+  /** Reads every record within half a sync, at a jittered moment (one such read pending at a time). */
+  const readSoon = (): void => {
+    if (closed) return;
+    lostRead ??= timers.setTimeout(() => {
+      lostRead = undefined;
+      void readAll();
+    }, Math.floor((random() * syncInterval) / 2));
+  };
+
   /**
    * Moves a breaker's health, telling it what the move means; a move into an outage is given its
    * `cause`. Closed, the store tells nothing.
@@ -166,7 +175,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     up(part) {
       if (closed) return;
       for (const [entry, breaker] of live()) if (entry.lane.part === part) moveHealth(entry, breaker, rules.storeCameBack, undefined);
-      // What changed while away goes out now, not an interval later.
+      // What changed while away goes out now, not an interval later. (Not jittered: each process
+      // probes on its own sync cycle, so the fleet's returns are spread by their phases already.)
       void readAll();
     },
   });
@@ -521,12 +531,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
         // Hints may have been lost since the last canary: read everything, and poll. Within half
         // a sync, jittered: a Redis restart loses every process's subscription at once, and the
         // fleet must not read every record in the same millisecond.
-        lost: () => {
-          lostRead ??= timers.setTimeout(() => {
-            lostRead = undefined;
-            void readAll();
-          }, Math.floor((random() * syncInterval) / 2));
-        },
+        lost: readSoon,
       });
     }
     void readOrProbe(entry);
