@@ -8,6 +8,8 @@ const runs = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 0) > 0 ? Number(process.
 const only = process.env.CIRCUITRY_SIM_SEED;
 // With CIRCUITRY_SIM_RULES=old-N, a seed found by fleet-simulation-teeth.test.ts replays under that old rule.
 const rules = (process.env.CIRCUITRY_SIM_RULES ?? 'fixed') as Rules;
+// CIRCUITRY_SIM_PUSH=0: the processes only poll, as before push (a backend without it).
+const push = process.env.CIRCUITRY_SIM_PUSH !== '0';
 
 describe('fleet protocol under a hostile network, simulated', () => {
   it(
@@ -15,7 +17,7 @@ describe('fleet protocol under a hostile network, simulated', () => {
     async () => {
       const seeds = only !== undefined ? [Number(only)] : Array.from({ length: runs }, (_, i) => 1 + i);
       for (const seed of seeds) {
-        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), rules });
+        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), rules, push });
         expect(broken === undefined ? 'ok' : `seed ${seed}: ${broken} (replay: CIRCUITRY_SIM_SEED=${seed})`).toBe('ok');
       }
     },
