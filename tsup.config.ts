@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', prometheus: 'src/prometheus.ts', redis: 'src/redis.ts', store: 'src/store.ts' },
+  entry: { index: 'src/index.ts', http: 'src/http.ts', opentelemetry: 'src/opentelemetry.ts', prometheus: 'src/prometheus.ts', redis: 'src/redis.ts', store: 'src/store.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -7,6 +7,8 @@ export default defineConfig({
     alias: [
       { find: /^circuitry\/redis$/, replacement: fileURLToPath(new URL('./src/redis.ts', import.meta.url)) },
       { find: /^circuitry\/store$/, replacement: fileURLToPath(new URL('./src/store.ts', import.meta.url)) },
+      { find: /^circuitry\/http$/, replacement: fileURLToPath(new URL('./src/http.ts', import.meta.url)) },
+      { find: /^circuitry\/opentelemetry$/, replacement: fileURLToPath(new URL('./src/opentelemetry.ts', import.meta.url)) },
       { find: /^circuitry\/prometheus$/, replacement: fileURLToPath(new URL('./src/prometheus.ts', import.meta.url)) },
       { find: /^circuitry$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],

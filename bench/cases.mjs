@@ -73,6 +73,33 @@ export const cases = {
       return () => guarded();
     },
   },
+  // Issue 22: what measuring durations costs on the closed path, every call and one in ten.
+  'success/circuitry-measured-option': {
+    group: 'success',
+    label: 'circuitry with a `success` listener, `measureDurations: { sampleRate: 0.1 }`',
+    setup: async () => {
+      const { CircuitBreaker, circuit } = await circuitry();
+      let total = 0;
+      const guarded = circuit(ok, new CircuitBreaker({ registry: false, measureDurations: { sampleRate: 0.1 } }));
+      guarded.breaker.on('success', ({ duration, weight }) => {
+        if (weight > 0) total += duration * weight;
+      });
+      return () => guarded();
+    },
+  },
+  'success/circuitry-unmeasured-listener': {
+    group: 'success',
+    label: 'circuitry with a `success` listener, `measureDurations: false`',
+    setup: async () => {
+      const { CircuitBreaker, circuit } = await circuitry();
+      let calls = 0;
+      const guarded = circuit(ok, new CircuitBreaker({ registry: false, measureDurations: false }));
+      guarded.breaker.on('success', () => {
+        calls += 1;
+      });
+      return () => guarded();
+    },
+  },
   'success/circuitry-redis': {
     group: 'success',
     label: 'circuitry `circuit(f)` sharing state through Redis (ioredis)',

@@ -49,7 +49,7 @@ try {
   // The docs, changelog and chart ship because the README links to them; nothing else beside dist.
   const unexpected = files.filter(
     (f) =>
-      !/^(dist\/(index|prometheus|redis|store)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store)\/package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(semver|shared-state|how-we-test)\.md|docs\/migrating\/[\w-]+\.md|bench\/results\.svg)$/.test(f),
+      !/^(dist\/(index|prometheus|redis|store|http|opentelemetry)\.(c?js|d\.c?ts)|dist\/chunk-[\w-]+\.js|dist\/[\w-]+\.d\.c?ts|package\.json|(prometheus|redis|store|http|opentelemetry)\/package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(semver|shared-state|how-we-test)\.md|docs\/migrating\/[\w-]+\.md|bench\/results\.svg)$/.test(f),
   );
   if (unexpected.length > 0) throw new Error(`the package ships files users do not need: ${unexpected.join(', ')}`);
   const missing = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE'].filter((f) => !files.includes(f));
@@ -87,10 +87,10 @@ new CircuitBreaker({ name: 'own-store', store: own, registry: false });
 own.close();
 console.log('ok');
 `;
-  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';\nimport { redisStore } from 'circuitry/redis';\nimport { sharedStore } from 'circuitry/store';"));
+  writeFileSync(join(scratch, 'esm.mjs'), usage("import { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } from 'circuitry';\nimport { toPrometheus } from 'circuitry/prometheus';\nimport { redisStore } from 'circuitry/redis';\nimport { sharedStore } from 'circuitry/store';\nimport { statusHandler } from 'circuitry/http';\nimport { registerOpenTelemetryMetrics } from 'circuitry/opentelemetry';\nif (typeof statusHandler !== 'function' || typeof registerOpenTelemetryMetrics !== 'function') throw new Error('circuitry/http or circuitry/opentelemetry did not load');"));
   writeFileSync(
     join(scratch, 'cjs.cjs'),
-    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');\nconst { sharedStore } = require('circuitry/store');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+    `(async () => {\n${usage("const { circuit, circuitSync, CircuitBreaker, isCircuitOpenError, breakerOf } = require('circuitry');\nconst { toPrometheus } = require('circuitry/prometheus');\nconst { redisStore } = require('circuitry/redis');\nconst { sharedStore } = require('circuitry/store');\nconst { statusHandler } = require('circuitry/http');\nconst { registerOpenTelemetryMetrics } = require('circuitry/opentelemetry');\nif (typeof statusHandler !== 'function' || typeof registerOpenTelemetryMetrics !== 'function') throw new Error('circuitry/http or circuitry/opentelemetry did not load');")}})().catch((e) => { console.error(e); process.exit(1); });`,
   );
   // ESM and CommonJS copies loaded side by side in one process (as NestJS-style apps do) are two
   // module instances, yet share one default registry: what one makes, the other lists and exports.

@@ -18,6 +18,7 @@ export type { PolicyFactory, TripPolicy, WindowStats } from './machine/trip-poli
 export { restoreBreaker } from './breaker/restore.js';
 export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.js';
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';
+export type { RegistryEvents } from './breaker/registry-events.js';
 export type { CircuitStats } from './breaker/stats.js';
 export { callSignal } from './breaker/call-signal.js';
 export type { SignalOption } from './breaker/call-signal.js';

@@ -1,8 +1,10 @@
 import { createServer } from 'node:http';
-import { CircuitRegistry, circuit } from 'circuitry';
-import type { CircuitBreaker, Clock } from 'circuitry';
-import { toPrometheus } from 'circuitry/prometheus';
-import { listen, stop } from '../offer-service/partner.js';
+import type { AddressInfo } from 'node:net';
+import { CircuitRegistry, circuit, isCircuitOpenError } from 'circuitry';
+import type { Clock } from 'circuitry';
+import { retryAfterSeconds, statusHandler } from 'circuitry/http';
+import { prometheusExporter } from 'circuitry/prometheus';
+import { stop } from '../offer-service/partner.js';
 
 export interface MetricsServiceOptions {
   /** Whether the inventory dependency answers; flip it to watch the circuit open. */
@@ -10,6 +12,8 @@ export interface MetricsServiceOptions {
   readonly clock?: Clock;
   /** Where the one-line state-change log goes. */
   readonly log: (line: string) => void;
+  /** The port to listen on; default any free one. */
+  readonly port?: number;
 }
 
 export interface MetricsService {
@@ -18,20 +22,25 @@ export interface MetricsService {
   close(): Promise<void>;
 }
 
-/** Logs every change of state of a breaker, one line each. */
-export function logStateChanges(breaker: CircuitBreaker, log: (line: string) => void): () => void {
-  return breaker.on('stateChange', ({ from, to }) => {
+/** Logs every change of state of every breaker in `registry`, present and future, one line each. */
+export function logStateChanges(registry: CircuitRegistry, log: (line: string) => void): () => void {
+  return registry.on('stateChange', ({ key, from, to, breaker }) => {
     const { failures, rejections, retryAfter } = breaker.stats();
-    log(`circuit=${breaker.name} ${from} -> ${to} failures=${failures} rejections=${rejections} retryAfterMs=${retryAfter}`);
+    log(`circuit=${key} ${from} -> ${to} failures=${failures} rejections=${rejections} retryAfterMs=${retryAfter}`);
   });
 }
 
 /**
- * A service with one guarded dependency: `GET /inventory` calls it, `GET /metrics` serves every
- * circuit in the Prometheus text format, and `GET /health` answers 503 while any circuit is open.
+ * A service with one guarded dependency: `GET /inventory` calls it (a refusal answers 503 with
+ * `Retry-After`), `GET /metrics` serves every circuit in the Prometheus text format, transitions
+ * and call durations included, `GET /health` answers 503 while any circuit is open, and
+ * `/circuits/` is the live status page.
  */
 export async function startMetricsService(options: MetricsServiceOptions): Promise<MetricsService> {
   const registry = new CircuitRegistry();
+  const offLog = logStateChanges(registry, options.log);
+  const exporter = prometheusExporter({ registry });
+  const circuits = statusHandler({ registry, prefix: '/circuits', refresh: 1_000 });
   const inventory = circuit(
     async (sku: string) => {
       if (!options.inventoryUp()) throw new Error('inventory is down');
@@ -39,24 +48,37 @@ export async function startMetricsService(options: MetricsServiceOptions): Promi
     },
     { name: 'inventory', registry, failureThreshold: 2, recoveryTimeout: 5_000, ...(options.clock && { clock: options.clock }) },
   );
-  logStateChanges(inventory.breaker, options.log);
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(toPrometheus({ registry }));
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exporter.metrics());
     } else if (url === '/health') {
       const open = registry.open().map((b) => b.name);
       res.writeHead(open.length === 0 ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ open }));
     } else if (url.startsWith('/inventory/')) {
       inventory(url.slice('/inventory/'.length)).then(
         (item) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(item)),
-        (error: unknown) => res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(error) })),
+        (error: unknown) => {
+          const seconds = isCircuitOpenError(error) ? retryAfterSeconds(error) : undefined;
+          const status = isCircuitOpenError(error) ? 503 : 502;
+          res.writeHead(status, { 'content-type': 'application/json', ...(seconds !== undefined && { 'retry-after': String(seconds) }) }).end(JSON.stringify({ error: String(error) }));
+        },
       );
     } else {
-      res.writeHead(404).end();
+      circuits(req, res);
     }
   });
-  const url = await listen(server);
-  return { url, registry, close: () => stop(server) };
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    registry,
+    close: async () => {
+      circuits.close();
+      exporter.close();
+      offLog();
+      await stop(server);
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // summary (200) or the first mismatch (500). Checks run in the handler, not at load: workerd
 // forbids timers and I/O in a worker's global scope.
 import { mainChecks } from './main.mjs';
+import { observabilityChecks } from './observability.mjs';
 import { prometheusChecks } from './prometheus.mjs';
 import { redisChecks } from './redis.mjs';
 import { runChecks } from './run-checks.mjs';
@@ -9,7 +10,7 @@ import { runChecks } from './run-checks.mjs';
 export default {
   async fetch() {
     try {
-      return new Response(await runChecks(mainChecks, prometheusChecks, redisChecks));
+      return new Response(await runChecks(mainChecks, prometheusChecks, observabilityChecks, redisChecks));
     } catch (error) {
       return new Response(String(error?.stack ?? error), { status: 500 });
     }

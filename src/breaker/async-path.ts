@@ -4,6 +4,7 @@ import { callStart, noteFallback, recordAborted, recordError, recordValue, rejec
 import type { SignalOption } from './call-signal.js';
 import { callWithSignal, linkedController, outerSignal, pickSignal } from './call-signal.js';
 import { admit, REJECTED } from '../machine/machine.js';
+import { enterTraced, lookUpChannels, trace, tracer } from './diagnostics.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
 
@@ -20,18 +21,25 @@ export function callsThrough(breaker: object, fn: (...args: unknown[]) => unknow
 
 /** {@link callsThrough}, given the breaker's insides. */
 export function asyncPath(fn: (...args: unknown[]) => unknown, internals: BreakerInternals, fallback: Fallback | undefined, signal?: SignalOption): AsyncGuarded {
+  lookUpChannels();
   const plain = fallback === undefined ? watching(fn, internals) : withFallback(fn, internals, fallback);
   if (signal === undefined) return plain;
   const leaseWait: LeaseWait = { readmitting: false };
-  return function (this: unknown, ...args: unknown[]): Promise<unknown> {
+  const withSignal = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const calls = tracer();
+    if (calls !== undefined) return trace(calls, 'tracePromise', withSignal, internals, this, args);
     let own: AbortSignal | undefined;
     try {
       own = pickSignal(signal, this, args);
     } catch (error) {
       return rejectSoon(error);
     }
-    return own === undefined ? plain.apply(this, args) : cancellable(fn, internals, fallback, leaseWait, this, args, own);
+    if (own !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, own);
+    // Traced above if anyone listens: the plain path must not trace this call again.
+    enterTraced();
+    return plain.apply(this, args);
   };
+  return withSignal;
 }
 
 // The hot path is kept small enough for V8 to inline into the caller; cold paths live apart.
@@ -58,6 +66,8 @@ function watching(fn: (...args: unknown[]) => unknown, internals: BreakerInterna
   };
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const calls = tracer();
+    if (calls !== undefined) return trace(calls, 'tracePromise', guarded, internals, this, args);
     if (outerSignal() !== undefined) return cancellable(fn, internals, undefined, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return afterLeaseAnswer(internals, leaseWait, guarded, this, args) ?? rejectSoon(rejection(internals));
@@ -94,6 +104,8 @@ function withFallback(fn: (...args: unknown[]) => unknown, internals: BreakerInt
   // With a fallback the caller's promise is a new one anyway, so one chained path serves all.
   const leaseWait: LeaseWait = { readmitting: false };
   const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const calls = tracer();
+    if (calls !== undefined) return trace(calls, 'tracePromise', guarded, internals, this, args);
     if (outerSignal() !== undefined) return cancellable(fn, internals, fallback, leaseWait, this, args, undefined);
     const token = admit(machine, internals.now);
     if (token === REJECTED) {
@@ -213,6 +225,8 @@ function afterLeaseAnswer(internals: BreakerInternals, leaseWait: LeaseWait, gua
   return answer?.then(() => {
     leaseWait.readmitting = true;
     try {
+      // The same call, admitted again: traced once, from its start.
+      enterTraced();
       return guarded.apply(self, args);
     } finally {
       leaseWait.readmitting = false;

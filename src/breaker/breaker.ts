@@ -7,7 +7,7 @@ import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
 import type { BreakerInternals } from './internals.js';
 import { createInternals, machineConfig, setInternalsReader } from './internals.js';
-import { addListener, needsDurations } from './listeners.js';
+import { addListener, timeEvery } from './listeners.js';
 import { OPTION_LISTENERS, resolveBreakerOptions } from './options.js';
 import { add, defaultRegistrations } from './registrations.js';
 import type { ErrorReporter } from './report.js';
@@ -51,6 +51,23 @@ export interface BreakerOptions {
    * policy. The call itself still succeeds or fails as it would. Needs a window `policy`.
    */
   slowCallDuration?: number | undefined;
+  /**
+   * Which calls are timed for the `success`, `failure`, `ignored` and `aborted` events' `duration`
+   * (nothing is timed while none of them has a listener). `true` (default): every call.
+   * `{ sampleRate }`: one call in `Math.round(1 / sampleRate)`, counted per breaker; the events of
+   * the others carry `duration: NaN` and `weight: 0`, a timed one `weight: N`, the calls it stands
+   * for. `false`: no call (`duration: NaN`, `weight: 0`). `slowCallDuration` times every call
+   * whatever this says, and cannot be combined with `false`.
+   */
+  measureDurations?:
+    | (
+        | boolean
+        | {
+            /** The share of calls timed: above 0, at most 1 (0.1 times one call in 10). */
+            sampleRate: number;
+          }
+      )
+    | undefined;
   /**
    * Judges a returned value: true counts the call as a failure (the caller still gets the value,
    * and no fallback runs). For example `(response) => response.status >= 500` for `fetch`.
@@ -355,13 +372,13 @@ export class CircuitBreaker {
     reconfigure(internals.machine, config);
     this.#offOptionListeners();
     this.#offOptionListeners = listenToOptions(this, internals, next);
-    internals.timed = needsDurations(internals);
+    internals.timeEvery = timeEvery(internals);
   }
 
   /**
    * Calls `listener` on every `event` until the returned function is called. Payloads are typed
-   * per event; call durations are measured only while a `success`, `failure` or `ignored`
-   * listener is attached. What a listener throws is reported (`source` is the event's name) and
+   * per event; call durations are measured only while a `success`, `failure`, `ignored` or
+   * `aborted` listener is attached (and as `measureDurations` says). What a listener throws is reported (`source` is the event's name) and
    * never reaches a caller.
    *
    * @example

@@ -29,15 +29,19 @@ export interface CircuitEvents {
   };
   /** A call succeeded. */
   success: {
-    /** How long the call took, in ms on the breaker's clock. */
+    /** How long the call took, in ms (see `measureDurations`); NaN when this call was not timed. */
     readonly duration: number;
+    /** How many calls this `duration` stands for: 1 when every call is timed, N when one in N is, 0 when this one was not. */
+    readonly weight: number;
   };
   /** A call failed with a counted failure (an error, or a value `isFailure` judged). */
   failure: {
     /** The error the call failed with, or the value `isFailure` judged a failure. */
     readonly error: unknown;
-    /** How long the call took, in ms on the breaker's clock. */
+    /** How long the call took, in ms (see `measureDurations`); NaN when this call was not timed. */
     readonly duration: number;
+    /** How many calls this `duration` stands for: 1 when every call is timed, N when one in N is, 0 when this one was not. */
+    readonly weight: number;
   };
   /** A call was refused without running. */
   rejected: {
@@ -53,8 +57,10 @@ export interface CircuitEvents {
   ignored: {
     /** The error, passed on to the caller untouched. */
     readonly error: unknown;
-    /** How long the call took, in ms on the breaker's clock. */
+    /** How long the call took, in ms (see `measureDurations`); NaN when this call was not timed. */
     readonly duration: number;
+    /** How many calls this `duration` stands for: 1 when every call is timed, N when one in N is, 0 when this one was not. */
+    readonly weight: number;
   };
   /**
    * A call its caller's `AbortSignal` cancelled: not run (the signal had aborted already), or
@@ -63,8 +69,10 @@ export interface CircuitEvents {
   aborted: {
     /** What the call was cancelled with: the signal's reason, or the `AbortError` the function threw. */
     readonly error: unknown;
-    /** How long the call ran, in ms on the breaker's clock (0 when it was not run). */
+    /** How long the call ran, in ms (0 when it was not run; NaN when it was not timed). */
     readonly duration: number;
+    /** How many calls this `duration` stands for, as for `success`; 1 for a call not run. */
+    readonly weight: number;
   };
   /**
    * The breaker's shared store failed or timed out: until `storeUp`, this process decides alone

@@ -25,8 +25,13 @@ export interface BreakerInternals extends CallCounts {
   lastFailure: unknown;
   /** Listeners by event, option callbacks included; undefined until the first one. */
   listeners: ListenerTable | undefined;
-  /** True while anything needs call durations: slow-call detection, or a duration listener. */
-  timed: boolean;
+  /**
+   * One call in this many is timed: 1 while slow-call detection needs every duration, or a
+   * duration listener is attached (or N by `measureDurations`); 0 while nothing needs them.
+   */
+  timeEvery: number;
+  /** Calls left until the next timed one, when one call in N is timed. */
+  untilTimed: number;
   /** Clock reading of the last change of state; undefined while there was none. */
   since: number | undefined;
   /** The shared store this breaker publishes its changes to; undefined for a local breaker. */
@@ -76,7 +81,8 @@ export function createInternals(
     },
     lastFailure: undefined,
     listeners: undefined,
-    timed: options.slowCallDuration !== undefined,
+    timeEvery: options.slowCallDuration === undefined ? 0 : 1,
+    untilTimed: 0,
     successes: 0,
     failures: 0,
     timeouts: 0,

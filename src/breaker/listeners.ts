@@ -12,14 +12,14 @@ export function addListener<E extends CircuitEvent>(internals: BreakerInternals,
   const at = entry.fromOption ? current.filter((e) => e.fromOption).length : current.length;
   // Lists are replaced, never changed in place, so an emit in progress sees a stable list.
   table[event] = [...current.slice(0, at), entry, ...current.slice(at)];
-  internals.timed = needsDurations(internals);
+  internals.timeEvery = timeEvery(internals);
   let attached = true;
   return () => {
     if (!attached) return;
     attached = false;
     const rest = (table[event] ?? []).filter((e) => e !== entry);
     table[event] = rest.length > 0 ? rest : undefined;
-    internals.timed = needsDurations(internals);
+    internals.timeEvery = timeEvery(internals);
   };
 }
 
@@ -45,8 +45,13 @@ export function emit<E extends CircuitEvent>(internals: BreakerInternals, event:
   }
 }
 
-/** Whether anything needs call durations: slow-call detection, or a duration listener. */
-export function needsDurations(internals: BreakerInternals): boolean {
+/**
+ * One call in how many to time: every call for slow-call detection; while a duration listener is
+ * attached, as `measureDurations` says; none otherwise.
+ */
+export function timeEvery(internals: BreakerInternals): number {
+  if (internals.options.slowCallDuration !== undefined) return 1;
   const l = internals.listeners;
-  return internals.options.slowCallDuration !== undefined || (l !== undefined && (l.success !== undefined || l.failure !== undefined || l.ignored !== undefined || l.aborted !== undefined));
+  const listened = l !== undefined && (l.success !== undefined || l.failure !== undefined || l.ignored !== undefined || l.aborted !== undefined);
+  return listened ? internals.options.measureEvery : 0;
 }

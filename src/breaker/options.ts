@@ -29,6 +29,13 @@ export interface ResolvedBreakerOptions {
   readonly shareOpenPeriodOf: boolean;
   readonly policy: PolicyFactory | undefined;
   readonly slowCallDuration: number | undefined;
+  /**
+   * From `measureDurations`: time one call in this many while a duration listener is attached
+   * (1: every call; 0: none). `slowCallDuration` times every call whatever this says.
+   */
+  readonly measureEvery: number;
+  /** True when the clock is the default one: durations then come from `performance.now()`. */
+  readonly preciseDurations: boolean;
   readonly isFailure: ((result: unknown) => boolean) | undefined;
   /** Undefined when every error counts, so the hot path can skip the call. */
   readonly isExpected: ((error: unknown) => boolean) | undefined;
@@ -47,6 +54,7 @@ const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'recoveryTimeout',
   'policy',
   'slowCallDuration',
+  'measureDurations',
   'isFailure',
   'halfOpenMaxCalls',
   'successThreshold',
@@ -96,6 +104,10 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
   if (slowCallDuration === undefined && (policy?.judgesSlowCalls === true || (o.trials as OptionBag | undefined)?.slowCallRate !== undefined)) {
     throw new TypeError('a slowCallRate (of the policy or trials) needs slowCallDuration: the milliseconds at or above which a call is slow');
   }
+  const measureEvery = measureEveryOf(o.measureDurations);
+  if (measureEvery === 0 && slowCallDuration !== undefined) {
+    throw new TypeError('measureDurations: false cannot be combined with slowCallDuration');
+  }
   for (const key of Object.keys(OPTION_LISTENERS)) optionalFunction(o, key);
   checkRegistry(o.registry);
   return {
@@ -104,6 +116,8 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     recoveryTimeout: typeof o.recoveryTimeout === 'function' ? (o.recoveryTimeout as (n: number) => number) : duration(o, 'recoveryTimeout', DEFAULT_RECOVERY_TIMEOUT),
     policy,
     slowCallDuration,
+    measureEvery,
+    preciseDurations: clock === systemClock && typeof performance === 'object' && typeof performance?.now === 'function',
     isFailure: optionalFunction(o, 'isFailure'),
     // A sample runs all its trials at once unless halfOpenMaxCalls says fewer.
     halfOpenMaxCalls: positiveInteger(o, 'halfOpenMaxCalls', trials?.calls ?? 1),
@@ -143,6 +157,20 @@ function trialSample(o: OptionBag): TrialSample | undefined {
   const calls = positiveInteger({ 'trials.calls': t.calls }, 'trials.calls', 10);
   if (positiveInteger(o, 'halfOpenMaxCalls', 1) > calls) invalid(RangeError, 'halfOpenMaxCalls', 'at most trials.calls', o.halfOpenMaxCalls);
   return { calls, failureRate: rate(t.failureRate, 'trials.failureRate', 0.5), slowCallRate: rate(t.slowCallRate, 'trials.slowCallRate', 1) };
+}
+
+/**
+ * The `measureDurations` option as "one call in N": `true` (the default) 1, `false` 0, and
+ * `{ sampleRate }` the nearest whole N, so that every timed call stands for the same N calls.
+ */
+function measureEveryOf(value: unknown): number {
+  if (value === undefined || value === true) return 1;
+  if (value === false) return 0;
+  const sampleRate = optionsObject(value, 'measureDurations', ['sampleRate'], 'true, false or { sampleRate }').sampleRate;
+  if (typeof sampleRate !== 'number' || !(sampleRate > 0 && sampleRate <= 1)) {
+    invalid(RangeError, 'measureDurations.sampleRate', 'a number above 0 and at most 1', sampleRate);
+  }
+  return Math.round(1 / (sampleRate as number));
 }
 
 function flag(o: OptionBag, key: string): boolean {

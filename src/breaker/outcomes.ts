@@ -8,9 +8,30 @@ import type { Fallback } from './fallback.js';
 
 // How each outcome of a call is counted, told and handed to the machine.
 
-/** The start time of a call, read only while durations are needed (NaN otherwise). */
+/**
+ * The start of a call on the duration clock, for a call that is timed; NaN otherwise. Nothing is
+ * timed while nothing needs durations; with `measureDurations: { sampleRate }`, one call in N is.
+ */
 export function callStart(internals: BreakerInternals): number {
-  return internals.timed ? internals.now() : Number.NaN;
+  const every = internals.timeEvery;
+  if (every === 0) return Number.NaN;
+  if (every !== 1) {
+    if (internals.untilTimed > 1) {
+      internals.untilTimed -= 1;
+      return Number.NaN;
+    }
+    internals.untilTimed = every;
+  }
+  return durationClock(internals);
+}
+
+/**
+ * Durations come from `performance.now()` under the default clock: monotonic, finer than
+ * `Date.now()`, and one read with nothing to guard. An injected clock times calls too, so a test
+ * on a manual clock drives durations as it drives states.
+ */
+function durationClock(internals: BreakerInternals): number {
+  return internals.options.preciseDurations ? performance.now() : internals.now();
 }
 
 /** Milliseconds since `start`, or NaN for a call that was not timed. */
@@ -18,8 +39,13 @@ function elapsed(internals: BreakerInternals, start: number): number {
   if (Number.isNaN(start)) return Number.NaN;
   // A clock that stepped back during the call hides how long it took; a negative duration
   // would reach listeners and histograms as nonsense, so the least it can have been stands.
-  const ms = internals.now() - start;
+  const ms = durationClock(internals) - start;
   return ms > 0 ? ms : 0;
+}
+
+/** How many calls the duration of a call that started at `start` stands for (0: not timed). */
+function weightOf(internals: BreakerInternals, start: number): number {
+  return Number.isNaN(start) ? 0 : internals.timeEvery > 1 ? internals.timeEvery : 1;
 }
 
 function isSlow(internals: BreakerInternals, duration: number): boolean {
@@ -29,8 +55,8 @@ function isSlow(internals: BreakerInternals, duration: number): boolean {
 
 /** Records a returned value: a success, unless `isFailure` judges it a failure. */
 export function recordValue(internals: BreakerInternals, token: number, value: unknown, start: number): void {
-  if (Number.isNaN(start) && internals.options.isFailure === undefined) {
-    // Untimed means no success listener and no slow-call rule: only the count and the machine.
+  if (Number.isNaN(start) && internals.options.isFailure === undefined && !listening(internals, 'success')) {
+    // No listener, no slow-call rule, no judge: only the count and the machine.
     countSuccess(internals, token);
     recordSuccess(internals.machine, token, false, internals.now);
     return;
@@ -38,11 +64,11 @@ export function recordValue(internals: BreakerInternals, token: number, value: u
   const duration = elapsed(internals, start);
   const slow = isSlow(internals, duration);
   if (internals.options.isFailure !== undefined && judgedFailure(internals, value)) {
-    countFailure(internals, token, value, duration);
+    countFailure(internals, token, value, duration, start);
     failMachine(internals, token, value, slow);
   } else {
     countSuccess(internals, token);
-    if (listening(internals, 'success')) emit(internals, 'success', { duration });
+    if (listening(internals, 'success')) emit(internals, 'success', { duration, weight: weightOf(internals, start) });
     recordSuccess(internals.machine, token, slow, internals.now);
   }
 }
@@ -54,13 +80,13 @@ function countSuccess(internals: BreakerInternals, token: number): void {
   if (internals.lastFailure !== undefined && isCurrentToken(internals.machine, token)) internals.lastFailure = undefined;
 }
 
-function countFailure(internals: BreakerInternals, token: number, error: unknown, duration: number): void {
+function countFailure(internals: BreakerInternals, token: number, error: unknown, duration: number, start: number): void {
   // A late failure (admitted before the circuit opened) is counted, but the failure that opened
   // the circuit stays the one refusals blame.
   if (isCurrentToken(internals.machine, token)) internals.lastFailure = error;
   internals.failures += 1;
   if (isTimeout(error)) internals.timeouts += 1;
-  if (listening(internals, 'failure')) emit(internals, 'failure', { error, duration });
+  if (listening(internals, 'failure')) emit(internals, 'failure', { error, duration, weight: weightOf(internals, start) });
 }
 
 // A rejection value is anything; reading its code must not throw into the breaker.
@@ -101,7 +127,9 @@ export function stoppedByAbort(signal: AbortSignal, error: unknown): boolean {
  */
 export function recordAborted(internals: BreakerInternals, token: number | undefined, error: unknown, start: number): void {
   internals.aborted += 1;
-  if (listening(internals, 'aborted')) emit(internals, 'aborted', { error, duration: token === undefined ? 0 : elapsed(internals, start) });
+  if (listening(internals, 'aborted')) {
+    emit(internals, 'aborted', token === undefined ? { error, duration: 0, weight: 1 } : { error, duration: elapsed(internals, start), weight: weightOf(internals, start) });
+  }
   if (token !== undefined) release(internals.machine, token);
 }
 
@@ -129,11 +157,11 @@ export function recordError(internals: BreakerInternals, token: number, error: u
   const duration = elapsed(internals, start);
   if (!counts(internals, error)) {
     internals.ignored += 1;
-    if (listening(internals, 'ignored')) emit(internals, 'ignored', { error, duration });
+    if (listening(internals, 'ignored')) emit(internals, 'ignored', { error, duration, weight: weightOf(internals, start) });
     release(internals.machine, token);
     return false;
   }
-  countFailure(internals, token, error, duration);
+  countFailure(internals, token, error, duration, start);
   failMachine(internals, token, error, isSlow(internals, duration));
   return true;
 }

@@ -6,8 +6,16 @@
 export interface Registrations {
   /** Live entries by name, oldest first: several when live breakers share a name. */
   readonly byName: Map<string, Entry[]>;
-  readonly cleanup: FinalizationRegistry<Entry>;
+  /**
+   * Hears every entry join (`register`) and leave by hand or by replacement (`unregister`); drops
+   * collected ones. `registry.on` wraps it to follow joins and leaves (registry-events.ts), so the
+   * core carries no hook of its own for them.
+   */
+  cleanup: Membership;
 }
+
+/** What `Registrations.cleanup` is asked: a `FinalizationRegistry`, or a wrapper around one. */
+export type Membership = Pick<FinalizationRegistry<Entry>, 'register' | 'unregister'>;
 
 /** What a registry holds: anything with a name. */
 export interface Named {
@@ -22,6 +30,7 @@ export interface EntryOrigin {
   readonly derived?: boolean;
 }
 
+/** One registration: the entry held weakly, with its name and origin. */
 interface Entry {
   readonly ref: WeakRef<Named>;
   readonly name: string;

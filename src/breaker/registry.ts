@@ -1,4 +1,9 @@
+import { invalid } from '../check/check.js';
 import type { CircuitBreaker } from './breaker.js';
+import type { CircuitEvent } from './events.js';
+import { EVENTS } from './events.js';
+import type { RegistryEvents } from './registry-events.js';
+import { watchRegistrations } from './registry-events.js';
 import type { Registrations } from './registrations.js';
 import { add, createRegistrations, defaultRegistrations, listed, live, lookup, remove } from './registrations.js';
 
@@ -82,6 +87,25 @@ export class CircuitRegistry {
     return this.all().every((b) => b.state === 'closed' || b.state === 'disabled');
   }
 
+  /**
+   * Calls `listener` on every `event` of every breaker in this registry, those registered now
+   * and those registered later, until the returned function is called. The payload is the
+   * breaker's own (see `breaker.on`) with its `name`, its `key` in {@link CircuitRegistry.entries}
+   * and the `breaker`. A breaker that leaves the registry (unregistered, replaced, collected)
+   * is no longer heard; listening never keeps a breaker alive. Listening to `success`, `failure`
+   * or `ignored` turns on call-duration measuring in every breaker, as `breaker.on` does.
+   *
+   * @example
+   * ```ts
+   * defaultRegistry.on('stateChange', ({ key, from, to }) => log.warn(`circuit ${key}: ${from} -> ${to}`));
+   * ```
+   * @returns a function that removes the listener from every breaker; calling it again does nothing.
+   */
+  on<E extends CircuitEvent>(event: E, listener: (payload: RegistryEvents[E]) => void): () => void {
+    if (!EVENTS.includes(event)) invalid(TypeError, 'event', `one of ${EVENTS.join(', ')}`, event);
+    if (typeof listener !== 'function') invalid(TypeError, 'listener', 'a function', listener);
+    return watchRegistrations(this.#r, event, listener);
+  }
 }
 
 function overDefault(): CircuitRegistry {

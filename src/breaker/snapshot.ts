@@ -117,7 +117,8 @@ export function restoreMachine(m: Machine, snapshot: unknown, t: number, longest
   // The snapshot's times are another clock's (another host, or an untrusted file): an open time
   // ahead of this clock counts from now, and no period outlasts what this breaker gives the same
   // opening (or `openPeriodOf` may give), so a restored open lasts at most that long, whatever the
-  // file says.
+  // file says. "Gives" is as configured now: a period given before configure() shortened
+  // recoveryTimeout is cut too.
   const longest = Math.max(openPeriodFor(m, Math.max(openings, 1)), longestGiven);
   const period = (key: string): number => Math.min(time(key, true), longest);
   if (state === 'open') phase = { state, openedAt: Math.min(time('openedAt', false), t), openPeriod: period('openPeriod') };

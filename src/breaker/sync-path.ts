@@ -7,6 +7,7 @@ import type { Machine } from '../machine/machine.js';
 import { admit, REJECTED, release } from '../machine/machine.js';
 import type { Fallback } from './fallback.js';
 import { runFallback } from './fallback.js';
+import { enterTraced, lookUpChannels, trace, tracer } from './diagnostics.js';
 
 /**
  * Wraps a synchronous `fn` so that each call goes through the breaker and stays synchronous: it
@@ -21,11 +22,14 @@ export function syncCallsThrough(
   fallback: Fallback | undefined,
   signal?: SignalOption,
 ): (...args: unknown[]) => unknown {
+  lookUpChannels();
   const internals = internalsOf(breaker);
   const machine = internals.machine;
   // The guarded function is kept small enough for V8 to inline into its callers: the refusal,
   // the failure and the misuse paths live in functions of their own.
   const guarded = function (this: unknown, ...args: unknown[]): unknown {
+    const calls = tracer();
+    if (calls !== undefined) return trace(calls, 'traceSync', guarded, internals, this, args);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return refused(internals, fallback, this, args);
     const start = callStart(internals);
@@ -42,13 +46,20 @@ export function syncCallsThrough(
     return result;
   };
   if (signal === undefined) return guarded;
-  return function (this: unknown, ...args: unknown[]): unknown {
+  const withSignal = function (this: unknown, ...args: unknown[]): unknown {
+    const calls = tracer();
+    if (calls !== undefined) return trace(calls, 'traceSync', withSignal, internals, this, args);
     const own = pickSignal(signal, this, args);
     const cancelled = own?.aborted ? own : outerSignal()?.aborted ? outerSignal() : undefined;
-    if (cancelled === undefined) return guarded.apply(this, args);
+    if (cancelled === undefined) {
+      // Traced above if anyone listens: the plain path must not trace this call again.
+      enterTraced();
+      return guarded.apply(this, args);
+    }
     recordAborted(internals, undefined, cancelled.reason, Number.NaN);
     throw cancelled.reason;
   };
+  return withSignal;
 }
 
 function refused(internals: BreakerInternals, fallback: Fallback | undefined, self: unknown, args: unknown[]): unknown {

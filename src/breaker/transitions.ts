@@ -1,6 +1,7 @@
 import type { CircuitState } from '../machine/machine.js';
 import type { BreakerInternals } from './internals.js';
 import { emit } from './listeners.js';
+import { publishState } from './diagnostics.js';
 
 /**
  * What follows a change of state: the time is noted, the listeners hear it (option callbacks
@@ -14,6 +15,7 @@ export function onTransition(internals: BreakerInternals, from: CircuitState, to
   else if (to === 'closed') emit(internals, 'close', { from });
   else if (to === 'half-open') emit(internals, 'halfOpen', { from });
   emit(internals, 'stateChange', { from, to });
+  publishState(internals.name, from, to);
   // An open kept in this process is no news for the fleet (see `shareOpenPeriodOf`).
   if (!(to === 'open' && (internals.machine.phase as { local?: true }).local)) internals.link?.changed(from, to);
 }

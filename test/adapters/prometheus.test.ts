@@ -32,6 +32,9 @@ describe('toPrometheus', () => {
       circuitry_fallbacks_total: 'counter',
       circuitry_consecutive_failures: 'gauge',
       circuitry_shadow: 'gauge',
+      circuitry_window_failure_rate: 'gauge',
+      circuitry_window_slow_call_rate: 'gauge',
+      circuitry_retry_after_seconds: 'gauge',
     });
     const value = (name: string, labels: Record<string, string>) =>
       samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;

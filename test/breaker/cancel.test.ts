@@ -44,7 +44,7 @@ describe('circuit(fn, { signal })', () => {
     controller.abort(reason);
     await expect(call).rejects.toBe(reason);
     expect(get.breaker.stats()).toMatchObject({ successes: 0, failures: 0, ignored: 0, aborted: 1 });
-    expect(aborted).toEqual([{ error: reason, duration: 0 }]);
+    expect(aborted).toEqual([{ error: reason, duration: 0, weight: 1 }]);
     expect(vi.getTimerCount()).toBe(0);
   });
 

@@ -14,7 +14,7 @@ describe('breaker.on()', () => {
     d.breaker.on('failure', (e) => failures.push(e));
     await d.guarded('ok', 25);
     await d.guarded('fail', 40).catch(() => undefined);
-    expect(successes).toEqual([{ duration: 25 }]);
+    expect(successes).toEqual([{ duration: 25, weight: 1 }]);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.duration).toBe(40);
     expect((failures[0]!.error as Error).message).toBe('failed');

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, callSignal, circuit, retry } from 'circuitry';
+import { CircuitBreaker, CircuitOpenError, callSignal, circuit, circuitSync, retry } from 'circuitry';
 import { deferred, manualClock } from '../helpers/manual-clock.js';
 
 describe('breaker.execute', () => {
@@ -71,5 +71,50 @@ describe('breaker.execute', () => {
   it('refuses something that is not a function with a TypeError naming execute', () => {
     const breaker = new CircuitBreaker({ registry: false });
     expect(() => breaker.execute('run' as never)).toThrow(/execute\(fn\) must be a function, got "run"/);
+  });
+
+  it('counts a plain value a guarded function returns as a success before the promise is handed back', async () => {
+    const guarded = circuit(() => 7 as unknown as Promise<number>, { registry: false });
+    const result = guarded();
+    expect(guarded.breaker.stats().successes).toBe(1);
+    await expect(result).resolves.toBe(7);
+    const reply = { status: 200 };
+    const object = circuit(() => reply as unknown as Promise<typeof reply>, { registry: false });
+    const objectResult = object();
+    expect(object.breaker.stats().successes).toBe(1);
+    await expect(objectResult).resolves.toBe(reply);
+    const withFallback = circuit(() => 8 as unknown as Promise<number>, { registry: false, fallback: () => 0 });
+    const served = withFallback();
+    expect(withFallback.breaker.stats().successes).toBe(1);
+    await expect(served).resolves.toBe(8);
+  });
+
+  it('resolves null and undefined returned by a guarded function as they are', async () => {
+    for (const value of [null, undefined]) {
+      const guarded = circuit(() => value as unknown as Promise<null>, { registry: false });
+      await expect(guarded()).resolves.toBe(value);
+      expect(guarded.breaker.stats().successes).toBe(1);
+    }
+  });
+
+  it('waits for a thenable a guarded function returns, a callable one included, and counts its outcome', async () => {
+    const boom = new Error('boom');
+    const rejecting = { then: (_ok: unknown, fail: (e: unknown) => void) => fail(boom) };
+    const guarded = circuit(() => rejecting as unknown as Promise<never>, { registry: false, failureThreshold: 5 });
+    await expect(guarded()).rejects.toBe(boom); // no fallback: the caller gets the error itself
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 1, fallbacks: 0 });
+
+    const callable = Object.assign(() => undefined, { then: (_ok: unknown, fail: (e: unknown) => void) => fail(boom) });
+    const viaFunction = circuit(() => callable as unknown as Promise<string>, { registry: false });
+    await expect(viaFunction()).rejects.toBe(boom);
+    expect(viaFunction.breaker.stats()).toMatchObject({ successes: 0, failures: 1 });
+  });
+
+  it('names the function that returned a Promise to circuitSync, so the misuse can be found', () => {
+    const guarded = circuitSync(function loadUser(): unknown {
+      return Promise.resolve('user');
+    } as () => string);
+    expect(() => guarded()).toThrow(/^circuitSync: "loadUser" returned a Promise/);
+    expect(guarded.breaker.stats()).toMatchObject({ successes: 0, failures: 0 });
   });
 });

@@ -11,7 +11,7 @@ describe('examples/metrics', () => {
     const service = await startMetricsService({ inventoryUp: () => up, clock, log: (line) => lines.push(line) });
     const get = async (path: string) => {
       const response = await fetch(`${service.url}${path}`);
-      return { status: response.status, body: await response.text(), type: response.headers.get('content-type') };
+      return { status: response.status, body: await response.text(), type: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
     };
     try {
       expect((await get('/inventory/a')).status).toBe(200);
@@ -19,7 +19,9 @@ describe('examples/metrics', () => {
       up = false;
       expect((await get('/inventory/a')).status).toBe(502);
       expect((await get('/inventory/a')).status).toBe(502);
-      expect((await get('/inventory/a')).status).toBe(502); // rejected by the open circuit
+      const refused = await get('/inventory/a'); // rejected by the open circuit
+      expect(refused.status).toBe(503);
+      expect(refused.retryAfter).toBe('5');
       const health = await get('/health');
       expect(health.status).toBe(503);
       expect(JSON.parse(health.body)).toEqual({ open: ['inventory'] });
@@ -33,7 +35,10 @@ describe('examples/metrics', () => {
       expect(find('circuitry_calls_total', { circuit: 'inventory', outcome: 'success' })).toBe(1);
       expect(find('circuitry_calls_total', { circuit: 'inventory', outcome: 'failure' })).toBe(2);
       expect(find('circuitry_calls_total', { circuit: 'inventory', outcome: 'rejected' })).toBe(1);
+      expect(find('circuitry_transitions_total', { circuit: 'inventory', from: 'closed', to: 'open' })).toBe(1);
       expect(lines).toEqual(['circuit=inventory closed -> open failures=2 rejections=0 retryAfterMs=5000']);
+      const status = JSON.parse((await get('/circuits/status.json')).body) as { circuits: { key: string; state: string }[] };
+      expect(status.circuits).toEqual([expect.objectContaining({ key: 'inventory', state: 'open' })]);
 
       up = true;
       clock.advance(5_000);

@@ -34,7 +34,9 @@ export function parseExposition(text: string): { types: Record<string, string>; 
     }
     const value = Number(m[3]);
     if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`malformed value: ${line}`);
-    if (!types[m[1]!]) throw new Error(`sample before its TYPE line: ${line}`);
+    // A histogram's or summary's samples carry a suffix after the name its TYPE line gives.
+    const family = types[m[1]!] ? m[1]! : m[1]!.replace(/_(bucket|sum|count)$/, '');
+    if (!types[family] || (family !== m[1] && !['histogram', 'summary'].includes(types[family]!))) throw new Error(`sample before its TYPE line: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return { types, samples };

@@ -7,7 +7,9 @@ import {
   close,
   createMachine,
   currentState,
+  isolate,
   open,
+  releaseHold,
   recordFailure,
   recordSuccess,
   release,
@@ -184,8 +186,16 @@ describe('state machine', () => {
     }
   });
 
+  it('reports taking in an open from elsewhere only when the circuit was not open already', () => {
+    const s = setup();
+    adoptOpen(s.m, s.now(), 0, 1000, 1);
+    adoptOpen(s.m, s.now(), 500, 1000, 2);
+    expect(s.transitions).toEqual(['closed->open']);
+    expect(retryAfter(s.m, s.now())).toBe(500);
+  });
+
   it('takes in an open whose period is not a positive finite number for the local open time instead', () => {
-    for (const period of [Number.NaN, Infinity, -5]) {
+    for (const period of [Number.NaN, Infinity, -5, 0]) {
       const s = setup();
       adoptOpen(s.m, s.now(), 0, period, 1);
       expect(retryAfter(s.m, s.now())).toBe(1000);
@@ -204,6 +214,55 @@ describe('state machine', () => {
     // A failure from the closed period before the trip does not count in the new closed period.
     recordFailure(s.m, early, false, s.now);
     expect(s.m.consecutiveFailures).toBe(0);
+  });
+
+  it('refuses every call while isolated without reading the clock, however much time passes', () => {
+    const s = setup();
+    isolate(s.m);
+    const before = s.reads;
+    s.advance(1_000_000);
+    expect(admit(s.m, s.now)).toBe(REJECTED);
+    expect(s.reads).toBe(before);
+  });
+
+  it('reports a closed state without reading the clock', () => {
+    const s = setup();
+    expect(currentState(s.m, s.now)).toBe('closed');
+    expect(s.reads).toBe(0);
+  });
+
+  it('keeps counting openings across an isolation, so a growing open period goes on growing', () => {
+    let t = 0;
+    const now = () => t;
+    const m = createMachine({ settings: { ...settings, failureThreshold: 1 }, policy: undefined, openPeriod: (n: number) => 1000 * n }, () => undefined, undefined);
+    recordFailure(m, admit(m, now), false, now);
+    isolate(m);
+    releaseHold(m);
+    expect(currentState(m, now)).toBe('half-open');
+    recordFailure(m, admit(m, now), false, now);
+    expect(retryAfter(m, t)).toBe(2000); // the second opening in a row
+  });
+
+  it('stays isolated while any hold remains, whichever is released first', () => {
+    const s = setup();
+    isolate(s.m);
+    isolate(s.m);
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('isolated');
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('half-open');
+  });
+
+  it('changes nothing when a hold is released after the isolation ended, or with none taken', () => {
+    const fresh = setup();
+    releaseHold(fresh.m);
+    expect(fresh.m.phase.state).toBe('closed');
+    const s = setup();
+    isolate(s.m);
+    close(s.m);
+    releaseHold(s.m);
+    expect(s.m.phase.state).toBe('closed');
+    expect(s.transitions).toEqual(['closed->isolated', 'isolated->closed']);
   });
 
   it('forces open and closed, and reports only real changes', () => {

@@ -56,6 +56,13 @@ const BUDGETS: Record<string, number> = {
   // `execute(fn, { signal })`. A call without a signal takes the path it took before. Item 8,
   // side-effect-free reads (state, retryAfter and stats() change nothing), ~40 B of it.
   callerCancellation: 600,
+  // Issue 22, see every breaker, the call-path part, measured 594 B: `measureDurations` checked
+  // (true, false, { sampleRate }) and one call in N timed with its weight on four events, durations
+  // from performance.now() under the default clock; the `circuitry:call` tracing channel and the
+  // `circuitry:state` channel, looked up once through process.getBuiltinModule (no import, so
+  // runtimes without Node built-ins load as before), a subscriber check at the start of each
+  // guarded function (async, sync, and their signal paths) and the traced path behind it.
+  observability: 600,
 };
 const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 

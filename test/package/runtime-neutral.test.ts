@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 // Browsers, and workerd without nodejs_compat, have no Node built-ins: an entry that imports one
 // at load cannot even be bundled for them.
-it.each(['index', 'store', 'prometheus', 'redis'])('circuitry/%s bundles for a browser, needing no Node built-in', async (entry) => {
+it.each(['index', 'store', 'prometheus', 'redis', 'http', 'opentelemetry'])('circuitry/%s bundles for a browser, needing no Node built-in', async (entry) => {
   const result = await build({
     stdin: { contents: `export * from './src/${entry}.ts';`, resolveDir: root, loader: 'ts' },
     alias: { 'circuitry/store': './src/store.ts', circuitry: './src/index.ts' },

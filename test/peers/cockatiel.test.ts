@@ -302,7 +302,7 @@ describe('cockatiel CircuitBreakerPolicy.test.ts', () => {
       clock.advance(4);
       throw new Error('unhandled');
     }).catch(() => undefined);
-    expect(successes).toEqual([{ duration: 12 }]);
+    expect(successes).toEqual([{ duration: 12, weight: 1 }]);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.duration).toBe(3);
     expect(failures[0]!.error).toBeInstanceOf(MyException);

@@ -73,7 +73,34 @@ describe('countWindow', () => {
     expect(d.breaker.state).toBe('closed'); // 3 calls: below minimumCalls again
   });
 
+  it('saves a partly filled window oldest first, and a restored window lets its outcomes slide out', () => {
+    const policy = countWindow({ size: 4, failureRate: 0.5, minimumCalls: 2 })();
+    policy.onFailure(false, () => 0);
+    expect(policy.snapshot!()).toEqual({ outcomes: [1] });
+    policy.onSuccess(true, () => 0);
+    expect(policy.snapshot!()).toEqual({ outcomes: [1, 2] });
+
+    const full = countWindow({ size: 2, failureRate: 0.5, minimumCalls: 2 })();
+    full.restore!({ outcomes: [1, 3] });
+    expect(full.stats!(() => 0)).toEqual({ calls: 2, failures: 2, slowCalls: 1 });
+    expect(full.onSuccess(false, () => 0)).toBe(true); // 1 failure of 2
+    expect(full.onSuccess(false, () => 0)).toBe(false); // both restored outcomes have left
+    expect(full.stats!(() => 0)).toEqual({ calls: 2, failures: 0, slowCalls: 0 });
+  });
+
+  it('restores slow outcomes (2, and 3 for slow and failed) and refuses any other value', () => {
+    const policy = countWindow({ size: 4, failureRate: 1, slowCallRate: 0.5, minimumCalls: 2 })();
+    policy.restore!({ outcomes: [0, 2, 3] });
+    expect(policy.stats!(() => 0)).toEqual({ calls: 3, failures: 1, slowCalls: 2 });
+    for (const outcomes of [[4], [0, -1], [1.5], ['1'], [0, 0, 0, 0, 0]]) {
+      expect(() => policy.restore!({ outcomes }), JSON.stringify(outcomes)).toThrow(/^countWindow snapshot outcomes must be an array of at most 4 values 0 to 3, got /);
+    }
+  });
+
   it('refuses bad options with the option and the value', () => {
+    expect(() => countWindow({ size: 1_000_001 })).toThrow(new RangeError('size must be an integer from 1 to 1,000,000, got 1000001'));
+    expect(countWindow({ size: 1_000_000 })().stats!(() => 0).calls).toBe(0);
+    expect(() => countWindow({ size: 10, slowCallRate: 0 })).toThrow(new RangeError('slowCallRate must be a rate above 0 and at most 1, got 0'));
     expect(() => countWindow({ size: 0 })).toThrow(new RangeError('size must be an integer from 1 to 1,000,000, got 0'));
     expect(() => countWindow({ size: 10, failureRate: 0 })).toThrow(new RangeError('failureRate must be a rate above 0 and at most 1, got 0'));
     expect(() => countWindow({ size: 10, failureRate: 1.5 })).toThrow(RangeError);

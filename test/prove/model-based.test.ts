@@ -251,6 +251,16 @@ function realFor(settings: ModelSettings): Real {
 }
 
 describe('model-based: the breaker behaves as the reference model', () => {
+  // Found by `npm run test:deep` (seed 20261125, 156th sequence): an opening given 2 ms, then
+  // configure() down to 1 ms, then a snapshot restored into a breaker with the new options. The
+  // opening keeps its 2 ms in the breaker that gave it, but a restore cuts it to what the
+  // restoring breaker gives that opening (README, restoreBreaker); the model once kept 2.
+  it('agrees that a restore cuts an opening to the period recoveryTimeout now gives it, after configure shortened it', async () => {
+    const settings: ModelSettings = { failureThreshold: 1, recoveryTimeout: 2, halfOpenMaxCalls: 2, successThreshold: 1 };
+    const commands = [advance(46), call('ignored'), settle(5, 'ok'), call('fail'), reconfigure(2, 1, 1), settle(3, 'fail'), settle(5, 'ignored'), call('ignored'), restore];
+    await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
+  });
+
   it(`agrees on ${RUNS} random command sequences, every policy and half-open setting`, async () => {
     await fc.assert(
       fc.asyncProperty(settingsArb, commandsArb, async (settings, commands) => {

@@ -41,7 +41,12 @@ export class Model {
   /** Real changes of state, as `stateChange` events tell them. */
   changes = 0;
 
-  constructor(readonly settings: ModelSettings) {}
+  readonly settings: ModelSettings;
+
+  // A copy, so that configure() changing it leaves the generated settings a counterexample prints.
+  constructor(settings: ModelSettings) {
+    this.settings = { ...settings };
+  }
 
   private change(state: Model['state']): void {
     if (state !== this.state) this.changes += 1;
@@ -155,15 +160,18 @@ export class Model {
 
   /**
    * What a breaker restored from this one's snapshot would be: the same state and counts, no
-   * trials in flight, and nothing from before (calls and holds belong to the old breaker).
+   * trials in flight, and nothing from before (calls and holds belong to the old breaker). A
+   * snapshot may come from an untrusted file, so the restoring breaker trusts no open period or
+   * trial lapse longer than its own recoveryTimeout: one given before configure() shortened it
+   * is cut too, although the breaker that gave it keeps it.
    */
   restored(): void {
     this.era += 1;
     this.isolation += 1;
     this.trials = [];
     if (this.state === 'isolated') this.holds = 0;
-    // restoreBreaker never keeps an opening longer than this breaker's recoveryTimeout gives it.
     if (this.state === 'open') this.openFor = Math.min(this.openFor, this.settings.recoveryTimeout);
+    if (this.state === 'half-open') this.lapseAfter = Math.min(this.lapseAfter, this.settings.recoveryTimeout);
     this.counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
     this.changes = 0;
   }

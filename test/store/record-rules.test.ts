@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
+import { changeRule, checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
 import type { UsableRecord } from '../../src/store/record-rules.js';
 
 const open = (generation: number, elapsed = 100, openPeriod = 1000): UsableRecord => ({ state: 'open', generation, elapsed, openPeriod, openings: 1 });
@@ -88,5 +88,57 @@ describe('record rules: taking a record in', () => {
     expect(publication('open', { elapsed: 1500.7, openPeriod: 1234.2 }, 2, 'trip')).toEqual({ op: 'open', openPeriod: 1235, elapsed: 1235, openings: 2 });
     expect(publication('closed', undefined, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });
     expect(publication('isolated', undefined, 0, 'force')).toBeUndefined();
+  });
+
+  it('a record closed where this process is not is taken in even at a generation already taken in', () => {
+    expect(reconcile(closed(4), { state: 'half-open', generation: 4 })).toEqual({ kind: 'take', record: closed(4), renewed: false, adopt: 'close' });
+    // Closed in both places: a newer generation is taken in, and the closed circuit is left as it is.
+    expect(reconcile(closed(5), { state: 'closed', generation: 4 })).toEqual({ kind: 'take', record: closed(5), renewed: true, adopt: 'nothing' });
+    // An open whose period is over is still taken in by a closed process (it goes half-open at once).
+    expect(reconcile(open(5, 1000, 1000), { state: 'closed', generation: 4 })).toMatchObject({ kind: 'take', adopt: 'open' });
+  });
+
+  it('a record the store lost changes nothing for a closed process whose last change was a trip', () => {
+    const none: UsableRecord = { state: 'none', generation: 5, elapsed: 0, openPeriod: 0, openings: 0 };
+    expect(reconcileUnconfirmed(none, { state: 'closed', generation: 2 }, 'trip')).toEqual({ kind: 'keep' });
+    expect(superseded(none, 'close', { state: 'closed', generation: 2 })).toEqual({ kind: 'keep' });
+  });
+
+  it('a trial verdict sent again stays a trial verdict while the open it judged is the record, or the process closed', () => {
+    expect(reconcileUnconfirmed(open(4), { state: 'half-open', generation: 4 }, 'trial')).toEqual({ kind: 'publish', mode: 'trial' });
+    expect(reconcileUnconfirmed(closed(4), { state: 'closed', generation: 4 }, 'trial')).toEqual({ kind: 'publish', mode: 'trial' });
+  });
+
+  it('the answer to a superseded change, of the generation already taken in, is not taken as a new generation', () => {
+    expect(superseded(open(5), 'open', { state: 'open', generation: 5 })).toEqual({ kind: 'take', record: open(5), renewed: false, adopt: 'nothing' });
+  });
+
+  it('publishes an open only for an open or half-open circuit with its period, and a close only for a closed one', () => {
+    expect(publication('closed', { elapsed: 0, openPeriod: 1000 }, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });
+    expect(publication('isolated', { elapsed: 0, openPeriod: 1000 }, 1, 'trip')).toBeUndefined();
+    expect(publication('open', undefined, 1, 'trip')).toBeUndefined();
+    expect(publication('half-open', { elapsed: 1000, openPeriod: 1000 }, 1, 'trip')).toEqual({ op: 'open', openPeriod: 1000, elapsed: 1000, openings: 1 });
+  });
+});
+
+describe('record rules: checking what the store returned, the edges', () => {
+  it('refuses null, a foreign record without a reason, and negative openings, saying why', () => {
+    expect(checkRecord(null)).toBe('not a record: null');
+    expect(checkRecord({ state: 'foreign', generation: 0, elapsed: 0, period: 0, openings: 0 })).toBe('not a circuitry record');
+    expect(checkRecord({ state: 'open', generation: 1, elapsed: 0, openPeriod: 1000, openings: -1 })).toMatch(/negative/);
+  });
+
+  it('keeps the backend\'s time only when it is a finite number', () => {
+    const base = { state: 'open', generation: 1, elapsed: 0, openPeriod: 1000, openings: 1 };
+    expect(checkRecord({ ...base, at: 5000 })).toMatchObject({ at: 5000 });
+    for (const at of [Number.NaN, Infinity, '5000']) expect(checkRecord({ ...base, at })).not.toHaveProperty('at');
+  });
+
+  it('publishes a trial\'s verdict as a trial and a trip as a trip; moves to half-open, isolated or disabled not at all', () => {
+    expect(changeRule('half-open', 'closed')).toBe('trial');
+    expect(changeRule('half-open', 'open')).toBe('trial');
+    expect(changeRule('closed', 'open')).toBe('trip');
+    expect(changeRule('open', 'half-open')).toBeUndefined();
+    expect(changeRule('closed', 'isolated')).toBeUndefined();
   });
 });
