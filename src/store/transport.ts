@@ -7,10 +7,7 @@
  * until the backend answers. So the bound is on what is *sent*: per breaker at most one request
  * of each kind (read, write, lease) is outstanding, cleared when the backend answers, not at the
  * timeout; and while the backend is unreachable nothing is sent but one probe at a time for the
- * whole store. A probe lost for good (no answer, no error: a dropped reply on a connection that
- * never fails) would stop the store probing forever, so once a probe has been given up on and has
- * waited again as long as all the waits before it, a new one may go: over a hang of length H,
- * about log2(H / timeout) probes are queued, not one per timeout.
+ * whole store. Whatever the length of a hang, at most 3 requests per breaker plus one probe are queued.
  */
 import { TimeoutError } from '../breaker/errors.js';
 import type { Outage, Reachability, Slot, SlotState } from './reachability.js';
@@ -80,10 +77,6 @@ interface Part {
   reachability: Reachability;
   /** The request on the part's probe slot (0: none). */
   probeId: number;
-  /** True once the probe was given up on and has waited long enough to be replaced. */
-  probeReplaceable: boolean;
-  /** Probes given up on and replaced in this outage: each replacement waits twice as long. */
-  replacedProbes: number;
 }
 
 export function createTransport(
@@ -100,7 +93,7 @@ export function createTransport(
 
   const partOf = (name: string): Part => {
     let part = parts.get(name);
-    if (part === undefined) parts.set(name, (part = { reachability: REACHABLE, probeId: 0, probeReplaceable: false, replacedProbes: 0 }));
+    if (part === undefined) parts.set(name, (part = { reachability: REACHABLE, probeId: 0 }));
     return part;
   };
 
@@ -117,7 +110,6 @@ export function createTransport(
       outages -= 1;
       events.up(name);
     }
-    if (next.state === 'reachable') part.replacedProbes = 0;
     // A part reachable and idle is forgotten: a cluster has 16,384 slots.
     if (next.state === 'reachable' && part.probeId === 0) parts.delete(name);
   };
@@ -129,10 +121,7 @@ export function createTransport(
     if (request.gaveUp) gaveUp -= 1;
     for (const lane of request.lanes) if (lane[request.slot] === id) lane[request.slot] = 0;
     const part = parts.get(request.part);
-    if (part?.probeId === id) {
-      part.probeId = 0;
-      part.probeReplaceable = false;
-    }
+    if (part?.probeId === id) part.probeId = 0;
   };
 
   /**
@@ -156,16 +145,11 @@ export function createTransport(
 
   const dispatch = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, mayProbe: boolean): Promise<Outcome<T>> | undefined => {
     const part = partOf(lane.part);
-    const where = route(part.reachability, slot, mayProbe, slotState(lane, slot), part.probeId !== 0 && !part.probeReplaceable);
+    const where = route(part.reachability, slot, mayProbe, slotState(lane, slot), part.probeId !== 0);
     if (where === 'not-sent') return undefined;
     const id = ++seq;
-    if (where === 'probe-slot') {
-      if (part.probeId !== 0) part.replacedProbes += 1;
-      part.probeId = id;
-      part.probeReplaceable = false;
-    } else {
-      lane[slot] = id;
-    }
+    if (where === 'probe-slot') part.probeId = id;
+    else lane[slot] = id;
     return carry(id, { lanes: [lane], slot, part: lane.part, gaveUp: false }, operation, call);
   };
 
@@ -186,13 +170,6 @@ export function createTransport(
         request.gaveUp = true;
         gaveUp += 1;
         moveTo(part, afterFailure(partOf(part).reachability, new TimeoutError(`store ${operation}`, timeout), operation, slot));
-        const owner = parts.get(part);
-        if (owner?.probeId === id) {
-          // The probe may be lost for good: after waiting again as long as every wait before it, it may be replaced.
-          timers.setTimeout(() => {
-            if (owner.probeId === id) owner.probeReplaceable = true;
-          }, timeout * 2 ** Math.min(owner.replacedProbes, 20));
-        }
         resolve({ ok: false });
       }, timeout);
       reply.then(
