@@ -24,4 +24,17 @@ describe('fleet protocol under a hostile network, simulated', () => {
     // Scaled with the number of schedules, so a deep run is not cut by the default 5 s.
     10_000 + 20 * (only !== undefined ? 1 : runs),
   );
+
+  // A known defect, found by a deep run with push (CIRCUITRY_MODEL_RUNS=15000): the lease holder's
+  // close, then its probe, are lost for good (no answer, no error); with one probe per store and
+  // nothing else sent while the store is away, that store never speaks again, its lease lapses,
+  // and a second process runs a trial under the same generation. The poll-only path has the same
+  // code; push schedules reach it. Replacing a probe given up on (waits doubling) fixed this seed
+  // but kept seed 3586 from converging after the faults, so it is not in yet. When it is fixed this
+  // test fails: make it an \`it\`, and drop CIRCUITRY_SIM_PUSH=0 from package.json's test:deep.
+  it.fails('keeps its promises over schedule 9488 with push (known defect: a probe lost for good)', async () => {
+    const broken = await simulate(9488, { ...DEFAULTS, halfOpenMaxCalls: 1, rules: 'fixed', push: true });
+    expect(broken ?? 'ok').toBe('ok');
+  });
 });
+
