@@ -11,6 +11,7 @@
 //     --concurrency=4       opens under way at once (each on its own breaker)
 //     --sync-interval=N     the store's syncInterval; default: the store's own default
 //     --write               put the figures in bench/RESULTS.md under FLEET_HEADING
+//     --after               ... under the "with push" heading, keeping the "before push" one
 //   REDIS_URL: use that Redis instead of starting one (its command counter must then be this
 //   run's alone). Without --load or --propagation, both run. Everything is bounded in time.
 import { fork } from 'node:child_process';
@@ -19,7 +20,8 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from './redis.mjs';
 
-const FLEET_HEADING = '## Fleet: Redis load and open propagation (before push)';
+// --after writes the figures under a section of their own, beside the "before" kept for comparison.
+const FLEET_HEADING = `## Fleet: Redis load and open propagation (${process.argv.includes('--after') ? 'with push' : 'before push'})`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 

@@ -7,4 +7,4 @@
  */
 export { sharedStore } from './store/real-time-store.js';
 export type { SharedStoreOptions } from './store/shared-store.js';
-export type { ChangeAnswer, ChangeMode, CloseRequest, OpenRequest, RequestStamp, SharedRecord, SharedStateBackend, TrialAnswer } from './store/shared-record.js';
+export type { ChangeAnswer, ChangeMode, CloseRequest, OpenRequest, PushListener, RequestStamp, SharedRecord, SharedStateBackend, SharedStatePush, TrialAnswer } from './store/shared-record.js';

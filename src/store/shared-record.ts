@@ -135,4 +135,56 @@ export interface SharedStateBackend {
    * nobody else holds an unexpired lease. With no record at all, one is made, open and over.
    */
   trial(name: string, owner: string, lease: number, stamp: RequestStamp): Promise<TrialAnswer>;
+  /**
+   * Optional: the records of `names`, in order, in one request, so that the store's resync of
+   * many breakers is one round trip and costs the backend little. Without it, each is read alone.
+   */
+  readMany?(names: readonly string[]): Promise<SharedRecord[]>;
+  /**
+   * Optional: hints pushed as changes are accepted, so that other processes take them in at
+   * once instead of at their next read. Without it, the store polls every `syncInterval`.
+   */
+  push?: SharedStatePush | undefined;
+  /**
+   * Optional: which part of the backend holds `name`'s record, when parts fail apart (a Redis
+   * Cluster's slots). A part that fails sends away only the breakers whose records it holds;
+   * without it, one failure sends away every breaker of the store.
+   */
+  partitionOf?(name: string): string;
+}
+
+/**
+ * A backend's push capability, version 1. A hint says only "read this record": the store reads
+ * it before taking anything in, so a lost, repeated or forged hint changes no state. The store
+ * checks the subscription itself, with canaries it sends through the backend to this subscriber,
+ * and polls while they do not come back.
+ */
+export interface SharedStatePush {
+  /** The capability's version; a store ignores a version it does not know and polls. */
+  readonly version: 1;
+  /**
+   * Subscribes to this backend's hints and to this subscriber's own canaries; resolves once
+   * subscribed, rejects if it cannot. Messages from then on go to `listener`.
+   */
+  subscribe(listener: PushListener): Promise<void>;
+  /** Sends `token` through the backend to this subscriber's {@link PushListener.canary}. */
+  canary(token: string): Promise<void>;
+  /** Ends the subscription (and a connection the backend made for it); `subscribe` may follow. */
+  unsubscribe(): void;
+}
+
+/** Where a subscription delivers its messages. */
+export interface PushListener {
+  /**
+   * The record of `name` changed, to `generation` when the hint says (a store that already took
+   * that generation in reads nothing).
+   */
+  hint(name: string, generation: number | undefined): void;
+  /** A canary this subscriber sent came back. */
+  canary(token: string): void;
+  /**
+   * The subscription's connection dropped or is reconnecting: hints may have been lost. The store
+   * reads every record at once, polls, and subscribes anew.
+   */
+  dropped(): void;
 }

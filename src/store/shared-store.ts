@@ -16,6 +16,8 @@ import type { ChangeAnswer, ChangeMode, SharedRecord, SharedStateBackend } from 
 import type { Lane, Outcome, Timers } from './transport.js';
 import { createTransport, freeLane } from './transport.js';
 import * as lease from './trial-lease.js';
+import type { PushWatch } from './push.js';
+import { watchPush } from './push.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
 export interface SharedStoreOptions {
@@ -33,9 +35,20 @@ export interface SharedStoreOptions {
   timeout?: number | undefined;
   /** Who this process is when it holds the trial lease. Default: a random id per store. */
   owner?: string | undefined;
+  /**
+   * With a backend that pushes changes (`redisStore` does), while its subscription is trusted:
+   * milliseconds between two reads of every attached breaker's record, to catch what a lost
+   * message missed. Each wait is jittered between this and half as long again, so that a fleet
+   * does not resync together. While the subscription is not trusted the store reads every
+   * `syncInterval` instead. Default 10,000; at most 2,147,483,647.
+   */
+  resyncInterval?: number | undefined;
 }
 
-const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner']);
+/** Milliseconds (or `syncInterval`, if shorter) within which a breaker read on a hint is not read on a hint again. */
+const HINT_SPACING = 250;
+
+const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner', 'resyncInterval']);
 
 /** What a breaker is told its outage began with. */
 interface Cause {
@@ -59,6 +72,12 @@ interface Entry extends StoreLink, TrialGate {
   lastChangeMissed: boolean;
   /** Set while a state decided elsewhere is applied, so that it is not published back. */
   adopting: boolean;
+  /** A hint made this breaker read less than the hint spacing ago: further hints wait for its end. */
+  hintRead: boolean;
+  /** A hint came while `hintRead`, or while a write was on its way: read at the end of the spacing. */
+  hintDeferred: boolean;
+  /** The highest generation a hint named since this breaker was last read on one (0: unknown). */
+  hintedGeneration: number;
   clock: BackendClock;
   health: Health;
 }
@@ -78,8 +97,28 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const timeout = options.timeout === undefined ? 200 : checkDuration(options.timeout, 'timeout', { timer: true });
   const owner = options.owner ?? randomOwner();
   if (typeof owner !== 'string' || owner === '') invalid(TypeError, 'owner', 'a non-empty string', owner);
+  const resyncInterval = options.resyncInterval === undefined ? 10_000 : checkDuration(options.resyncInterval, 'resyncInterval', { timer: true });
+  const random = timers.random ?? Math.random;
+  const readMany = typeof backend.readMany === 'function' ? backend.readMany.bind(backend) : undefined;
+  const push = backend.push?.version === 1 ? backend.push : undefined;
+  const partitionOf = typeof backend.partitionOf === 'function' ? backend.partitionOf.bind(backend) : undefined;
 
   const entries = new Set<Entry>();
+  /** The attached entries by name, for hints. */
+  const named = new Map<string, Set<Entry>>();
+  /** Breakers a hint asked to read, waiting for the flush a moment later (one batch for them all). */
+  const hinted = new Set<Entry>();
+  /** A flush of the hinted breakers is queued (a microtask: hints that arrive together are read together). */
+  let flushQueued = false;
+  /** Ends the current hint spacing; undefined while no breaker was read on a hint within one. */
+  let spacingTimer: unknown;
+  const hintSpacing = Math.min(syncInterval, HINT_SPACING);
+  let pushWatch: PushWatch | undefined;
+  /** The read of every record after push was lost or the store came back, waiting for its jittered moment. */
+  let lostRead: unknown;
+  /** Ticks (of `syncInterval`) until the next resync, while the subscription is trusted. */
+  let ticksToResync = 0;
+  const resyncTicks = (): number => Math.max(1, Math.ceil((resyncInterval * (1 + 0.5 * random())) / syncInterval));
   let attached = 0;
   let timer: unknown;
   let closed = false;
@@ -89,10 +128,27 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const pairs: [Entry, AttachedBreaker][] = [];
     for (const entry of entries) {
       const breaker = entry.breaker.deref();
-      if (breaker === undefined) entries.delete(entry);
+      if (breaker === undefined) forget(entry);
       else pairs.push([entry, breaker]);
     }
     return pairs;
+  };
+
+  const forget = (entry: Entry): void => {
+    entries.delete(entry);
+    hinted.delete(entry);
+    const same = named.get(entry.name);
+    same?.delete(entry);
+    if (same?.size === 0) named.delete(entry.name);
+  };
+
+  /** Reads every record within half a sync, at a jittered moment (one such read pending at a time). */
+  const readSoon = (): void => {
+    if (closed) return;
+    lostRead ??= timers.setTimeout(() => {
+      lostRead = undefined;
+      void readAll();
+    }, Math.floor((random() * syncInterval) / 2));
   };
 
   /**
@@ -109,21 +165,25 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   const transport = createTransport(timeout, timers, {
     // Said once per outage, not once per failed request: an outage of minutes must not flood the log.
-    down(outage) {
+    // Told to the breakers whose records are in the part that went away (all of them, for a
+    // backend of one part): a cluster's master lost sends away only the breakers it served.
+    down(outage, part) {
       // Closed, the store shares nothing: an answer still on its way tells no breaker anything.
       if (closed) return;
-      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeWentAway, outage);
+      for (const [entry, breaker] of live()) if (entry.lane.part === part) moveHealth(entry, breaker, rules.storeWentAway, outage);
     },
-    up() {
+    up(part) {
       if (closed) return;
-      for (const [entry, breaker] of live()) moveHealth(entry, breaker, rules.storeCameBack, undefined);
-      // What changed while away goes out now, not an interval later.
+      for (const [entry, breaker] of live()) if (entry.lane.part === part) moveHealth(entry, breaker, rules.storeCameBack, undefined);
+      // What changed while away goes out now, not an interval later. (Not jittered: each process
+      // probes on its own sync cycle, so the fleet's returns are spread by their phases already.)
       void readAll();
     },
   });
 
-  const storeOutage = (): boolean => transport.outage !== undefined;
-  const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(), closed });
+  /** Whether the part of the store that holds `entry`'s record is away. */
+  const storeOutage = (entry: Entry): boolean => transport.outage(entry.lane.part) !== undefined;
+  const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(entry), closed });
   const localView = (entry: Entry, breaker: AttachedBreaker): LocalView => ({ state: breaker.state(), generation: entry.generation });
 
   /**
@@ -139,7 +199,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       moveHealth(entry, breaker, (health, now) => rules.recordUnusable(health, checked, now), { error: problem, operation: 'record' });
       return undefined;
     }
-    moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(), now), undefined);
+    moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(entry), now), undefined);
     entry.clock = rules.offsetFrom(entry.clock, checked.at, sentAt, breaker.now());
     return checked;
   };
@@ -245,6 +305,18 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   type ReadSender = (lane: Lane, operation: string, call: () => Promise<SharedRecord>) => Promise<Outcome<SharedRecord>> | undefined;
 
+  /** Takes in a record read for `entry`, sent at `sentAt` (the breaker's clock). */
+  const tookRead = (entry: Entry, value: SharedRecord | undefined, sentAt: number): void => {
+    const self = entry.breaker.deref();
+    // A read that crosses a publish says nothing new: the publish's own answer will.
+    if (self === undefined || entry.lane.write !== 0) return;
+    const record = usable(entry, self, value as SharedRecord, sentAt);
+    if (record === undefined) return;
+    const latest = entry.change;
+    if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
+    else takeIn(entry, self, record);
+  };
+
   const readWith = (entry: Entry, sendRead: ReadSender): Promise<void> => {
     const breaker = entry.breaker.deref();
     if (closed || breaker === undefined) return Promise.resolve();
@@ -252,14 +324,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const sent = sendRead(entry.lane, 'sync', () => backend.read(entry.name));
     if (sent === undefined) return Promise.resolve();
     return sent.then((outcome) => {
-      const self = entry.breaker.deref();
-      // A read that crosses a publish says nothing new: the publish's own answer will.
-      if (!outcome.ok || self === undefined || entry.lane.write !== 0) return;
-      const record = usable(entry, self, outcome.value, sentAt);
-      if (record === undefined) return;
-      const latest = entry.change;
-      if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
-      else takeIn(entry, self, record);
+      if (outcome.ok) tookRead(entry, outcome.value, sentAt);
     });
   };
   /** Reads a breaker's record; one read at a time per breaker, so reads asked for together are one. */
@@ -267,16 +332,122 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   /** Reads it as {@link read} does, or, while the backend is unreachable, as the store's one probe. */
   const readOrProbe = (entry: Entry): Promise<void> => readWith(entry, transport.readOrProbe);
 
+  /**
+   * Reads the records of `batch`: in one request when the backend reads many at once, for every
+   * breaker whose read slot is free; the others (a read lost, held by the probe) one by one.
+   */
+  const readBatch = async (batch: readonly Entry[]): Promise<void> => {
+    if (readMany === undefined || batch.length < 2) {
+      await Promise.all(batch.map(read));
+      return;
+    }
+    const byPart = groupByPart(batch);
+    if (byPart.size > 1) {
+      await Promise.all([...byPart.values()].map(readBatch));
+      return;
+    }
+    const sentAt = batch.map((entry) => entry.breaker.deref()?.now() ?? 0);
+    const sent = transport.sendMany(
+      batch.map((entry) => entry.lane),
+      'sync',
+      (covered) => readMany(covered.map((i) => batch[i]!.name)),
+    );
+    const covered = new Set(sent?.covered);
+    const alone = batch.filter((_, i) => !covered.has(i)).map(read);
+    if (sent !== undefined) {
+      const outcome = await sent.outcome;
+      if (outcome.ok && !closed) {
+        const records = Array.isArray(outcome.value) ? outcome.value : [];
+        sent.covered.forEach((i, k) => tookRead(batch[i]!, records[k], sentAt[i]!));
+      }
+    }
+    await Promise.all(alone);
+  };
+
   // Only entries are held across the wait, never a breaker: one its owner let go of is collected
   // at once, not after a probe that may hang for the whole `timeout`.
   const readAll = async (): Promise<void> => {
-    const entries = live().map(([entry]) => entry);
-    if (!transport.reachable) {
-      // Unreachable: one probe for the whole store, so a hang of any length queues nothing more.
-      if (entries[0] !== undefined) await readOrProbe(entries[0]);
+    const reads = [...groupByPart(live().map(([entry]) => entry))].map(([part, entries]) =>
+      // Unreachable: one probe for the part, so a hang of any length queues nothing more.
+      transport.reachable(part) ? readBatch(entries) : readOrProbe(entries[0]!),
+    );
+    await Promise.all(reads);
+  };
+
+  /** Reads what hints asked for, in one batch; a breaker read so is read on a hint again only after the spacing. */
+  const flushHints = (): void => {
+    flushQueued = false;
+    // A hint whose generation was taken in meanwhile (by a write's answer) needs no read.
+    const batch = [...hinted].filter((entry) => entry.hintedGeneration === 0 || entry.generation < entry.hintedGeneration);
+    hinted.clear();
+    if (closed || batch.length === 0) return;
+    for (const entry of batch) if (entry.lane.read === 0) entry.hintedGeneration = 0;
+    // A breaker whose read is on its way cannot be read again now, and that read may have left
+    // before the change: it is read at the spacing's end instead, not dropped.
+    const now = batch.filter((entry) => entry.lane.read === 0);
+    for (const entry of batch) {
+      if (entry.lane.read === 0) entry.hintRead = true;
+      else entry.hintDeferred = true;
+    }
+    spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
+    void readBatch(now.filter((entry) => transport.reachable(entry.lane.part)));
+  };
+
+  /** The spacing is over: hints held back meanwhile are read now, in one batch. */
+  const endSpacing = (): void => {
+    spacingTimer = undefined;
+    for (const entry of entries) {
+      entry.hintRead = false;
+      if (entry.hintDeferred) hinted.add(entry);
+      entry.hintDeferred = false;
+    }
+    flushHints();
+  };
+
+  /**
+   * A hint that `name`'s record changed. It is only a reason to read: a breaker that took in
+   * that generation already reads nothing, and one a hint made read since the last tick waits
+   * for the end of a spacing of 250 ms (`syncInterval`, if shorter). So however many hints come
+   * (repeated, flapping, forged), a process reads each breaker on hints at most 4 times a second,
+   * batched; a hint naming no attached breaker costs nothing.
+   */
+  const hint = (name: string, generation: number | undefined): void => {
+    const same = named.get(name);
+    if (same === undefined || closed) return;
+    for (const entry of same) {
+      if (generation !== undefined && entry.generation >= generation) continue;
+      entry.hintedGeneration = generation === undefined ? 0 : Math.max(entry.hintedGeneration, generation);
+      // A write on its way brings the record back with its answer (the hint may be of that very
+      // write, published before the answer arrived): read only if the answer did not catch up.
+      if (entry.hintRead || entry.lane.write !== 0) {
+        entry.hintDeferred = true;
+        spacingTimer ??= timers.setTimeout(endSpacing, hintSpacing);
+      } else hinted.add(entry);
+    }
+    if (hinted.size > 0 && !flushQueued) {
+      // Not a timer: under load a timer's turn can come many milliseconds late, and this is the
+      // open on its way to the fleet. Hints delivered in one read from the socket still batch.
+      flushQueued = true;
+      queueMicrotask(flushHints);
+    }
+  };
+
+  /**
+   * Every `syncInterval`: polls every breaker, unless pushed hints are trusted; then only the
+   * breakers that need it (a change not yet taken, a record or store away) are read, and all of
+   * them once per jittered `resyncInterval`.
+   */
+  const tick = (): void => {
+    const trusted = pushWatch?.trusted === true && !transport.anyOutage;
+    if (!trusted || --ticksToResync <= 0) {
+      if (trusted) ticksToResync = resyncTicks();
+      void sync();
       return;
     }
-    await Promise.all(entries.map(read));
+    const due = live()
+      .map(([entry]) => entry)
+      .filter((entry) => entry.change.state === 'pending' || entry.health.state !== 'usable');
+    if (due.length > 0) void readBatch(due);
   };
 
   const sync = async (): Promise<void> => {
@@ -295,12 +466,15 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       breaker: ref,
       name: breaker.name,
       owner: `${owner}#${++attached}`,
-      lane: freeLane(),
+      lane: freeLane(partitionOf?.(breaker.name) ?? ''),
       lease: lease.newLease(),
       generation: 0,
       change: rules.NO_CHANGE,
       lastChangeMissed: false,
       adopting: false,
+      hintRead: false,
+      hintDeferred: false,
+      hintedGeneration: 0,
       clock: rules.UNANSWERED,
       health: rules.USABLE,
       changed(from: CircuitState, to: CircuitState) {
@@ -332,17 +506,34 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       wait: (t: number) => (decidesLocally(entry) ? 0 : entry.change.state === 'pending' ? 1 : lease.waitFor(entry.lease, t)),
     };
     entries.add(entry);
+    const same = named.get(entry.name);
+    if (same === undefined) named.set(entry.name, new Set([entry]));
+    else same.add(entry);
     breaker.setTrialGate(entry);
     // Joining an outage, it is told of it as the others were, so its storeUp never comes alone;
     // a microtask later, so listeners added right after the breaker is made hear it.
-    const outage = transport.outage;
+    const outage = transport.outage(entry.lane.part);
     if (outage !== undefined) {
       void Promise.resolve().then(() => {
         const self = ref.deref();
-        if (self !== undefined && transport.outage === outage) moveHealth(entry, self, rules.storeWentAway, outage);
+        if (self !== undefined && transport.outage(entry.lane.part) === outage) moveHealth(entry, self, rules.storeWentAway, outage);
       });
     }
-    if (timer === undefined && !closed) timer = timers.setInterval(() => void sync(), syncInterval);
+    if (timer === undefined && !closed) timer = timers.setInterval(tick, syncInterval);
+    if (pushWatch === undefined && push !== undefined && !closed) {
+      pushWatch = watchPush(push, timers, random, {
+        hint,
+        // Trusted from now: what changed while it was not is read now, then only at resyncs.
+        trusted() {
+          ticksToResync = resyncTicks();
+          void readAll();
+        },
+        // Hints may have been lost since the last canary: read everything, and poll. Within half
+        // a sync, jittered: a Redis restart loses every process's subscription at once, and the
+        // fleet must not read every record in the same millisecond.
+        lost: readSoon,
+      });
+    }
     void readOrProbe(entry);
     return entry;
   };
@@ -353,14 +544,28 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       closed = true;
       if (timer !== undefined) timers.clearInterval(timer);
       timer = undefined;
+      if (spacingTimer !== undefined) timers.clearTimeout(spacingTimer);
+      if (lostRead !== undefined) timers.clearTimeout(lostRead);
+      spacingTimer = lostRead = undefined;
+      pushWatch?.close();
     },
     get connected() {
-      return !closed && !storeOutage();
+      return !closed && !transport.anyOutage;
     },
   };
   registerStore(store, attach);
   registerSide(store, attachBreaker);
   return store;
+}
+
+function groupByPart(entries: readonly Entry[]): Map<string, Entry[]> {
+  const groups = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.lane.part);
+    if (group === undefined) groups.set(entry.lane.part, [entry]);
+    else group.push(entry);
+  }
+  return groups;
 }
 
 // randomUUID exists only in secure contexts (https, localhost) in browsers: elsewhere an id

@@ -19,27 +19,41 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  /** A number in [0, 1) for jitter; Math.random when absent. */
+  random?(): number;
 }
 
-/** One breaker's outstanding requests, by the number they were sent under (0: none). */
-export type Lane = Record<Slot, number>;
+/**
+ * One breaker's outstanding requests, by the number they were sent under (0: none), and the part
+ * of the backend its record is in: parts fail apart (a cluster's slots), each with its own
+ * reachability and probe; a backend of one part has them all in ''.
+ */
+export type Lane = Record<Slot, number> & { readonly part: string };
 
-export const freeLane = (): Lane => ({ read: 0, write: 0, lease: 0 });
+export const freeLane = (part = ''): Lane => ({ read: 0, write: 0, lease: 0, part });
 
 /** An answer that came in time, or why there is none. */
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
 
 export interface Transport {
-  /** Whether requests go out: false from a failed request until one is answered. */
-  readonly reachable: boolean;
-  /** The outage on, from the `down` told until the matching `up`; undefined when none is. */
-  readonly outage: Outage | undefined;
+  /** Whether requests to `part` go out: false from a failed request until one is answered. */
+  reachable(part: string): boolean;
+  /** The outage on in `part`, from the `down` told until the matching `up`; undefined when none is. */
+  outage(part: string): Outage | undefined;
+  /** Whether an outage is on in any part. */
+  readonly anyOutage: boolean;
   /**
    * Sends `call` on `lane`'s `slot`, unless one is outstanding there or the backend is
    * unreachable. Undefined when nothing was sent; otherwise settles with the answer, or without
    * one at the timeout or a failure.
    */
   send<T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
+  /**
+   * Sends one request reading for every lane of `lanes` (all of one part) whose read slot is
+   * free, holding those slots until it is answered; nothing while the part is unreachable. Returns the lanes it
+   * covers (in order) and its outcome, or undefined when no lane was free.
+   */
+  sendMany<T>(lanes: readonly Lane[], operation: string, call: (covered: readonly number[]) => Promise<T>): { readonly covered: readonly number[]; readonly outcome: Promise<Outcome<T>> } | undefined;
   /** Sends a read as {@link Transport.send} does, or, while the backend is unreachable, as the store's one probe. */
   readOrProbe<T>(lane: Lane, operation: string, call: () => Promise<T>): Promise<Outcome<T>> | undefined;
   /**
@@ -52,31 +66,52 @@ export interface Transport {
 }
 
 interface Sent {
-  readonly lane: Lane;
+  readonly lanes: readonly Lane[];
   readonly slot: Slot;
+  readonly part: string;
   gaveUp: boolean;
+}
+
+/** What the transport knows of one part of the backend. */
+interface Part {
+  reachability: Reachability;
+  /** The request on the part's probe slot (0: none). */
+  probeId: number;
 }
 
 export function createTransport(
   timeout: number,
   timers: Timers,
-  events: { down(outage: Outage): void; up(): void },
+  events: { down(outage: Outage, part: string): void; up(part: string): void },
 ): Transport {
-  let reachability: Reachability = REACHABLE;
+  const parts = new Map<string, Part>();
+  let outages = 0;
   let seq = 0;
-  /** The request on the store's probe slot (0: none). */
-  let probeId = 0;
   let gaveUp = 0;
   const sent = new Map<number, Sent>();
   const waiting = new Set<Promise<unknown>>();
 
-  const moveTo = (next: Reachability): void => {
-    const before = reachability;
-    reachability = next;
+  const partOf = (name: string): Part => {
+    let part = parts.get(name);
+    if (part === undefined) parts.set(name, (part = { reachability: REACHABLE, probeId: 0 }));
+    return part;
+  };
+
+  const moveTo = (name: string, next: Reachability): void => {
+    const part = partOf(name);
+    const before = part.reachability;
+    part.reachability = next;
     const told = announcement(before, next);
     const outage = outageOf(next);
-    if (told === 'down' && outage !== undefined) events.down(outage);
-    else if (told === 'up') events.up();
+    if (told === 'down' && outage !== undefined) {
+      outages += 1;
+      events.down(outage, name);
+    } else if (told === 'up') {
+      outages -= 1;
+      events.up(name);
+    }
+    // A part reachable and idle is forgotten: a cluster has 16,384 slots.
+    if (next.state === 'reachable' && part.probeId === 0) parts.delete(name);
   };
 
   const release = (id: number): void => {
@@ -84,8 +119,9 @@ export function createTransport(
     if (request === undefined) return;
     sent.delete(id);
     if (request.gaveUp) gaveUp -= 1;
-    if (request.lane[request.slot] === id) request.lane[request.slot] = 0;
-    if (probeId === id) probeId = 0;
+    for (const lane of request.lanes) if (lane[request.slot] === id) lane[request.slot] = 0;
+    const part = parts.get(request.part);
+    if (part?.probeId === id) part.probeId = 0;
   };
 
   /**
@@ -108,12 +144,17 @@ export function createTransport(
   };
 
   const dispatch = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, mayProbe: boolean): Promise<Outcome<T>> | undefined => {
-    const where = route(reachability, slot, mayProbe, slotState(lane, slot), probeId !== 0);
+    const part = partOf(lane.part);
+    const where = route(part.reachability, slot, mayProbe, slotState(lane, slot), part.probeId !== 0);
     if (where === 'not-sent') return undefined;
     const id = ++seq;
-    if (where === 'probe-slot') probeId = id;
+    if (where === 'probe-slot') part.probeId = id;
     else lane[slot] = id;
-    const request: Sent = { lane, slot, gaveUp: false };
+    return carry(id, { lanes: [lane], slot, part: lane.part, gaveUp: false }, operation, call);
+  };
+
+  const carry = <T>(id: number, request: Sent, operation: string, call: () => Promise<T>): Promise<Outcome<T>> => {
+    const { slot, part } = request;
     sent.set(id, request);
     let reply: Promise<T>;
     try {
@@ -128,7 +169,7 @@ export function createTransport(
         done = true;
         request.gaveUp = true;
         gaveUp += 1;
-        moveTo(afterFailure(reachability, new TimeoutError(`store ${operation}`, timeout), operation, slot));
+        moveTo(part, afterFailure(partOf(part).reachability, new TimeoutError(`store ${operation}`, timeout), operation, slot));
         resolve({ ok: false });
       }, timeout);
       reply.then(
@@ -136,7 +177,7 @@ export function createTransport(
           answered(id);
           if (!done) timers.clearTimeout(clock);
           // A late answer still says the backend is back, but its content is history.
-          moveTo(afterAnswer(reachability, slot));
+          moveTo(part, afterAnswer(partOf(part).reachability, slot));
           if (done) return;
           done = true;
           resolve({ ok: true, value });
@@ -146,7 +187,7 @@ export function createTransport(
           if (done) return;
           done = true;
           timers.clearTimeout(clock);
-          moveTo(afterFailure(reachability, error, operation, slot));
+          moveTo(part, afterFailure(partOf(part).reachability, error, operation, slot));
           resolve({ ok: false });
         },
       );
@@ -157,16 +198,31 @@ export function createTransport(
   };
 
   return {
-    get reachable() {
-      return reachability.state !== 'unreachable';
+    reachable: (name) => parts.get(name)?.reachability.state !== 'unreachable',
+    outage: (name) => {
+      const part = parts.get(name);
+      return part === undefined ? undefined : outageOf(part.reachability);
     },
-    get outage() {
-      return outageOf(reachability);
+    get anyOutage() {
+      return outages > 0;
     },
     send: (lane, slot, operation, call) => dispatch(lane, slot, operation, call, false),
+    sendMany(lanes, operation, call) {
+      const covered: number[] = [];
+      const name = lanes[0]?.part ?? '';
+      const part = partOf(name);
+      lanes.forEach((lane, i) => {
+        if (route(part.reachability, 'read', false, slotState(lane, 'read'), part.probeId !== 0) === 'own-slot') covered.push(i);
+      });
+      if (covered.length === 0) return undefined;
+      const id = ++seq;
+      const held = covered.map((i) => lanes[i]!);
+      for (const lane of held) lane.read = id;
+      return { covered, outcome: carry(id, { lanes: held, slot: 'read', part: name, gaveUp: false }, operation, () => call(covered)) };
+    },
     readOrProbe: (lane, operation, call) => dispatch(lane, 'read', operation, call, true),
     confirm() {
-      moveTo(afterQuietSync(reachability));
+      for (const [name, part] of [...parts]) moveTo(name, afterQuietSync(part.reachability));
     },
     idle: async () => {
       await Promise.all([...waiting]);

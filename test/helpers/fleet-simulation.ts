@@ -1,5 +1,5 @@
 import { CircuitBreaker, circuit } from 'circuitry';
-import type { CloseRequest, OpenRequest, RequestStamp, SharedStateBackend } from 'circuitry/store';
+import type { CloseRequest, OpenRequest, PushListener, RequestStamp, SharedStateBackend, SharedStatePush } from 'circuitry/store';
 import { sharedStoreOn } from '../../src/store/shared-store.js';
 import type { Timers } from '../../src/store/transport.js';
 import { simBackend, simRedis, type Rules } from './sim-redis.js';
@@ -113,7 +113,12 @@ export interface SimulationOptions {
   faultyFor: number;
   /** The rules of the simulated Redis (and for `'old-2'`, of the client): see {@link Rules}. */
   rules?: Rules;
+  /** Whether processes subscribe to pushed hints (default true); without, they only poll. */
+  push?: boolean;
 }
+
+/** The processes' resyncInterval, in syncIntervals. */
+const RESYNC_SYNCS = 10;
 
 export const DEFAULTS: SimulationOptions = { processes: 3, halfOpenMaxCalls: 1, openPeriod: 1000, syncInterval: 100, timeout: 50, faultyFor: 4000 };
 
@@ -141,7 +146,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const skew = Array.from({ length: o.processes }, () => r.int(-5000, 5000));
   const rules = o.rules ?? 'fixed';
   const redis = simRedis(() => line.now + 1_000_000, rules);
-  const inner = simBackend(redis);
+  const pushing = o.push !== false;
+  const inner = simBackend(redis, undefined, pushing ? 'changes' : '');
   let faults = true;
   let hangUntil = 0;
 
@@ -235,8 +241,49 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       open: (name, q) => write('open', q, (note) => backend.open(name, q, note)),
       close: (name, q) => write('close', q, (note) => backend.close(name, q, note)),
       trial: (name, owner, lease, s) => track(() => backend.trial(name, owner, lease, s)),
+      ...(pushing && { push: pushOf(i) }),
     };
   };
+
+  /**
+   * Pushed hints and canaries, over a network of their own: while faults last a message may be
+   * lost, duplicated, delayed, or forged (a hint nobody published, of any generation); a
+   * subscriber may go silent (nothing delivered, nothing said) for a while, or drop (said).
+   */
+  const listeners: (PushListener | undefined)[] = Array.from({ length: o.processes }, () => undefined);
+  const silentUntil = Array.from({ length: o.processes }, () => 0);
+  // Its own generator, so that the rest of a seed's schedule draws what it drew before push.
+  const pr = rng(seed ^ 0x9005);
+  const hear = (i: number, deliver: (l: PushListener) => void) => {
+    const l = listeners[i];
+    if (l === undefined || line.now < silentUntil[i]! || line.now < hangUntil) return;
+    if (faults && pr.chance(0.05)) return void trace?.(`${line.now} p${i} hint LOST`);
+    const at = () => line.now + (faults ? pr.int(0, pr.chance(0.1) ? 3 * o.timeout : 10) : pr.int(0, 3));
+    line.at(at(), () => listeners[i] === l && deliver(l));
+    if (faults && pr.chance(0.05)) line.at(at(), () => listeners[i] === l && deliver(l));
+  };
+  redis.subscribers.add((_channel, message) => {
+    const colon = message.indexOf(':');
+    for (let i = 0; i < o.processes; i++) hear(i, (l) => l.hint(message.slice(colon + 1), Number(message.slice(0, colon))));
+  });
+  const pushOf = (i: number): SharedStatePush => ({
+    version: 1,
+    subscribe: (listener) =>
+      new Promise<void>((resolve) => {
+        const answer = () => (line.now < hangUntil ? line.at(hangUntil + pr.int(0, 5), answer) : ((listeners[i] = listener), resolve()));
+        line.at(line.now + pr.int(0, 5), answer);
+      }),
+    canary: (token) =>
+      new Promise<void>((resolve) => {
+        const arrive = () => {
+          if (line.now < hangUntil) return void line.at(hangUntil + pr.int(0, 5), arrive);
+          hear(i, (l) => l.canary(token));
+          resolve();
+        };
+        line.at(line.now + pr.int(0, 5), arrive);
+      }),
+    unsubscribe: () => void (listeners[i] = undefined),
+  });
 
   const writesSent = Array.from({ length: o.processes }, () => 0);
   let broken: string | undefined;
@@ -278,8 +325,14 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const grantedUnder = new Map<string, number>();
   /** How far each process's clock was stepped (NTP), on top of its skew. */
   const stepped = skew.map(() => 0);
+  // Jitter from a generator of its own, so that the rest of a seed's schedule stays as it was.
+  const jitter = rng(seed ^ 0x71773e);
   const processes = skew.map((ms, i) => {
-    const store = sharedStoreOn(backendOf(i), { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}` }, line.timers);
+    const store = sharedStoreOn(
+      backendOf(i),
+      { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}`, resyncInterval: RESYNC_SYNCS * o.syncInterval },
+      { ...line.timers, random: jitter.next },
+    );
     const breaker = new CircuitBreaker({
       name: 'dep',
       registry: false,
@@ -345,7 +398,10 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     ];
     redis.keys.set('dep', new Map(fields.map(([f, v]) => [f, String(v)])));
     redis.expiry.set('dep', t + 86_400_000);
-    lastFailure = line.now;
+    // Written behind the script's back, it is announced to nobody: while push is trusted, the
+    // processes see it (and Redis clamps it, on the first script to run) at their next resync,
+    // up to one and a half resync intervals later, not at their next poll.
+    lastFailure = line.now + (pushing ? 1.5 * RESYNC_SYNCS * o.syncInterval : 0);
     trace?.(`${line.now} AHEAD ${ghost ? 'lease' : 'open'}`);
   };
 
@@ -384,6 +440,26 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       // Not while Redis hangs: nobody writes to a paused Redis, and it clamps such a record only when it next runs.
       if (r.chance(0.15) && line.now >= hangUntil) aheadOfClock();
     });
+  }
+  if (pushing) {
+    const messages = rng(seed ^ 0xb0b);
+    for (let t = messages.int(100, 1000); t < o.faultyFor; t += messages.int(100, 1500)) {
+      line.at(t, () => {
+        const p = messages.int(0, o.processes - 1);
+        const kind = messages.int(0, 3);
+        if (kind === 0) (silentUntil[p] = line.now + messages.int(200, 3000)), trace?.(`${line.now} p${p} subscriber SILENT until ${silentUntil[p]}`);
+        else if (kind === 1) listeners[p]?.dropped(), trace?.(`${line.now} p${p} subscriber DROPPED`);
+        else {
+          // Forged: a hint of any generation, older, current or far ahead, for the breaker or another name.
+          const h = redis.live('dep');
+          const g = h instanceof Map ? Number(h.get('g')) : 0;
+          const generation = [g - 1, g, g + 1, Number.MAX_SAFE_INTEGER][messages.int(0, 3)]!;
+          const name = messages.chance(0.8) ? 'dep' : 'other';
+          listeners[p]?.hint(name, generation);
+          trace?.(`${line.now} p${p} FORGED hint ${name} ${generation}`);
+        }
+      });
+    }
   }
   line.at(o.faultyFor, () => {
     faults = false;

@@ -1,4 +1,4 @@
-import type { SharedStateBackend } from 'circuitry/store';
+import type { PushListener, SharedStateBackend, SharedStatePush } from 'circuitry/store';
 import { simBackend, simRedis } from './sim-redis.js';
 
 /** A record as the tests read it back. */
@@ -18,7 +18,7 @@ interface Row {
  * operation fail, `hang` makes every operation never answer, `late` does the work but never
  * answers, and `calls` counts operations.
  */
-export function memoryBackend(now: () => number) {
+export function memoryBackend(now: () => number, channel = '') {
   const sim = simRedis(now);
   const rows = {
     get(name: string): Row | undefined {
@@ -39,7 +39,7 @@ export function memoryBackend(now: () => number) {
     /** Takes over the next request of an operation: gets the work (not done yet) and returns the reply. */
     intercept: undefined as ((operation: string, work: () => Promise<unknown>) => Promise<unknown> | undefined) | undefined,
   };
-  const inner = simBackend(sim);
+  const inner = simBackend(sim, undefined, channel);
   const step = <T>(work: () => Promise<T>, operation = ''): Promise<T> => {
     control.calls += 1;
     const intercept = control.intercept;
@@ -70,4 +70,69 @@ export function memoryBackend(now: () => number) {
       }, 'trial'),
   };
   return { backend, control };
+}
+
+/**
+ * {@link memoryBackend} with both optional capabilities: `readMany`, and `push` over the
+ * simulated Redis's publications. `bus` controls delivery: `silent` drops every message (hints
+ * and canaries) without a word, as a dead subscriber does; `forge` delivers a message nobody
+ * published; `drop()` tells every subscriber its connection dropped. `readMany` counts the names
+ * it read in `bus.namesRead`.
+ */
+export function pushingBackend(now: () => number) {
+  const { backend, control } = memoryBackend(now, 'changes');
+  const listeners = new Set<PushListener>();
+  const bus = {
+    silent: false,
+    namesRead: 0,
+    subscriptions: 0,
+    forge(name: string, generation?: number) {
+      for (const l of listeners) queueMicrotask(() => l.hint(name, generation));
+    },
+    drop() {
+      for (const l of [...listeners]) l.dropped();
+    },
+    get subscribed() {
+      return listeners.size;
+    },
+  };
+  control.sim.subscribers.add((_channel, message) => {
+    if (bus.silent) return;
+    const colon = message.indexOf(':');
+    for (const l of listeners) queueMicrotask(() => l.hint(message.slice(colon + 1), Number(message.slice(0, colon))));
+  });
+  const push = (): SharedStatePush => {
+    let mine: PushListener | undefined;
+    return {
+      version: 1,
+      subscribe: async (listener) => {
+        if (control.down) throw new Error('connection refused');
+        mine = listener;
+        listeners.add(listener);
+        bus.subscriptions += 1;
+      },
+      canary: async (token) => {
+        control.calls += 1;
+        if (control.down) throw new Error('connection refused');
+        const to = mine;
+        if (!bus.silent && to !== undefined) queueMicrotask(() => to.canary(token));
+      },
+      unsubscribe: () => {
+        if (mine !== undefined) listeners.delete(mine);
+        mine = undefined;
+      },
+    };
+  };
+  /** One backend per process: each has its own subscription, as each has its own connection. */
+  const forProcess = (): SharedStateBackend => ({
+    ...backend,
+    readMany: async (names) => {
+      control.calls += 1;
+      bus.namesRead += names.length;
+      if (control.down) throw new Error('connection refused');
+      return Promise.all(names.map((name) => backend.read(name).then((r) => ((control.calls -= 1), r))));
+    },
+    push: push(),
+  });
+  return { forProcess, control, bus };
 }

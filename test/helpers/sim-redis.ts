@@ -37,7 +37,13 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
     return keys.get(key);
   };
 
-  function run(key: string, op: string, keep: number, args: (string | number)[]): ScriptReply {
+  /** What the script published, as [channel, message], in order. */
+  const published: [string, string][] = [];
+  /** Listeners for what the script publishes (the simulation's subscribers). */
+  const subscribers = new Set<(channel: string, message: string) => void>();
+
+  /** `channel`: where an accepted open or close is announced ('' for nowhere), as the script's ARGV[4]. */
+  function run(key: string, op: string, keep: number, args: (string | number)[], channel = ''): ScriptReply {
     const a = args.map(String);
     const t = Math.floor(now());
     const value = live(key);
@@ -75,6 +81,12 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
       const ends = state === 'open' ? Math.max(openedAt! + period!, leaseUntil!) : t;
       expiry.set(key, t + Math.ceil(Math.max(ends - t, 0) + keep));
     };
+    const announce = () => {
+      if (channel === '') return;
+      const message = `${gen}:${key}`;
+      published.push([channel, message]);
+      for (const listener of subscribers) listener(channel, message);
+    };
     // old-1: a change delivered late was applied all the same, timed by Redis's clock on arrival.
     const stale = (decidedAt: number | undefined, maxAge: number | undefined) =>
       rules !== 'old-1' && decidedAt !== undefined && decidedAt > 0 && maxAge !== undefined && t - decidedAt > maxAge;
@@ -91,6 +103,7 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
         const from = rules !== 'old-1' && d !== undefined && d > 0 ? Math.min(d, t) : t;
         [state, gen, openedAt, period, openings, owner, leaseUntil] = ['open', gen + 1, from - elapsed!, p!, n, '', 0];
         save();
+        announce();
       }
       return reply();
     }
@@ -100,6 +113,7 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
       if (mode === 'force' || (state === 'open' && g === gen)) {
         [state, gen, openedAt, period, openings, owner, leaseUntil] = ['closed', gen + 1, 0, 0, 0, '', 0];
         save();
+        announce();
       }
       return reply();
     }
@@ -118,7 +132,42 @@ export function simRedis(now: () => number, rules: Rules = 'fixed') {
     throw new Error(`circuitry: unknown operation ${op}`);
   }
 
-  return { keys, expiry, run, live };
+  /** READ_MANY_SCRIPT: Redis's time, then five elements per key; writes nothing. */
+  function readMany(names: readonly string[]): ScriptReply {
+    const t = Math.floor(now());
+    const out: ScriptReply = [t];
+    for (const key of names) {
+      const value = live(key);
+      if (value !== undefined && !(value instanceof Map)) {
+        out.push('foreign', `the key holds a ${value.type}`, 0, 0, 0);
+        continue;
+      }
+      const h = value ?? new Map<string, string>();
+      const version = num(h.get('v'), '0');
+      const [gen, openedAt, period, openings, leaseUntil] = ['g', 'o', 'p', 'n', 'u'].map((f) => num(h.get(f), '0'));
+      const any = ['s', 'g', 'o', 'p', 'n', 'v', 'l', 'u'].some((f) => h.has(f));
+      const s = h.get('s');
+      if (version === undefined || version > 1) out.push('foreign', `format version ${h.get('v') ?? 'nil'}`, 0, 0, 0);
+      else if (!any) out.push('none', t, 0, 0, 0);
+      else if (s !== 'open' && s !== 'closed') out.push('foreign', `state ${s ?? 'false'}`, 0, 0, 0);
+      else if ([gen, openedAt, period, openings, leaseUntil].includes(undefined)) out.push('foreign', 'a field is not a number', 0, 0, 0);
+      else if (s === 'open') out.push('open', gen!, t - Math.min(openedAt!, t), period!, openings!);
+      else out.push('closed', gen!, 0, period!, openings!);
+    }
+    return out;
+  }
+
+  return { keys, expiry, run, readMany, live, published, subscribers };
+}
+
+/** The batched read's reply as circuitry/redis's backend turns it into records. */
+export function recordsOf(r: ScriptReply, count: number): SharedRecord[] {
+  const at = Number(r[0]);
+  return Array.from({ length: count }, (_, i) => {
+    const [state, a, b, c, d] = r.slice(1 + 5 * i, 6 + 5 * i);
+    if (state === 'foreign') return { state: 'foreign', generation: 0, elapsed: 0, openPeriod: 0, openings: 0, at, problem: String(a) };
+    return { state: state as 'none' | 'closed' | 'open', generation: Number(a), elapsed: Number(b), openPeriod: Number(c), openings: Number(d), at };
+  });
 }
 
 /** The reply as circuitry/redis's backend turns it into a record. */
@@ -136,11 +185,11 @@ export const scriptArgs = {
 };
 
 /** A backend over `sim`, answering at once: the network in between is the caller's to add. */
-export function simBackend(sim: ReturnType<typeof simRedis>, keep = 86_400_000): SharedStateBackend {
+export function simBackend(sim: ReturnType<typeof simRedis>, keep = 86_400_000, channel = ''): SharedStateBackend {
   return {
     read: async (name) => recordOf(sim.run(name, 'read', keep, [])),
-    open: async (name, r) => recordOf(sim.run(name, 'open', keep, scriptArgs.open(r))),
-    close: async (name, r) => recordOf(sim.run(name, 'close', keep, scriptArgs.close(r))),
+    open: async (name, r) => recordOf(sim.run(name, 'open', keep, scriptArgs.open(r), channel)),
+    close: async (name, r) => recordOf(sim.run(name, 'close', keep, scriptArgs.close(r), channel)),
     trial: async (name, owner, lease, s): Promise<TrialAnswer> => {
       const reply = sim.run(name, 'trial', keep, scriptArgs.trial(owner, lease, s));
       const record = recordOf(reply);

@@ -3,6 +3,7 @@ import { redisStore } from 'circuitry/redis';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keySlot } from '../../src/adapters/redis/key-slot.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 
 // A real Redis Cluster of three masters. Nothing here is skipped: a redis-server that cannot run
@@ -92,6 +93,11 @@ it("routes each request by its record's key through a node-redis cluster's sendC
   }
 });
 
+it('computes a key\'s slot as the cluster does (CLUSTER KEYSLOT), hash tags included', async () => {
+  const keys = ['circuitry:payments', 'a', '', '{user1000}.following', 'foo{}{bar}', 'foo{{bar}}zap', 'foo{bar}{zap}', 'ключ', 'x'.repeat(300)];
+  for (const key of keys) expect(keySlot(key), key).toBe(await cluster.keySlot(key));
+});
+
 /** `names` grouped by the master that serves their record's key. */
 async function byMaster(prefix: string, names: string[]): Promise<string[][]> {
   const groups: string[][] = [[], [], []];
@@ -128,11 +134,9 @@ describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])(
     }
   }, 60_000);
 
-  // Fails today: a store's health is one flag for the whole store (store/transport.ts), so a
-  // request that fails on the lost master sends every breaker of the store away, those whose
-  // records live on the masters still up included. What is missing is health per breaker (per
-  // record), which the store is being given; then this test passes and loses its `.fails`.
-  it.fails('a lost master sends away only the breakers whose records it served: the others keep sharing, and the lost ones come back with it', async () => {
+  // Health is per part of the store: redisStore tells the store each record's slot
+  // (`partitionOf`), so a request failing on the lost master sends away only its slots' breakers.
+  it('a lost master sends away only the breakers whose records it served: the others keep sharing, and the lost ones come back with it', async () => {
     const prefix = `lost:${kind}:`;
     const lost = 2;
     const names = Array.from({ length: 18 }, (_, i) => `dependency-${i}`);

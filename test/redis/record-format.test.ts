@@ -95,7 +95,7 @@ describe('record format versions', () => {
     const prefix = 'roll:3:';
     const [seconds] = (await raw('TIME')) as string[];
     const old = Number(seconds) * 1000 - 60_000;
-    const reply = (await raw('EVAL', RECORD_SCRIPT, '1', `${prefix}dep`, 'open', '60000', 'trip', '0', '1000', '0', '1', String(old), '200')) as unknown[];
+    const reply = (await raw('EVAL', RECORD_SCRIPT, '1', `${prefix}dep`, 'open', '60000', '', '', 'trip', '0', '1000', '0', '1', String(old), '200')) as unknown[];
     expect(reply).toHaveLength(9);
     expect(reply[8]).toBe('late');
     // What a client before the fix (or the earlier build's reader) makes of it: a record that changed nothing,

@@ -21,9 +21,12 @@
  * still holds (a process whose clock stepped back stamps its changes old); a lease request refused
  * so is not granted and waits nothing, and is asked again stamped anew. The reply is otherwise
  * the usual one, so a client that reads only the first eight elements takes it as before.
+ *
+ * ARGV[3] and ARGV[4]: the command (`PUBLISH`, `SPUBLISH` in a cluster, or '' for none) and the
+ * channel on which an accepted open or close is announced, as `generation:key`.
  */
 export const RECORD_SCRIPT = `
-local key, op, keep = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local key, op, keep, publish, channel = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local kind = redis.call('TYPE', key)['ok']
@@ -67,6 +70,11 @@ local function save()
   if state == 'open' then ends = math.max(openedAt + period, leaseUntil) end
   redis.call('PEXPIRE', key, math.ceil(math.max(ends - now, 0) + keep))
 end
+-- An accepted open or close is announced in the same atomic step: a hint, not the truth (the
+-- subscriber reads the record), so a message lost or forged changes no state.
+local function announce()
+  if publish ~= '' then redis.call(publish, channel, gen .. ':' .. key) end
+end
 local function stale(decidedAt, maxAge)
   return decidedAt ~= nil and decidedAt > 0 and maxAge ~= nil and now - decidedAt > maxAge
 end
@@ -79,8 +87,8 @@ end
 
 if op == 'read' then return reply() end
 if op == 'open' then
-  local mode, g, p, elapsed, n = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-  local decidedAt, maxAge = tonumber(ARGV[8]), tonumber(ARGV[9])
+  local mode, g, p, elapsed, n = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+  local decidedAt, maxAge = tonumber(ARGV[10]), tonumber(ARGV[11])
   if stale(decidedAt, maxAge) then return late() end
   if mode == 'force' or (mode == 'trip' and state ~= 'open') or (mode == 'trial' and state == 'open' and g == gen) then
     if mode == 'trial' then n = math.max(n, openings + 1) end
@@ -88,21 +96,23 @@ if op == 'open' then
     if decidedAt ~= nil and decidedAt > 0 then from = math.min(decidedAt, now) end
     state, gen, openedAt, period, openings, owner, leaseUntil = 'open', gen + 1, from - elapsed, p, n, '', 0
     save()
+    announce()
   end
   return reply()
 end
 if op == 'close' then
-  local mode, g = ARGV[3], tonumber(ARGV[4])
-  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return late() end
+  local mode, g = ARGV[5], tonumber(ARGV[6])
+  if stale(tonumber(ARGV[7]), tonumber(ARGV[8])) then return late() end
   if mode == 'force' or (state == 'open' and g == gen) then
     state, gen, openedAt, period, openings, owner, leaseUntil = 'closed', gen + 1, 0, 0, 0, '', 0
     save()
+    announce()
   end
   return reply()
 end
 if op == 'trial' then
-  local who, lease = ARGV[3], tonumber(ARGV[4])
-  if stale(tonumber(ARGV[5]), tonumber(ARGV[6])) then return late() end
+  local who, lease = ARGV[5], tonumber(ARGV[6])
+  if stale(tonumber(ARGV[7]), tonumber(ARGV[8])) then return late() end
   if state == 'closed' then return reply(0, 0) end
   if state == 'none' then
     state, gen, openedAt, period, openings = 'open', gen + 1, now - lease, lease, 1
@@ -115,4 +125,41 @@ if op == 'trial' then
   return reply(1, 0)
 end
 return redis.error_reply('circuitry: unknown operation ' .. tostring(op))
+`;
+
+/**
+ * Reads many records in one step, for the store's resync: one TIME, then one HMGET per key
+ * (TYPE only for a key that is not a hash), so Redis executes about one command per breaker.
+ * Read-only: times ahead of the clock are reported brought back to now, not written. The reply
+ * is flat: Redis's time, then five elements per key (state, generation, elapsed, open period,
+ * openings), or ('foreign', why, 0, 0, 0). A hash holding none of the record's fields reads as
+ * no record, as an absent key does (telling them apart would cost a command per breaker); a
+ * change to it is still refused by RECORD_SCRIPT, which checks the key's type.
+ */
+export const READ_MANY_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {now}
+local function put(a, b, c, d, e)
+  local i = #out
+  out[i + 1], out[i + 2], out[i + 3], out[i + 4], out[i + 5] = a, b, c, d, e
+end
+for _, key in ipairs(KEYS) do
+  local r = redis.pcall('HMGET', key, 's', 'g', 'o', 'p', 'n', 'v', 'l', 'u')
+  if type(r) == 'table' and r.err then
+    put('foreign', 'the key holds a ' .. redis.call('TYPE', key)['ok'], 0, 0, 0)
+  else
+    local version = tonumber(r[6] or '0')
+    local gen, openedAt, period, openings, leaseUntil = tonumber(r[2] or '0'), tonumber(r[3] or '0'), tonumber(r[4] or '0'), tonumber(r[5] or '0'), tonumber(r[8] or '0')
+    local any = false
+    for i = 1, 8 do if r[i] then any = true end end
+    if version == nil or version > 1 then put('foreign', 'format version ' .. tostring(r[6]), 0, 0, 0)
+    elseif not any then put('none', now, 0, 0, 0)
+    elseif r[1] ~= 'open' and r[1] ~= 'closed' then put('foreign', 'state ' .. tostring(r[1]), 0, 0, 0)
+    elseif gen == nil or openedAt == nil or period == nil or openings == nil or leaseUntil == nil then put('foreign', 'a field is not a number', 0, 0, 0)
+    elseif r[1] == 'open' then put('open', gen, now - math.min(openedAt, now), period, openings)
+    else put('closed', gen, 0, period, openings) end
+  end
+end
+return out
 `;
