@@ -29,7 +29,9 @@ const store = redisStore(client, { prefix: 'fleet:', syncInterval: 50, timeout: 
 const breaker = new CircuitBreaker({
   name: 'dependency',
   failureThreshold: 3,
-  recoveryTimeout: 2000,
+  // Long enough that the open outlasts a Redis restart on a loaded machine: the test asks that calls
+  // during the outage are refused, which a shorter open period turned into trials (a flake).
+  recoveryTimeout: 8000,
   store,
   reportError: () => {},
 });
