@@ -101,6 +101,18 @@ describe('openPeriodOf: open for as long as the dependency says', () => {
     ]);
   });
 
+  it('reports a reader that returns NaN (a Retry-After that did not parse) and counts the failure as any other: the circuit does not open for good', async () => {
+    const q = quota({ failureThreshold: 2, openPeriodOf: () => Number.NaN });
+    await q.attempt(new TooManyRequests(1));
+    expect(q.breaker.state).toBe('closed');
+    expect(q.breaker.consecutiveFailures).toBe(1);
+    expect(q.reports.map((r) => [r.source, (r.error as Error).message])).toEqual([['openPeriodOf', 'openPeriodOf must return milliseconds or undefined, got NaN']]);
+    await q.attempt(new TooManyRequests(1));
+    expect(q.breaker.state).toBe('open');
+    q.clock.advance(1000);
+    expect(q.breaker.state).toBe('half-open');
+  });
+
   it('re-opens for the period a failed trial gives', async () => {
     const q = quota();
     await q.attempt(new TooManyRequests(10_000));
