@@ -54,6 +54,8 @@ describe('openPeriodOf: open for as long as the dependency says', () => {
     await q.attempt(new Error('500'));
     expect(q.breaker.state).toBe('open');
     expect(q.breaker.retryAfter).toBe(1000);
+    // undefined is the reader's way to say "no period": nothing to report.
+    expect(q.reports).toEqual([]);
   });
 
   it('keeps a period within maxOpenPeriod (5 minutes by default) and minOpenPeriod (1 s by default)', async () => {
