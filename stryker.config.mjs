@@ -24,7 +24,8 @@ export default {
   htmlReporter: { fileName: '.tmp/mutation/index.html' },
   tempDirName: '.tmp/stryker',
   cleanTempDir: 'always',
-  // 95.4 % now, with the equivalent mutants docs/how-we-test.md lists counted as survivors; below
-  // 93 a change left behaviour untested, and CI (.ci/run) fails.
-  thresholds: { high: 97, low: 93, break: 93 },
+  // 96.7 % now, with the equivalent mutants docs/how-we-test.md lists counted as survivors; below
+  // 95 a change left behaviour untested, and CI (.ci/run) fails. The margin of 1.7 points keeps
+  // a run that times out a mutant or two from failing.
+  thresholds: { high: 97, low: 95, break: 95 },
 };

@@ -111,6 +111,52 @@ describe('circuit(fn, { signal })', () => {
     expect(get.breaker.stats()).toMatchObject({ successes: 1, failures: 1, rejections: 1, aborted: 0 });
   });
 
+  it('an aborted trial keeps its slot until the function settles, then frees it for the next trial', async () => {
+    let calls = 0;
+    const get = circuit(
+      (_signal: AbortSignal) => {
+        calls += 1;
+        if (calls === 1) return Promise.reject(new Error('down'));
+        const signal = callSignal();
+        return new Promise((resolve, reject) => {
+          if (calls === 2) signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason), 500));
+          else resolve('back');
+        });
+      },
+      { registry: false, failureThreshold: 1, recoveryTimeout: 1_000, halfOpenMaxCalls: 1, signal: (s) => s },
+    );
+    await get(new AbortController().signal).catch(() => undefined);
+    vi.advanceTimersByTime(1_000);
+    const caller = new AbortController();
+    const trial = get(caller.signal);
+    caller.abort(new Error('impatient'));
+    await expect(trial).rejects.toThrow('impatient');
+    await expect(get(new AbortController().signal)).rejects.toMatchObject({ code: 'CIRCUITRY_OPEN', state: 'half-open' });
+    vi.advanceTimersByTime(500);
+    await flush();
+    expect(get.breaker.stats()).toMatchObject({ aborted: 1, successes: 0 });
+    expect(get.breaker.state).toBe('half-open');
+    expect(await get(new AbortController().signal)).toBe('back');
+    expect(get.breaker.state).toBe('closed');
+  });
+
+  it('tells an aborted listener how long an admitted call ran, and a call never run took 0 ms, each weighing one call', async () => {
+    const aborted: CircuitEvents['aborted'][] = [];
+    const get = circuit(cooperative(1_000), { registry: false, signal: (_id, options) => options?.signal });
+    get.breaker.on('aborted', (e) => aborted.push(e));
+    const controller = new AbortController();
+    const call = get('a', { signal: controller.signal });
+    vi.advanceTimersByTime(250);
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    await expect(get('b', { signal: controller.signal })).rejects.toBe(reason);
+    expect(aborted).toEqual([
+      { error: reason, duration: 250, weight: 1 },
+      { error: reason, duration: 0, weight: 1 },
+    ]);
+  });
+
   it('still trips on a dependency that hangs behind callers whose deadline is shorter than the breaker\'s timeout', async () => {
     const fallback = vi.fn(() => 'cached');
     const get = circuit(hangs, { registry: false, timeout: 500, failureThreshold: 3, fallback, signal: () => AbortSignal.timeout(100) });

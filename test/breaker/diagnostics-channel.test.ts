@@ -86,6 +86,15 @@ describe('the circuitry:call tracing channel', () => {
     ]);
   });
 
+  it('traces a synchronous call with a signal once, as one without', () => {
+    const parse = circuitSync((text: string, _signal: AbortSignal) => text.length, { name: 'parse', registry: false, signal: (_text, signal) => signal });
+    expect(parse('abc', new AbortController().signal)).toBe(3);
+    expect(seen).toEqual([
+      ['start', 'parse', 'closed'],
+      ['end', 'parse', 'closed', 3],
+    ]);
+  });
+
   it('traces each call once: through execute, with a signal, with a fallback, and a circuit inside a circuit', async () => {
     const breaker = new CircuitBreaker({ name: 'outer', registry: false });
     const inner = circuit(async () => 'inner', { name: 'inner', registry: false });

@@ -102,6 +102,31 @@ describe('call durations', () => {
     expect(weights).toEqual([1, 0, 1]);
   });
 
+  it('time the very next call when configure goes from a sample to every call', async () => {
+    const d = driven({ measureDurations: { sampleRate: 0.25 } });
+    const weights: number[] = [];
+    d.breaker.on('success', (e) => weights.push(e.weight));
+    await d.guarded('ok', 1);
+    await d.guarded('ok', 1);
+    d.breaker.configure({ measureDurations: true });
+    await d.guarded('ok', 1);
+    expect(weights).toEqual([4, 0, 1]);
+  });
+
+  it('keep a call that was timed when it started, with weight 1, when durations are switched off before it settles', async () => {
+    const clock = manualClock();
+    let finish: (value: string) => void = () => undefined;
+    const guarded = circuit(() => new Promise<string>((resolve) => (finish = resolve)), { clock, registry: false });
+    const events: CircuitEvents['success'][] = [];
+    guarded.breaker.on('success', (e) => events.push(e));
+    const call = guarded();
+    guarded.breaker.configure({ measureDurations: false });
+    clock.advance(30);
+    finish('ok');
+    await call;
+    expect(events).toEqual([{ duration: 30, weight: 1 }]);
+  });
+
   it.each([
     [{ measureDurations: 'yes' }, TypeError, /measureDurations options must be true, false or \{ sampleRate \}, got "yes"/],
     [{ measureDurations: { sampleRate: 0 } }, RangeError, /measureDurations.sampleRate must be a number above 0 and at most 1, got 0/],

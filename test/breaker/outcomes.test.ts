@@ -178,4 +178,18 @@ describe('outcomes: isFailure and hostile rejection values', () => {
     expect(guarded.breaker.stats()).toMatchObject({ failures: 1, timeouts: 0 });
     expect(guarded.breaker.consecutiveFailures).toBe(1);
   });
+
+  it('a rejection value whose code getter throws is counted as a failure, not taken for a full bulkhead', async () => {
+    const hostile = {
+      get code(): string {
+        throw new Error('no code for you');
+      },
+    };
+    const guarded = circuit(async () => {
+      throw hostile;
+    }, { registry: false, failureThreshold: 1 });
+    await expect(guarded()).rejects.toBe(hostile);
+    expect(guarded.breaker.stats()).toMatchObject({ failures: 1, ignored: 0 });
+    expect(guarded.breaker.state).toBe('open');
+  });
 });

@@ -54,6 +54,8 @@ describe('openPeriodOf: open for as long as the dependency says', () => {
     await q.attempt(new Error('500'));
     expect(q.breaker.state).toBe('open');
     expect(q.breaker.retryAfter).toBe(1000);
+    // undefined is the reader's way to say "no period": nothing to report.
+    expect(q.reports).toEqual([]);
   });
 
   it('keeps a period within maxOpenPeriod (5 minutes by default) and minOpenPeriod (1 s by default)', async () => {
@@ -99,6 +101,18 @@ describe('openPeriodOf: open for as long as the dependency says', () => {
       ['openPeriodOf', 'openPeriodOf must return milliseconds or undefined, got "120" (a string)'],
       ['openPeriodOf', 'reader broke'],
     ]);
+  });
+
+  it('reports a reader that returns NaN (a Retry-After that did not parse) and counts the failure as any other: the circuit does not open for good', async () => {
+    const q = quota({ failureThreshold: 2, openPeriodOf: () => Number.NaN });
+    await q.attempt(new TooManyRequests(1));
+    expect(q.breaker.state).toBe('closed');
+    expect(q.breaker.consecutiveFailures).toBe(1);
+    expect(q.reports.map((r) => [r.source, (r.error as Error).message])).toEqual([['openPeriodOf', 'openPeriodOf must return milliseconds or undefined, got NaN']]);
+    await q.attempt(new TooManyRequests(1));
+    expect(q.breaker.state).toBe('open');
+    q.clock.advance(1000);
+    expect(q.breaker.state).toBe('half-open');
   });
 
   it('re-opens for the period a failed trial gives', async () => {

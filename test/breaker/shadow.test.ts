@@ -27,6 +27,29 @@ describe('shadow: judges, refuses nothing', () => {
     expect(d.breaker.state).toBe('closed');
   });
 
+  it('never counts a would-be rejection against the state, even one that fails after the circuit closed again', async () => {
+    const clock = manualClock();
+    const pending: { reject: (error: unknown) => void }[] = [];
+    let hold = false;
+    const call = circuit(
+      (outcome: 'ok' | 'fail') =>
+        hold ? new Promise((_, reject) => pending.push({ reject })) : outcome === 'ok' ? Promise.resolve('ok') : Promise.reject(new Error('down')),
+      { clock, shadow: true, failureThreshold: 1, recoveryTimeout: 1000 },
+    );
+    await call('fail').catch(() => undefined);
+    expect(call.breaker.state).toBe('open');
+    hold = true;
+    const wouldBeRejected = call('ok').catch(() => undefined);
+    hold = false;
+    clock.advance(1000);
+    expect(await call('ok')).toBe('ok');
+    expect(call.breaker.state).toBe('closed');
+    pending[0]!.reject(new Error('late'));
+    await wouldBeRejected;
+    expect(call.breaker.state).toBe('closed');
+    expect(call.breaker.stats()).toMatchObject({ wouldReject: 1, failures: 2 });
+  });
+
   it('runs no fallback for a call it would have rejected', async () => {
     const clock = manualClock();
     const served: unknown[] = [];

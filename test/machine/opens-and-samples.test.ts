@@ -56,6 +56,8 @@ describe('machine: trials judged as a sample', () => {
     expect(admit(s.m, s.now)).toBe(REJECTED);
     recordFailure(s.m, tokens[1]!, false, s.now);
     expect(currentState(s.m, s.now)).toBe('half-open');
+    // Nor after a failure that stays below the rate: a failed trial keeps its place too.
+    expect(admit(s.m, s.now)).toBe(REJECTED);
     recordSuccess(s.m, tokens[2]!, false, s.now);
     expect(currentState(s.m, s.now)).toBe('closed');
   });
@@ -67,6 +69,17 @@ describe('machine: trials judged as a sample', () => {
     const token = admit(s.m, s.now);
     recordSuccess(s.m, token, true, s.now);
     expect(currentState(s.m, s.now)).toBe('open');
+  });
+
+  it('does not re-open on slow trials below the slow-call rate of the sample, and closes once all are judged', () => {
+    const s = setup({ halfOpenMaxCalls: 4, trials: { calls: 4, failureRate: 1, slowCallRate: 0.5 } });
+    openFor(s.m, 0, 1_000);
+    s.advance(1_000);
+    const tokens = Array.from({ length: 4 }, () => admit(s.m, s.now));
+    recordSuccess(s.m, tokens[0]!, true, s.now);
+    expect(currentState(s.m, s.now)).toBe('half-open');
+    tokens.slice(1).forEach((token) => recordSuccess(s.m, token, false, s.now));
+    expect(currentState(s.m, s.now)).toBe('closed');
   });
 
   it('judges a rate of 0.3 over 10 trials at 3 failures (no rounding error in the way)', () => {
