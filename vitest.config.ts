@@ -15,6 +15,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests wait for events, never for time; the limit only ends a hung test. Real Redis servers,
+    // clusters and child processes start slowly on a loaded 2-core machine: 5 s timed some out.
+    testTimeout: 15_000,
     environment: 'node',
   },
 });

@@ -13,6 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
+// Starting a fleet of clients, each with its subscriber, takes seconds on a loaded machine (CI
+// timed one out at vitest's default 5 s): each test has 20 s, and waits for events, not time.
+vi.setConfig({ testTimeout: 20_000 });
+
 const SLOW = { syncInterval: 60_000, resyncInterval: 60_000, timeout: 2000 };
 const event = (breaker: CircuitBreaker, name: 'open' | 'close') =>
   new Promise<void>((resolve) => {
