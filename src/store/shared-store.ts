@@ -11,7 +11,7 @@ import { registerSide, registerStore } from '../breaker/store-link.js';
 import type { BackendClock, Health, HealthChange, LocalChange } from './entry-state.js';
 import * as rules from './entry-state.js';
 import type { Decision, LocalView, UsableRecord } from './record-rules.js';
-import { changeRule, checkRecord, publication, reconcile, reconcileUnconfirmed, sharedState, superseded } from './record-rules.js';
+import { changeRule, checkRecord, overtaken, publication, reconcile, reconcileUnconfirmed, sharedState, superseded } from './record-rules.js';
 import type { ChangeAnswer, ChangeMode, SharedRecord, SharedStateBackend } from './shared-record.js';
 import type { Lane, Outcome, Timers } from './transport.js';
 import { createTransport, freeLane } from './transport.js';
@@ -67,6 +67,8 @@ interface Entry extends StoreLink, TrialGate {
   lease: lease.Lease;
   /** The generation of the shared record this process last took in. */
   generation: number;
+  /** Answers whose record was usable, counted: a read answered after another that was sent before it may be history (`overtaken`). */
+  answers: number;
   change: LocalChange;
   /** Whether the store missed the last change it answered (see `changeMissed`). */
   lastChangeMissed: boolean;
@@ -201,6 +203,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     }
     moveHealth(entry, breaker, (health, now) => rules.recordUsable(health, storeOutage(entry), now), undefined);
     entry.clock = rules.offsetFrom(entry.clock, checked.at, sentAt, breaker.now());
+    entry.answers += 1;
     return checked;
   };
 
@@ -305,13 +308,14 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   type ReadSender = (lane: Lane, operation: string, call: () => Promise<SharedRecord>) => Promise<Outcome<SharedRecord>> | undefined;
 
-  /** Takes in a record read for `entry`, sent at `sentAt` (the breaker's clock). */
-  const tookRead = (entry: Entry, value: SharedRecord | undefined, sentAt: number): void => {
+  /** Takes in a record read for `entry`, sent at `sentAt` (the breaker's clock) when it had taken in `answersBefore` answers. */
+  const tookRead = (entry: Entry, value: SharedRecord | undefined, sentAt: number, answersBefore: number): void => {
     const self = entry.breaker.deref();
     // A read that crosses a publish says nothing new: the publish's own answer will.
     if (self === undefined || entry.lane.write !== 0) return;
+    const answeredMeanwhile = entry.answers !== answersBefore;
     const record = usable(entry, self, value as SharedRecord, sentAt);
-    if (record === undefined) return;
+    if (record === undefined || overtaken(record, localView(entry, self), answeredMeanwhile)) return;
     const latest = entry.change;
     if (latest.state === 'pending') takeInUnconfirmed(entry, self, record, latest.mode);
     else takeIn(entry, self, record);
@@ -321,10 +325,11 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const breaker = entry.breaker.deref();
     if (closed || breaker === undefined) return Promise.resolve();
     const sentAt = breaker.now();
+    const answersBefore = entry.answers;
     const sent = sendRead(entry.lane, 'sync', () => backend.read(entry.name));
     if (sent === undefined) return Promise.resolve();
     return sent.then((outcome) => {
-      if (outcome.ok) tookRead(entry, outcome.value, sentAt);
+      if (outcome.ok) tookRead(entry, outcome.value, sentAt, answersBefore);
     });
   };
   /** Reads a breaker's record; one read at a time per breaker, so reads asked for together are one. */
@@ -347,6 +352,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       return;
     }
     const sentAt = batch.map((entry) => entry.breaker.deref()?.now() ?? 0);
+    const answersBefore = batch.map((entry) => entry.answers);
     const sent = transport.sendMany(
       batch.map((entry) => entry.lane),
       'sync',
@@ -358,7 +364,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       const outcome = await sent.outcome;
       if (outcome.ok && !closed) {
         const records = Array.isArray(outcome.value) ? outcome.value : [];
-        sent.covered.forEach((i, k) => tookRead(batch[i]!, records[k], sentAt[i]!));
+        sent.covered.forEach((i, k) => tookRead(batch[i]!, records[k], sentAt[i]!, answersBefore[i]!));
       }
     }
     await Promise.all(alone);
@@ -469,6 +475,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       lane: freeLane(partitionOf?.(breaker.name) ?? ''),
       lease: lease.newLease(),
       generation: 0,
+      answers: 0,
       change: rules.NO_CHANGE,
       lastChangeMissed: false,
       adopting: false,

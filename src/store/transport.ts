@@ -7,7 +7,11 @@
  * until the backend answers. So the bound is on what is *sent*: per breaker at most one request
  * of each kind (read, write, lease) is outstanding, cleared when the backend answers, not at the
  * timeout; and while the backend is unreachable nothing is sent but one probe at a time for the
- * whole store. Whatever the length of a hang, at most 3 requests per breaker plus one probe are queued.
+ * whole store. A probe can be lost for good (no answer and no error: a reply dropped on a
+ * connection that never fails), and a store whose one probe is lost would never speak again; so
+ * a probe given up on may be replaced once it has waited again, each replacement waiting twice as
+ * long as the one before. Over a hang of length H, at most 3 requests per breaker plus about
+ * log2(H / timeout) probes are queued.
  */
 import { TimeoutError } from '../breaker/errors.js';
 import type { Outage, Reachability, Slot, SlotState } from './reachability.js';
@@ -72,11 +76,25 @@ interface Sent {
   gaveUp: boolean;
 }
 
+/** The part's probe slot. */
+type ProbeSlot =
+  | { readonly state: 'free' }
+  /** Probe `id` is out: no other goes until it is answered, or overdue. */
+  | { readonly state: 'out'; readonly id: number }
+  /** Probe `id` was given up on and has waited again without an answer: it may be lost for good, and another may go. */
+  | { readonly state: 'overdue'; readonly id: number };
+
+const FREE: ProbeSlot = { state: 'free' };
+
+/** Node's longest timer: a longer wait would fire at once. */
+const LONGEST_WAIT = 2 ** 31 - 1;
+
 /** What the transport knows of one part of the backend. */
 interface Part {
   reachability: Reachability;
-  /** The request on the part's probe slot (0: none). */
-  probeId: number;
+  probe: ProbeSlot;
+  /** Probes replaced since the part was last reachable: the next one given up on waits 2^replaced timeouts before it may be replaced. */
+  replaced: number;
 }
 
 export function createTransport(
@@ -93,7 +111,7 @@ export function createTransport(
 
   const partOf = (name: string): Part => {
     let part = parts.get(name);
-    if (part === undefined) parts.set(name, (part = { reachability: REACHABLE, probeId: 0 }));
+    if (part === undefined) parts.set(name, (part = { reachability: REACHABLE, probe: FREE, replaced: 0 }));
     return part;
   };
 
@@ -110,8 +128,10 @@ export function createTransport(
       outages -= 1;
       events.up(name);
     }
+    if (next.state !== 'reachable') return;
+    part.replaced = 0;
     // A part reachable and idle is forgotten: a cluster has 16,384 slots.
-    if (next.state === 'reachable' && part.probeId === 0) parts.delete(name);
+    if (part.probe.state === 'free') parts.delete(name);
   };
 
   const release = (id: number): void => {
@@ -121,7 +141,19 @@ export function createTransport(
     if (request.gaveUp) gaveUp -= 1;
     for (const lane of request.lanes) if (lane[request.slot] === id) lane[request.slot] = 0;
     const part = parts.get(request.part);
-    if (part?.probeId === id) part.probeId = 0;
+    if (part !== undefined && probeIdOf(part) === id) part.probe = FREE;
+  };
+
+  const probeIdOf = (part: Part): number => (part.probe.state === 'free' ? 0 : part.probe.id);
+
+  /** Probe `id` was given up on: once it has waited 2^replaced timeouts more, another may replace it. */
+  const probeGivenUp = (name: string, id: number): void => {
+    const part = parts.get(name);
+    if (part === undefined || probeIdOf(part) !== id) return;
+    const wait = Math.min(timeout * 2 ** part.replaced, LONGEST_WAIT);
+    timers.setTimeout(() => {
+      if (part.probe.state === 'out' && part.probe.id === id) part.probe = { state: 'overdue', id };
+    }, wait);
   };
 
   /**
@@ -145,11 +177,14 @@ export function createTransport(
 
   const dispatch = <T>(lane: Lane, slot: Slot, operation: string, call: () => Promise<T>, mayProbe: boolean): Promise<Outcome<T>> | undefined => {
     const part = partOf(lane.part);
-    const where = route(part.reachability, slot, mayProbe, slotState(lane, slot), part.probeId !== 0);
+    const where = route(part.reachability, slot, mayProbe, slotState(lane, slot), part.probe.state === 'out');
     if (where === 'not-sent') return undefined;
     const id = ++seq;
-    if (where === 'probe-slot') part.probeId = id;
-    else lane[slot] = id;
+    if (where === 'probe-slot') {
+      // The overdue probe stays queued in the client: what bounds the queue is the doubling wait.
+      if (part.probe.state === 'overdue') part.replaced += 1;
+      part.probe = { state: 'out', id };
+    } else lane[slot] = id;
     return carry(id, { lanes: [lane], slot, part: lane.part, gaveUp: false }, operation, call);
   };
 
@@ -170,6 +205,7 @@ export function createTransport(
         request.gaveUp = true;
         gaveUp += 1;
         moveTo(part, afterFailure(partOf(part).reachability, new TimeoutError(`store ${operation}`, timeout), operation, slot));
+        probeGivenUp(part, id);
         resolve({ ok: false });
       }, timeout);
       reply.then(
@@ -212,7 +248,7 @@ export function createTransport(
       const name = lanes[0]?.part ?? '';
       const part = partOf(name);
       lanes.forEach((lane, i) => {
-        if (route(part.reachability, 'read', false, slotState(lane, 'read'), part.probeId !== 0) === 'own-slot') covered.push(i);
+        if (route(part.reachability, 'read', false, slotState(lane, 'read'), part.probe.state === 'out') === 'own-slot') covered.push(i);
       });
       if (covered.length === 0) return undefined;
       const id = ++seq;
