@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeRule, checkRecord, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
+import { changeRule, checkRecord, overtaken, publication, reconcile, reconcileUnconfirmed, superseded } from '../../src/store/record-rules.js';
 import type { UsableRecord } from '../../src/store/record-rules.js';
 
 const open = (generation: number, elapsed = 100, openPeriod = 1000): UsableRecord => ({ state: 'open', generation, elapsed, openPeriod, openings: 1 });
@@ -111,6 +111,16 @@ describe('record rules: taking a record in', () => {
 
   it('the answer to a superseded change, of the generation already taken in, is not taken as a new generation', () => {
     expect(superseded(open(5), 'open', { state: 'open', generation: 5 })).toEqual({ kind: 'take', record: open(5), renewed: false, adopt: 'nothing' });
+  });
+
+  it('a read of an older generation is history only when another answer was taken in while it was on its way', () => {
+    // Overtaken: the close answered meanwhile is newer; taken in, the read would open the circuit again.
+    expect(overtaken(open(7), { state: 'closed', generation: 8 }, true)).toBe(true);
+    // Nothing answered meanwhile: the record is what the store holds now, even of a lower generation (set by hand).
+    expect(overtaken(open(7), { state: 'closed', generation: 8 }, false)).toBe(false);
+    // As new or newer than what was taken in: never history.
+    expect(overtaken(open(8), { state: 'closed', generation: 8 }, true)).toBe(false);
+    expect(overtaken(closed(9), { state: 'open', generation: 8 }, true)).toBe(false);
   });
 
   it('publishes an open only for an open or half-open circuit with its period, and a close only for a closed one', () => {

@@ -331,6 +331,81 @@ describe('sharedStore: states that must converge', () => {
     expect(p0!.store.connected).toBe(true);
   });
 
+  it('a probe lost for good does not silence the store: once given up on and waited for again, another replaces it (seed 9488)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(1);
+    await settle();
+    const [p0] = f.processes;
+    // Every read is lost for good (no answer, no error) until the network heals.
+    let lose = true;
+    const lost: string[] = [];
+    f.control.intercept = (op) => (op === 'read' && lose ? (lost.push(op), new Promise(() => {})) : undefined);
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(p0!.store.connected).toBe(false);
+    // The store's one probe goes, and is lost too.
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(lost).toHaveLength(2);
+    lose = false;
+    // Given up on, it is not replaced at once: a backend that hangs would queue one probe per sync.
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(p0!.store.connected).toBe(false);
+    // Once it has waited a timeout more, a new probe goes, is answered, and the store is back.
+    await vi.advanceTimersByTimeAsync(100);
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(p0!.store.connected).toBe(true);
+  });
+
+  it('a backend that hangs gets a new probe only after twice the wait before: about log2(hang / timeout) probes queued', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(1);
+    await settle();
+    const [p0] = f.processes;
+    f.control.hang = true;
+    const before = f.control.calls;
+    // A sync every 50 ms through a hang of 200 timeouts (40 s).
+    for (let t = 0; t < 40_000; t += 50) {
+      void p0!.store.sync();
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    // The read that found the hang, then probes at 1, 2, 4, ... timeouts apart: 9 in all, not 800.
+    expect(f.control.calls - before).toBeLessThanOrEqual(10);
+    expect(f.control.calls - before).toBeGreaterThanOrEqual(7);
+  });
+
+  it('a read answered after its process\'s close, with the record as it was before it, does not open the process again (seed 3586)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(1000);
+    const [p0] = f.processes;
+    // The next read of p0 is answered by the backend at once, but its answer arrives only when released.
+    let release: (() => void) | undefined;
+    f.control.intercept = (op, work) => {
+      if (op !== 'read' || release !== undefined) return undefined;
+      const answer = work();
+      return new Promise((resolve) => (release = () => void answer.then(resolve)));
+    };
+    void p0!.store.sync();
+    await settle();
+    expect(release).toBeDefined();
+    // Meanwhile p0 takes the lease, its trial succeeds, and its close is taken and answered.
+    p0!.dependency('ok');
+    expect(await p0!.attempt('trial')).toBe('trial');
+    await settle();
+    expect(f.control.rows.get('dep')!.state).toBe('closed');
+    expect(p0!.breaker.state).toBe('closed');
+    // The read, answered before the close, arrives after it: history, not a reason to open.
+    release!();
+    await settle();
+    expect(p0!.breaker.state).toBe('closed');
+    expect(await p0!.attempt('after')).toBe('after');
+  });
+
   it('a failed trial whose open the store has not taken is published before the lease is asked for again (seed 548)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const f = make(2);
