@@ -72,8 +72,10 @@ export type Route = 'own-slot' | 'probe-slot' | 'not-sent';
 
 /**
  * Where a request of kind `slot` goes. `mayProbe`: a read that may go as the store's probe while
- * the backend is unreachable. Per breaker one request of each kind is outstanding, and one probe
- * for the whole store: that bounds what is queued however long the backend hangs.
+ * the backend is unreachable. `probeOutstanding`: a probe is out and not yet overdue (the
+ * transport lets an overdue one be replaced, waiting twice as long each time). Per breaker one
+ * request of each kind is outstanding, and one probe for the whole store: that bounds what is
+ * queued however long the backend hangs.
  */
 export function route(r: Reachability, slot: Slot, mayProbe: boolean, slotState: SlotState, probeOutstanding: boolean): Route {
   if (r.state === 'unreachable') {

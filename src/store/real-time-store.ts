@@ -33,8 +33,8 @@ const realTimers: Timers = {
  *   wedge the fleet. Its trials close or re-open the circuit for everyone.
  * - When the store fails or is slow, no call waits for it longer than `timeout`: each process
  *   decides from its local state, publishes what changed when the store answers again, and emits
- *   `storeDown`/`storeUp`. At most three requests per breaker, plus one probe per store, are ever
- *   queued, however long the store hangs.
+ *   `storeDown`/`storeUp`. At most three requests per breaker, plus about 1 + log2(hang / timeout)
+ *   probes per store, are ever queued, however long the store hangs.
  * - A record the store holds that this version cannot use (another program's key, a damaged
  *   record, a later format) is that breaker's problem only: it decides alone, said once.
  *
