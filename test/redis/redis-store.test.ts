@@ -10,8 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 describe.each(Object.entries(CLIENTS))('redisStore with %s', (clientName, connect) => {
   const opened: { quit(): unknown }[] = [];
   const client = async () => {
