@@ -76,12 +76,12 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
 }
 
 /**
- * Whether a record read is history: another answer was taken in while the read was on its way,
- * and the read's record is of an older generation. Generations only grow (a record made afresh
- * numbers them from the backend's clock), so the read was answered before that other answer's
- * change; taken in, it would undo it, and with push trusted nothing would read the record again
- * until the next resync. Found by the fleet simulation, seed 3586: a read overtaken by the close
- * its own process sent.
+ * Whether the record in an answer (to a read or a lease request) is history: another answer was
+ * taken in while this one was on its way, and this record is of an older generation. Generations
+ * only grow (a record made afresh numbers them from the backend's clock), so this answer was
+ * made before that other answer's change; taken in, it would undo it, and with push trusted
+ * nothing would read the record again until the next resync. Found by the fleet simulation, seed
+ * 3586: a read overtaken by the close its own process sent.
  */
 export function overtaken(record: UsableRecord, local: LocalView, answeredMeanwhile: boolean): boolean {
   return answeredMeanwhile && record.generation < local.generation;

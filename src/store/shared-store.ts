@@ -67,7 +67,7 @@ interface Entry extends StoreLink, TrialGate {
   lease: lease.Lease;
   /** The generation of the shared record this process last took in. */
   generation: number;
-  /** Answers whose record was usable, counted: a read answered after another that was sent before it may be history (`overtaken`). */
+  /** Answers whose record was usable, counted: an answer that another overtook may be history (`overtaken`). */
   answers: number;
   change: LocalChange;
   /** Whether the store missed the last change it answered (see `changeMissed`). */
@@ -286,6 +286,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     const askedAt = breaker.now();
     const length = Math.ceil(opening.openPeriod);
     const stamp = rules.stamp(entry.clock, breaker.now(), timeout);
+    const answersBefore = entry.answers;
     const sent = transport.send(entry.lane, 'lease', 'trial', () => backend.trial(entry.name, entry.owner, length, stamp));
     if (sent === undefined) return;
     const asking = sent.then((outcome) => {
@@ -293,15 +294,20 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       const self = entry.breaker.deref();
       if (!outcome.ok || self === undefined) return;
       const answer = outcome.value;
+      const answeredMeanwhile = entry.answers !== answersBefore;
       const record = usable(entry, self, answer?.record, askedAt);
       if (record === undefined) return;
+      // An answer overtaken by a newer record (a hint's read answered first) is about an open that
+      // is over: a grant under it would run a trial of the past, a refusal would undo the newer record.
+      const history = overtaken(record, localView(entry, self), answeredMeanwhile);
       if (answer.granted === true) {
+        if (history) return;
         entry.lease = lease.granted(entry.lease, askedAt, length, record.generation);
         entry.generation = record.generation;
         return;
       }
       entry.lease = lease.refused(entry.lease, self.now(), answer.wait, syncInterval, length);
-      if (entry.lane.write === 0) takeIn(entry, self, record);
+      if (entry.lane.write === 0 && !history) takeIn(entry, self, record);
     });
     entry.lease = lease.asked(entry.lease, asking);
   };

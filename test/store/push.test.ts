@@ -154,3 +154,33 @@ it('push lost and the store away: polls (probes) at syncInterval; a backend with
   // Push is back (after a jittered pause): the open arrived, by hint or by the read on return.
   expect(f.processes[1]!.breaker.state).not.toBe('closed');
 });
+
+it('a lease refusal answered after a pushed close was taken in does not undo the close (a hint read racing the lease answer)', async () => {
+  const f = pushingFleet(2);
+  await f.advance(1100);
+  const [p0, p1] = f.processes;
+  await p0!.trip();
+  await land();
+  await f.advance(30_000);
+  // p1 takes the lease, and its trial hangs.
+  void circuit(async () => new Promise(() => {}), p1!.breaker)();
+  await land();
+  // p0's request is refused at once, under the open; the refusal arrives only when released.
+  let release: (() => void) | undefined;
+  f.control.intercept = (op, work) => {
+    if (op !== 'trial' || release !== undefined) return undefined;
+    const answer = work();
+    return new Promise((resolve) => (release = () => void answer.then(resolve)));
+  };
+  const waiting = circuit(async () => 'ran', p0!.breaker)().catch((error: Error) => error.name);
+  await land();
+  expect(release).toBeDefined();
+  // Meanwhile the circuit is closed by hand in p1, and the close reaches p0 by hint.
+  p1!.breaker.close();
+  await land();
+  expect(p0!.breaker.state).toBe('closed');
+  // The refusal, older than that close, is history: p0 stays closed, and its waiting call runs.
+  release!();
+  expect(await waiting).toBe('ran');
+  expect(p0!.breaker.state).toBe('closed');
+});
