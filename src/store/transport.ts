@@ -11,7 +11,7 @@
  * connection that never fails), and a store whose one probe is lost would never speak again; so
  * a probe given up on may be replaced once it has waited again, each replacement waiting twice as
  * long as the one before. Over a hang of length H, at most 3 requests per breaker plus about
- * log2(H / timeout) probes are queued.
+ * 1 + log2(H / timeout) probes are queued.
  */
 import { TimeoutError } from '../breaker/errors.js';
 import type { Outage, Reachability, Slot, SlotState } from './reachability.js';
