@@ -36,6 +36,8 @@ export interface LocalView {
   readonly state: CircuitState;
   /** The generation of the record last taken in. */
   readonly generation: number;
+  /** The generation this process was last granted the trial lease under; undefined when never. */
+  readonly leaseGeneration?: number | undefined;
 }
 
 /** What to do with a record. */
@@ -64,6 +66,7 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
   }
   const agrees = (record.state === 'closed') === (local.state === 'closed');
   const renewed = record.generation !== local.generation;
+  if (verdictMissing(record, local)) return { kind: 'publish', mode: 'trial' };
   if (!renewed && agrees) return KEEP;
   let adopt: 'open' | 'close' | 'nothing' = 'nothing';
   if (record.state === 'closed') {
@@ -73,6 +76,19 @@ export function reconcile(record: UsableRecord, local: LocalView): Decision {
     adopt = 'open';
   }
   return { kind: 'take', record, renewed, adopt };
+}
+
+/**
+ * Whether the record is still the open this process ran its trials of, after it left half-open:
+ * its verdict (a close, or an open again) is not in the record. Published as a trip, an open
+ * would change nothing (the record is open already), and once the lease lapsed another process
+ * would run a second trial of the same open; so whatever this process is now goes in as that
+ * trial's verdict. Found by the fleet simulation, seeds 18384 and 18976: a close refused as late,
+ * then a trip.
+ */
+function verdictMissing(record: UsableRecord, local: LocalView): boolean {
+  const leftHalfOpen = local.state === 'open' || local.state === 'closed';
+  return record.state === 'open' && record.generation === local.generation && local.leaseGeneration === record.generation && leftHalfOpen;
 }
 
 /**
@@ -103,6 +119,7 @@ export function reconcileUnconfirmed(record: UsableRecord, local: LocalView, las
     return reconcile(record, local);
   }
   if (record.generation !== local.generation) return reconcile(record, local);
+  if (verdictMissing(record, local)) return { kind: 'publish', mode: 'trial' };
   // A trial's verdict only means something against the open it was a trial of.
   const mode = lastMode === 'trial' && record.state !== 'open' && local.state !== 'closed' ? 'trip' : lastMode;
   return { kind: 'publish', mode };

@@ -186,7 +186,11 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   /** Whether the part of the store that holds `entry`'s record is away. */
   const storeOutage = (entry: Entry): boolean => transport.outage(entry.lane.part) !== undefined;
   const decidesLocally = (entry: Entry): boolean => rules.decidesLocally(entry.health, { outage: storeOutage(entry), closed });
-  const localView = (entry: Entry, breaker: AttachedBreaker): LocalView => ({ state: breaker.state(), generation: entry.generation });
+  const localView = (entry: Entry, breaker: AttachedBreaker): LocalView => ({
+    state: breaker.state(),
+    generation: entry.generation,
+    leaseGeneration: entry.lease.generation,
+  });
 
   /**
    * The record as this process may use it; undefined when it cannot. A record that cannot be

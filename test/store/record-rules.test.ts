@@ -123,6 +123,21 @@ describe('record rules: taking a record in', () => {
     expect(overtaken(closed(9), { state: 'open', generation: 8 }, true)).toBe(false);
   });
 
+  it('a process that left half-open while the record is still the open it was granted the lease under publishes its state as that trial\'s verdict', () => {
+    const trialOf = { generation: 7, leaseGeneration: 7 };
+    // Opened again (a trip after a close that never landed): a trip would change nothing; a verdict moves the record on.
+    expect(reconcile(open(7, 1000), { state: 'open', ...trialOf })).toEqual({ kind: 'publish', mode: 'trial' });
+    expect(reconcileUnconfirmed(open(7, 1000), { state: 'open', ...trialOf }, 'trip')).toEqual({ kind: 'publish', mode: 'trial' });
+    // Closed by its trial: the close goes in, rather than the record's open being taken.
+    expect(reconcile(open(7, 1000), { state: 'closed', ...trialOf })).toEqual({ kind: 'publish', mode: 'trial' });
+    // Still half-open (its trials running), a lease of an older open, or none: nothing of the kind.
+    expect(reconcile(open(7, 1000), { state: 'half-open', ...trialOf })).toEqual({ kind: 'keep' });
+    expect(reconcile(open(7, 1000), { state: 'open', generation: 7, leaseGeneration: 6 })).toEqual({ kind: 'keep' });
+    expect(reconcile(open(7, 1000), { state: 'open', generation: 7 })).toEqual({ kind: 'keep' });
+    // A change by hand still wins.
+    expect(reconcileUnconfirmed(open(7, 1000), { state: 'open', ...trialOf }, 'force')).toEqual({ kind: 'publish', mode: 'force' });
+  });
+
   it('publishes an open only for an open or half-open circuit with its period, and a close only for a closed one', () => {
     expect(publication('closed', { elapsed: 0, openPeriod: 1000 }, 0, 'trip')).toEqual({ op: 'close', mode: 'trial' });
     expect(publication('isolated', { elapsed: 0, openPeriod: 1000 }, 1, 'trip')).toBeUndefined();

@@ -406,6 +406,46 @@ describe('sharedStore: states that must converge', () => {
     expect(await p0!.attempt('after')).toBe('after');
   });
 
+  it('a trip after a trial whose close never landed goes in as that trial\'s verdict, so no second trial runs under the same open (seeds 18384, 18976)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const f = make(2);
+    await tripProcess0(f);
+    await f.syncAll();
+    f.advance(1000);
+    const [p0, p1] = f.processes;
+    const trialOpen = f.control.rows.get('dep')!.generation;
+    // Every lease granted, by the generation it was granted under; p0's close is lost.
+    const grants: number[] = [];
+    let loseCloses = true;
+    f.control.intercept = (op, work) => {
+      if (op === 'close' && loseCloses) return new Promise(() => {});
+      if (op === 'trial') return work().then((answer) => ((answer as TrialAnswer).granted && grants.push((answer as TrialAnswer).record.generation), answer));
+      return undefined;
+    };
+    // p0's trial succeeds, and its close is lost: the store is away for p0.
+    p0!.dependency('ok');
+    expect(await p0!.attempt('trial')).toBe('trial');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(p0!.store.connected).toBe(false);
+    loseCloses = false;
+    // Deciding alone, p0 sees the dependency fail again and opens.
+    p0!.dependency('fail');
+    for (let i = 0; i < 3; i++) await p0!.attempt();
+    expect(p0!.breaker.state).toBe('open');
+    // Back: the record is still the open p0 ran its trial of. The open goes in as that trial's verdict.
+    void p0!.store.sync();
+    await vi.advanceTimersByTimeAsync(0);
+    await p0!.store.sync();
+    expect(p0!.store.connected).toBe(true);
+    expect(f.control.rows.get('dep')).toMatchObject({ state: 'open', generation: trialOpen + 1, openings: 2 });
+    // Once p0's lease and the new open are over, p1's trial is of the new open, not a second of the old.
+    f.advance(1000);
+    p1!.dependency('ok');
+    await p1!.store.sync();
+    await p1!.attempt();
+    expect(grants).toEqual([trialOpen, trialOpen + 1]);
+  });
+
   it('a failed trial whose open the store has not taken is published before the lease is asked for again (seed 548)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const f = make(2);
