@@ -153,12 +153,14 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
 
   // Each request crosses the network twice; the request leg may be delayed, dropped, duplicated
   // or replayed much later; the answer leg may come after the caller gave up.
-  const network = <T>(work: (original: boolean) => Promise<T>): Promise<T> =>
+  // `paused`: the request arrived only once a Redis pause was over.
+  const network = <T>(work: (original: boolean, paused: boolean) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const deliver = (answer: boolean) => {
+        let paused = false;
         const arrive = () => {
-          if (line.now < hangUntil) return void line.at(hangUntil + r.int(0, 5), arrive);
-          void work(answer).then(
+          if (line.now < hangUntil) return void ((paused = true), line.at(hangUntil + r.int(0, 5), arrive));
+          void work(answer, paused).then(
             (value) => answer && line.at(line.now + (faults && r.chance(0.1) ? r.int(o.timeout, 3 * o.timeout) : r.int(0, 5)), () => resolve(value)),
             (error: unknown) => answer && reject(error),
           );
@@ -178,8 +180,11 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
    * worked out here from the stamp and Redis's clock, not from the answer, so that the invariant
    * below holds a client to it whether or not the answer says so.
    */
-  const lateOnArrival = <T>(q: RequestStamp, note: WriteNote | undefined, work: () => Promise<T>) => (original: boolean) => {
-    if (original && note !== undefined) note.late = q.decidedAt > 0 && Math.floor(line.now + 1_000_000) - q.decidedAt > q.maxAge;
+  const lateOnArrival = <T>(q: RequestStamp & { mode: string }, note: WriteNote | undefined, work: () => Promise<T>) => (original: boolean, paused: boolean) => {
+    if (original && note !== undefined) {
+      note.late = q.decidedAt > 0 && Math.floor(line.now + 1_000_000) - q.decidedAt > q.maxAge;
+      if (paused && note.late && q.mode === 'trial') verdictHeldByPause(note);
+    }
     return log(`${note?.op ?? 'write'} ${JSON.stringify(q)}`, work)();
   };
   const backend = {
@@ -190,7 +195,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       network(
         log(`trial ${owner} ${lease} ${JSON.stringify(s)}`, async () => {
           const answer = await inner.trial(name, owner, lease, s);
-          if (answer.granted) grantedUnder.set(owner, answer.record.generation);
+          if (answer.granted) grantedUnder.set(owner, grant(answer.record.generation, owner, lease));
           return answer;
         }),
       ),
@@ -321,8 +326,27 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   let lastFailure = Number.NEGATIVE_INFINITY;
   const calls: number[] = [];
   const trialsByGeneration = new Map<string, number>();
-  /** The generation of each lease owner's last grant, as Redis granted it. */
-  const grantedUnder = new Map<string, number>();
+  /** What each lease owner's last grant counts its trials under, as Redis granted it: its generation (and epoch). */
+  const grantedUnder = new Map<string, string>();
+  /**
+   * The last grant under each generation: to whom, until when, and the epoch its trials count in.
+   * A Redis pause longer than the lease voids it: the holder's verdict, sent before the pause,
+   * arrives after the lease ended and is refused as late, as any change queued through a pause
+   * is; another process may then run a trial of the same open, as the lease promises ("a prober
+   * that hangs holds up the others no longer than one lease"). Only a grant after a verdict so
+   * voided counts its trials apart; any other second trial under a generation breaks the rules.
+   */
+  const grants = new Map<number, { owner: string; leaseEnds: number; epoch: number; voided: boolean }>();
+  const grant = (generation: number, owner: string, lease: number): string => {
+    const last = grants.get(generation);
+    const epoch = last === undefined ? 0 : last.epoch + (last.voided ? 1 : 0);
+    grants.set(generation, { owner, leaseEnds: line.now + lease, epoch, voided: false });
+    return epoch === 0 ? `${generation}` : `${generation} (after a lease a pause voided: ${epoch})`;
+  };
+  const verdictHeldByPause = (note: WriteNote) => {
+    const last = grants.get(note.generation);
+    if (last !== undefined && last.owner === `p${note.process}#1` && line.now >= last.leaseEnds) last.voided = true;
+  };
   /** How far each process's clock was stepped (NTP), on top of its skew. */
   const stepped = skew.map(() => 0);
   // Jitter from a generator of its own, so that the rest of a seed's schedule stays as it was.
@@ -474,7 +498,14 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   for (let t = o.faultyFor; t < o.faultyFor + settleFor; t += 50) {
     for (let p = 0; p < o.processes; p++) line.at(t, () => void ((calls[p]! += 1), processes[p]!.call().catch(() => {})));
   }
-  await line.runUntil(o.faultyFor + settleFor + o.syncInterval, check);
+  await line.runUntil(o.faultyFor, check);
+  // A pause that began during the faults and outlasts them is a fault still: the fleet gets as
+  // long to settle after it as after the faults (calls go on meanwhile).
+  const settleFrom = Math.max(o.faultyFor, hangUntil);
+  for (let t = o.faultyFor + settleFor; t < settleFrom + settleFor; t += 50) {
+    for (let p = 0; p < o.processes; p++) line.at(t, () => void ((calls[p]! += 1), processes[p]!.call().catch(() => {})));
+  }
+  await line.runUntil(settleFrom + settleFor + o.syncInterval, check);
   check();
   if (broken === undefined) {
     const states = processes.map((p) => p.breaker.state);

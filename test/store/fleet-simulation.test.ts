@@ -33,7 +33,14 @@ describe('fleet protocol under a hostile network, simulated', () => {
   // 3586 (with that fix): a read sent just after its process's close was overtaken by it and
   // answered after it, and its older record opened the process again; with push trusted nothing
   // read the record again before the end. A read overtaken so is now history.
-  it.each([9488, 3586])('keeps its promises over schedule %i with push, found by a deep run', async (seed) => {
+  // 18384, 18976 (deep run of 30,000): the lease holder's close never landed (refused as late),
+  // then it tripped; published as a trip, its open changed nothing on the still-open record, and
+  // a second trial ran under that open. The open now goes in as the trial's verdict.
+  // 24592: a Redis pause outlasted the lease, and the holder's close, sent before it, was refused
+  // as late; the second trial after it is what the lease promises, and is now counted apart.
+  // 27227: a pause outlasting the faults, and a lease an unknown owner held an hour ahead, clamped
+  // only by the first script after the pause: the fleet now gets its settling time after the pause.
+  it.each([9488, 3586, 18384, 18976, 24592, 27227])('keeps its promises over schedule %i with push, found by a deep run', async (seed) => {
     const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), rules: 'fixed', push: true });
     expect(broken ?? 'ok').toBe('ok');
   });
