@@ -1,7 +1,7 @@
 export { CircuitBreaker } from './breaker/breaker.js';
-export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, TrialsOptions } from './breaker/breaker.js';
+export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, RampOptions, TrialsOptions } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
-export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
+export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, CircuitRampError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';
 export type { CircuitState } from './machine/machine.js';
 export type { ErrorReporter } from './breaker/report.js';

@@ -1,7 +1,7 @@
 import { checkDuration, invalid, optionsObject } from '../check/check.js';
 import type { Clock } from '../machine/clock.js';
 import type { CircuitState } from '../machine/machine.js';
-import { close, currentState, disable, isolate, open, openFor, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
+import { close, currentState, disable, isolate, open, openFor, rampShare, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
 import type { ExpectedError } from './error-filter.js';
 import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
@@ -93,6 +93,15 @@ export interface BreakerOptions {
    */
   shadow?: boolean | undefined;
   /**
+   * Brings traffic back gradually after an outage, instead of all at once: for `duration` ms after
+   * the circuit closes from half-open (or takes on a close from its `store`), it admits a share of
+   * the calls that grows from `minShare` to all of them, and rejects the others with
+   * {@link CircuitRampError}. Spread evenly and decided by the clock, with no randomness. A
+   * failure meanwhile counts as in any closed state; when it re-opens the circuit, the ramp ends.
+   * A close by hand (`close()`, `reset()`) lets every call through at once. Default: no ramp.
+   */
+  ramp?: RampOptions | undefined;
+  /**
    * Reads an open period from a counted failure (an error, or a value `isFailure` judged), for a
    * dependency that says how long it needs, such as an HTTP `Retry-After`: a number of ms opens
    * the circuit at once for that long (kept within `minOpenPeriod` and `maxOpenPeriod`);
@@ -167,6 +176,22 @@ export interface TrialsOptions {
   failureRate?: number | undefined;
   /** Slow-trial rate of the sample at or above which the circuit re-opens; needs `slowCallDuration`. Default 1. */
   slowCallRate?: number | undefined;
+}
+
+/**
+ * The `ramp` option: the share of calls admitted `elapsed` ms after the circuit closed is
+ * `max(minShare, (elapsed / duration) ** (1 / aggression))`, as in Envoy's slow start.
+ */
+export interface RampOptions {
+  /** How long the ramp lasts, in ms (positive, finite); then every call is admitted. Required. */
+  duration: number;
+  /** The share of calls admitted as the ramp starts: above 0, at most 1. Default 0.1. */
+  minShare?: number | undefined;
+  /**
+   * How the share grows: 1 linearly; above 1 faster at first, below 1 slower (a positive finite
+   * number). Default 1.
+   */
+  aggression?: number | undefined;
 }
 
 /** Options of `breaker.open(options)`. */
@@ -416,6 +441,7 @@ export class CircuitBreaker {
       retryAfter: retryAfter(internals.machine, internals.now()),
       shadow: internals.options.shadow,
       wouldReject: internals.machine.wouldReject,
+      rampShare: rampShare(internals.machine, internals.now()),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { adoptOpen, close, currentState } from '../machine/machine.js';
+import { adoptOpen, closeAfterOutage, currentState } from '../machine/machine.js';
 import type { AttachedBreaker } from './attached-breaker.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
@@ -32,7 +32,8 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
       if (currentState(m, core.now) !== 'open') core.lastFailure = undefined;
       adoptOpen(m, core.now(), elapsed, openPeriod, openings);
     },
-    adoptClose: () => close(m),
+    // The fleet's close ends this process's outage too: it ramps, when configured, as its own would.
+    adoptClose: () => closeAfterOutage(m, core.now()),
     setTrialGate(gate) {
       m.trialGate = gate;
     },

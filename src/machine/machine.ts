@@ -24,6 +24,22 @@ export interface MachineSettings {
   readonly trials?: TrialSample | undefined;
   /** True when a call that would be rejected runs anyway, counted in {@link Machine.wouldReject}. */
   readonly shadow?: boolean | undefined;
+  /** Set when a close that ends an outage admits a growing share of calls for a while. */
+  readonly ramp?: RampSettings | undefined;
+}
+
+/**
+ * The `ramp` option, checked: for `duration` ms after the circuit closes from half-open (or takes
+ * on a close from a shared store), it admits a share of calls that grows from `minShare` to all
+ * of them, as `elapsed / duration` raised to `1 / aggression` (Envoy's slow start).
+ */
+export interface RampSettings {
+  /** How long the ramp lasts, in ms. */
+  readonly duration: number;
+  /** The share admitted as the ramp starts (above 0, at most 1). */
+  readonly minShare: number;
+  /** 1 grows the share linearly; above 1 it grows faster at first, below 1 slower. */
+  readonly aggression: number;
 }
 
 /**
@@ -49,6 +65,16 @@ export interface MachineConfig {
   readonly openPeriod: number | ((openings: number) => number);
 }
 
+/**
+ * A ramp under way. `credit` is what the calls offered so far earned and the admitted ones did
+ * not spend: each call adds the share of the moment, and runs if that brings it to 1, paying 1.
+ */
+interface Ramp {
+  /** Moved back with the clock when it steps back, like an open's `openedAt`. */
+  startedAt: number;
+  credit: number;
+}
+
 interface Trial {
   readonly token: number;
   /** Moved back with the clock when it steps back, like an open's `openedAt`. */
@@ -57,7 +83,12 @@ interface Trial {
 
 /** Each state carries only the data it needs. */
 export type Phase =
-  | { readonly state: 'closed'; readonly token: number }
+  | {
+      readonly state: 'closed';
+      readonly token: number;
+      /** Set while a close that ended an outage admits only a share of the calls; dropped once it ends. */
+      ramp?: Ramp | undefined;
+    }
   | {
       readonly state: 'open';
       openedAt: number;
@@ -115,8 +146,9 @@ export interface TrialGate {
   wait(t: number): number;
 }
 
-// A closed phase is never changed in place (only half-open's trials, an isolation's holds and
-// the times a backwards clock step moves are), so every new machine can start from this one.
+// A closed phase without a ramp is never changed in place (only half-open's trials, a ramp, an
+// isolation's holds and the times a backwards clock step moves are), so every new machine can
+// start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
@@ -173,11 +205,12 @@ export function reconfigure(m: Machine, config: MachineConfig): void {
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
 export function admit(m: Machine, now: Now): number {
   const phase = m.phase;
-  if (phase.state === 'closed') return phase.token;
-  return admitWhileNotClosed(m, now);
+  // The one read a ramp adds to the closed path: the ramp's decision lives apart, with the others.
+  if (phase.state === 'closed' && phase.ramp === undefined) return phase.token;
+  return admitAfterJudging(m, now);
 }
 
-function admitWhileNotClosed(m: Machine, now: Now): number {
+function admitAfterJudging(m: Machine, now: Now): number {
   const token = judgeAdmission(m, now);
   if (token !== REJECTED || !m.settings.shadow) return token;
   // A shadow breaker refuses nothing: the call runs with a token that never counts, as a late
@@ -192,7 +225,8 @@ function judgeAdmission(m: Machine, now: Now): number {
   const t = now();
   refresh(m, t);
   const phase = m.phase;
-  if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
+  if (phase.state === 'closed') return admitRamping(m, phase, t);
+  if (phase.state !== 'half-open') return REJECTED;
   dropLapsedTrials(phase.trials, t - phase.trialLapse);
   if (!hasTrialRoom(m, phase)) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
@@ -252,6 +286,41 @@ export function recordOpeningFailure(m: Machine, token: number, t: number, openi
 }
 
 type HalfOpen = Extract<Phase, { state: 'half-open' }>;
+type Closed = Extract<Phase, { state: 'closed' }>;
+
+// A share of the calls, spread evenly: a running ratio of admitted to offered calls since the
+// ramp began would lag behind a share that grows, then let every call through until it caught
+// up, a herd of its own. The credit follows the share of the moment, and no idle time adds to it.
+function admitRamping(m: Machine, phase: Closed, t: number): number {
+  const ramp = phase.ramp!;
+  const share = rampShare(m, t);
+  if (share === undefined) phase.ramp = undefined;
+  // Shares such as 0.1 do not add up to exactly 1 in binary: a hair's margin keeps one call in 10
+  // one in 10, and a call at the moment `retryAfter` named admitted.
+  else if ((ramp.credit += share) < 1 - 1e-9) return REJECTED;
+  else ramp.credit -= 1;
+  return phase.token;
+}
+
+/**
+ * The share of calls a ramp admits at `t`, or undefined while no ramp is under way (the circuit
+ * is not closed, it closed without one, the ramp is over, or `configure` took the option away).
+ */
+export function rampShare(m: Machine, t: number): number | undefined {
+  noteClock(m, t);
+  const phase = m.phase;
+  const settings = m.settings.ramp;
+  if (phase.state !== 'closed' || phase.ramp === undefined || settings === undefined) return undefined;
+  const done = (t - phase.ramp.startedAt) / settings.duration;
+  return done < 1 ? Math.max(settings.minShare, done ** (1 / settings.aggression)) : undefined;
+}
+
+// Until the share alone brings the credit to 1: a call then is admitted if none came before it.
+function rampWait(m: Machine, ramp: Ramp, t: number): number {
+  const settings = m.settings.ramp!;
+  const needed = 1 - ramp.credit;
+  return settings.minShare >= needed ? 0 : Math.max(0, ramp.startedAt + settings.duration * needed ** settings.aggression - t);
+}
 
 // A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
 function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
@@ -267,11 +336,11 @@ function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void
   if (slow) phase.slowCalls += 1;
   if (sample === undefined) {
     if (phase.failures > 0) open(m, now());
-    else if (phase.successes >= m.settings.successThreshold) close(m);
+    else if (phase.successes >= m.settings.successThreshold) closeAfterOutage(m, now());
   } else if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) {
     open(m, now());
   } else if (phase.successes + phase.failures >= sample.calls) {
-    close(m);
+    closeAfterOutage(m, now());
   }
 }
 
@@ -319,6 +388,17 @@ export function close(m: Machine): void {
   enter(m, { state: 'closed', token: ++m.lastToken });
 }
 
+/**
+ * Closes the circuit at `t` at the end of an outage (its trials passed, or a shared store says
+ * the fleet closed it), as {@link close} does, and starts a ramp when one is configured: a close
+ * by hand lets every call through at once. The first call of a ramp is admitted.
+ */
+export function closeAfterOutage(m: Machine, t: number): void {
+  if (m.settings.ramp === undefined) return close(m);
+  m.seen = t;
+  enter(m, { state: 'closed', token: ++m.lastToken, ramp: { startedAt: t, credit: 1 } });
+}
+
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
 export function isolate(m: Machine): void {
   if (m.phase.state === 'isolated') m.phase.holds += 1;
@@ -364,11 +444,12 @@ function enterKeepingCounts(m: Machine, phase: Phase): void {
 /**
  * Milliseconds until a call may be admitted: 0 when one would be admitted now, Infinity while
  * isolated. While half-open with every slot taken, it is the time until the oldest trial's slot
- * lapses, the latest a slot can become free.
+ * lapses, the latest a slot can become free. While a ramp refuses calls, it is the time until the
+ * growing share would admit one that came alone.
  */
 export function retryAfter(m: Machine, t: number): number {
-  noteClock(m, t);
   const phase = m.phase;
+  if (rampShare(m, t) !== undefined) return rampWait(m, (phase as Closed).ramp!, t);
   if (phase.state === 'isolated') return Infinity;
   // An open period that has passed reads as half-open with every slot free: nothing changes here.
   if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
@@ -403,7 +484,8 @@ function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t
  */
 function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
-  if (phase.state === 'open' || phase.state === 'half-open') {
+  const ramp = phase.state === 'closed' ? phase.ramp : undefined;
+  if (phase.state === 'open' || phase.state === 'half-open' || ramp !== undefined) {
     const back = m.seen - t;
     m.seen = t;
     // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
@@ -411,7 +493,8 @@ function noteClock(m: Machine, t: number): void {
     // outgrows its length by the size of the step.
     if (back > 0) {
       if (phase.state === 'open') phase.openedAt -= back;
-      else for (const trial of phase.trials) trial.admittedAt -= back;
+      else if (phase.state === 'half-open') for (const trial of phase.trials) trial.admittedAt -= back;
+      else ramp!.startedAt -= back;
     }
   }
 }
