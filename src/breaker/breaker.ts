@@ -98,7 +98,8 @@ export interface BreakerOptions {
    * the calls that grows from `minShare` to all of them, and rejects the others with
    * {@link CircuitRampError}. Spread evenly and decided by the clock, with no randomness. A
    * failure meanwhile counts as in any closed state; when it re-opens the circuit, the ramp ends.
-   * A close by hand (`close()`, `reset()`) lets every call through at once. Default: no ramp.
+   * A close by hand (`close()`, `reset()`) lets every call through at once, and ends a ramp under
+   * way; `configure` applies from the next close. Default: no ramp.
    */
   ramp?: RampOptions | undefined;
   /**
@@ -180,18 +181,13 @@ export interface TrialsOptions {
 
 /**
  * The `ramp` option: the share of calls admitted `elapsed` ms after the circuit closed is
- * `max(minShare, (elapsed / duration) ** (1 / aggression))`, as in Envoy's slow start.
+ * `max(minShare, elapsed / duration)`, as in Envoy's slow start (with its default aggression, 1).
  */
 export interface RampOptions {
   /** How long the ramp lasts, in ms (positive, finite); then every call is admitted. Required. */
   duration: number;
   /** The share of calls admitted as the ramp starts: above 0, at most 1. Default 0.1. */
   minShare?: number | undefined;
-  /**
-   * How the share grows: 1 linearly; above 1 faster at first, below 1 slower (a positive finite
-   * number). Default 1.
-   */
-  aggression?: number | undefined;
 }
 
 /** Options of `breaker.open(options)`. */

@@ -81,7 +81,7 @@ function setStackTraceLimit(limit: number): boolean {
 function describe(name: string, retryAfter: number, state: 'open' | 'half-open' | 'isolated' | 'closed'): string {
   if (state === 'isolated') return `Circuit "${name}" is isolated; calls are refused until it is released`;
   const wait = Math.ceil(retryAfter);
-  if (state === 'closed') return `Circuit "${name}" closed again and admits a growing share of calls; this call was not in it, one coming alone in ${wait} ms would be`;
+  if (state === 'closed') return `Circuit "${name}" is ramping up; retry in ${wait} ms`;
   if (state === 'half-open') {
     return `Circuit "${name}" is half-open and its trial calls are all in flight; a slot frees up when one settles, or in ${wait} ms at the latest`;
   }
@@ -119,14 +119,6 @@ export class CircuitRampError extends CircuitOpenError {
   declare readonly code: 'CIRCUITRY_RAMP';
   /** Always `'closed'`: a ramp runs while the circuit is closed. */
   declare readonly state: 'closed';
-
-  /**
-   * @param breakerName - the rejecting breaker's name
-   * @param retryAfter - milliseconds until the growing share would admit a call that came alone
-   */
-  constructor(breakerName: string, retryAfter: number) {
-    super(breakerName, retryAfter, 'closed');
-  }
 }
 
 nameErrorClass(CircuitRampError, 'CircuitRampError', 'CIRCUITRY_RAMP');

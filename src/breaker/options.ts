@@ -165,12 +165,8 @@ function trialSample(o: OptionBag): TrialSample | undefined {
 /** The `ramp` option: `duration` is required, `minShare` a rate (0.1 as Envoy's), `aggression` above 0. */
 function rampOf(value: unknown): RampSettings | undefined {
   if (value === undefined) return undefined;
-  const r = optionsObject(value, 'ramp', ['duration', 'minShare', 'aggression']);
-  const aggression = r.aggression ?? 1;
-  if (typeof aggression !== 'number' || !(aggression > 0 && aggression < Infinity)) {
-    invalid(typeof aggression === 'number' ? RangeError : TypeError, 'ramp.aggression', 'a positive finite number', aggression);
-  }
-  return { duration: checkDuration(r.duration, 'ramp.duration'), minShare: rate(r.minShare, 'ramp.minShare', 0.1), aggression };
+  const r = optionsObject(value, 'ramp', ['duration', 'minShare']);
+  return { duration: checkDuration(r.duration, 'ramp.duration'), minShare: rate(r.minShare, 'ramp.minShare', 0.1) };
 }
 
 /**

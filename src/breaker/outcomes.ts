@@ -224,9 +224,8 @@ export function rejection(internals: BreakerInternals): CircuitOpenError {
   const error =
     state === 'isolated'
       ? new CircuitIsolatedError(internals.name, internals.lastFailure)
-      : state === 'closed'
-        ? new CircuitRampError(internals.name, retryAfter(internals.machine, internals.now()))
-        : new CircuitOpenError(internals.name, retryAfter(internals.machine, internals.now()), state === 'half-open' ? 'half-open' : 'open', internals.lastFailure);
+      : // Only a ramp refuses a call while closed; disabled refuses none.
+        new (state === 'closed' ? CircuitRampError : CircuitOpenError)(internals.name, retryAfter(internals.machine, internals.now()), state as 'open' | 'half-open' | 'closed', internals.lastFailure);
   internals.rejections += 1;
   if (listening(internals, 'rejected')) emit(internals, 'rejected', { error });
   return error;

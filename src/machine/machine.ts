@@ -30,16 +30,14 @@ export interface MachineSettings {
 
 /**
  * The `ramp` option, checked: for `duration` ms after the circuit closes from half-open (or takes
- * on a close from a shared store), it admits a share of calls that grows from `minShare` to all
- * of them, as `elapsed / duration` raised to `1 / aggression` (Envoy's slow start).
+ * on a close from a shared store), it admits a share of calls that grows with the time gone,
+ * `max(minShare, elapsed / duration)`, to all of them: Envoy's slow start with aggression 1.
  */
 export interface RampSettings {
   /** How long the ramp lasts, in ms. */
   readonly duration: number;
   /** The share admitted as the ramp starts (above 0, at most 1). */
   readonly minShare: number;
-  /** 1 grows the share linearly; above 1 it grows faster at first, below 1 slower. */
-  readonly aggression: number;
 }
 
 /**
@@ -66,10 +64,15 @@ export interface MachineConfig {
 }
 
 /**
- * A ramp under way. `credit` is what the calls offered so far earned and the admitted ones did
- * not spend: each call adds the share of the moment, and runs if that brings it to 1, paying 1.
+ * A ramp under way, with the settings it started with (as an open keeps its open period, a ramp
+ * keeps its length when `configure` changes the option). `credit` is what the calls offered so
+ * far earned and the admitted ones did not spend: each call adds the share of the moment, and
+ * runs if that brings it to 1, paying 1. It starts at 1, so the first call runs. A running ratio
+ * of admitted to offered calls would lag behind a share that grows, then let every call through
+ * until it caught up, a herd of its own; the credit follows the share of the moment, and idle
+ * time adds nothing to it.
  */
-interface Ramp {
+interface Ramp extends RampSettings {
   /** Moved back with the clock when it steps back, like an open's `openedAt`. */
   startedAt: number;
   credit: number;
@@ -127,9 +130,9 @@ export interface Machine extends MachineConfig {
   /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
   trialGate: TrialGate | undefined;
   /**
-   * The latest clock reading an open or half-open decision was made at. A reading below it means
-   * the clock stepped back: the open time and the trials are moved back with it, so the step
-   * counts as no time at all rather than as a wait of its size.
+   * The latest clock reading a decision or a read was made at (the closed path reads none). A
+   * reading below it means the clock stepped back: the open time, the trials and a ramp's start
+   * are moved back with it, so the step counts as no time at all rather than as a wait of its size.
    */
   seen: number;
 }
@@ -176,7 +179,7 @@ export function createMachine<O>(
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
-    // Stale until an open or half-open phase's first reading, when there is no instant yet to move.
+    // Stale until the first reading, when there is no instant yet to move.
     seen: 0,
   };
 }
@@ -205,8 +208,8 @@ export function reconfigure(m: Machine, config: MachineConfig): void {
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
 export function admit(m: Machine, now: Now): number {
   const phase = m.phase;
-  // The one read a ramp adds to the closed path: the ramp's decision lives apart, with the others.
-  if (phase.state === 'closed' && phase.ramp === undefined) return phase.token;
+  // The one read a ramp adds to the closed path; a ramp's calls are judged with the others.
+  if (phase.state === 'closed' && !phase.ramp) return phase.token;
   return admitAfterJudging(m, now);
 }
 
@@ -225,7 +228,18 @@ function judgeAdmission(m: Machine, now: Now): number {
   const t = now();
   refresh(m, t);
   const phase = m.phase;
-  if (phase.state === 'closed') return admitRamping(m, phase, t);
+  if (phase.state === 'closed') {
+    // Only a closed phase with a ramp comes this far. Its calls share the ramp's credit: each
+    // adds the share of the moment, and runs if that brings it to 1, paying 1 (see `Ramp`).
+    const ramp = phase.ramp!;
+    const share = rampShare(m, t);
+    if (share === undefined) phase.ramp = undefined;
+    // Shares such as 0.1 do not add up to exactly 1 in binary: a hair's margin keeps one call in
+    // 10 one in 10, and a call at the moment `retryAfter` named admitted.
+    else if ((ramp.credit += share) < 1 - 1e-9) return REJECTED;
+    else ramp.credit -= 1;
+    return phase.token;
+  }
   if (phase.state !== 'half-open') return REJECTED;
   dropLapsedTrials(phase.trials, t - phase.trialLapse);
   if (!hasTrialRoom(m, phase)) return REJECTED;
@@ -288,38 +302,17 @@ export function recordOpeningFailure(m: Machine, token: number, t: number, openi
 type HalfOpen = Extract<Phase, { state: 'half-open' }>;
 type Closed = Extract<Phase, { state: 'closed' }>;
 
-// A share of the calls, spread evenly: a running ratio of admitted to offered calls since the
-// ramp began would lag behind a share that grows, then let every call through until it caught
-// up, a herd of its own. The credit follows the share of the moment, and no idle time adds to it.
-function admitRamping(m: Machine, phase: Closed, t: number): number {
-  const ramp = phase.ramp!;
-  const share = rampShare(m, t);
-  if (share === undefined) phase.ramp = undefined;
-  // Shares such as 0.1 do not add up to exactly 1 in binary: a hair's margin keeps one call in 10
-  // one in 10, and a call at the moment `retryAfter` named admitted.
-  else if ((ramp.credit += share) < 1 - 1e-9) return REJECTED;
-  else ramp.credit -= 1;
-  return phase.token;
-}
-
 /**
  * The share of calls a ramp admits at `t`, or undefined while no ramp is under way (the circuit
- * is not closed, it closed without one, the ramp is over, or `configure` took the option away).
+ * is not closed, it closed without one, or the ramp is over).
  */
 export function rampShare(m: Machine, t: number): number | undefined {
   noteClock(m, t);
-  const phase = m.phase;
-  const settings = m.settings.ramp;
-  if (phase.state !== 'closed' || phase.ramp === undefined || settings === undefined) return undefined;
-  const done = (t - phase.ramp.startedAt) / settings.duration;
-  return done < 1 ? Math.max(settings.minShare, done ** (1 / settings.aggression)) : undefined;
-}
-
-// Until the share alone brings the credit to 1: a call then is admitted if none came before it.
-function rampWait(m: Machine, ramp: Ramp, t: number): number {
-  const settings = m.settings.ramp!;
-  const needed = 1 - ramp.credit;
-  return settings.minShare >= needed ? 0 : Math.max(0, ramp.startedAt + settings.duration * needed ** settings.aggression - t);
+  // Only a closed phase has a ramp; the others read undefined.
+  const ramp = (m.phase as Closed).ramp;
+  if (!ramp) return undefined;
+  const done = (t - ramp.startedAt) / ramp.duration;
+  return done < 1 ? Math.max(ramp.minShare, done) : undefined;
 }
 
 // A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
@@ -391,12 +384,11 @@ export function close(m: Machine): void {
 /**
  * Closes the circuit at `t` at the end of an outage (its trials passed, or a shared store says
  * the fleet closed it), as {@link close} does, and starts a ramp when one is configured: a close
- * by hand lets every call through at once. The first call of a ramp is admitted.
+ * by hand lets every call through at once.
  */
 export function closeAfterOutage(m: Machine, t: number): void {
-  if (m.settings.ramp === undefined) return close(m);
-  m.seen = t;
-  enter(m, { state: 'closed', token: ++m.lastToken, ramp: { startedAt: t, credit: 1 } });
+  const ramp = m.settings.ramp;
+  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), credit: 1 } });
 }
 
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
@@ -448,8 +440,14 @@ function enterKeepingCounts(m: Machine, phase: Phase): void {
  * growing share would admit one that came alone.
  */
 export function retryAfter(m: Machine, t: number): number {
+  const share = rampShare(m, t);
   const phase = m.phase;
-  if (rampShare(m, t) !== undefined) return rampWait(m, (phase as Closed).ramp!, t);
+  if (share !== undefined) {
+    // Until the share alone brings the credit to 1: past `minShare`, the share is the time gone.
+    const ramp = (phase as Closed).ramp!;
+    const needed = 1 - ramp.credit;
+    return share < needed ? ramp.startedAt + ramp.duration * needed - t : 0;
+  }
   if (phase.state === 'isolated') return Infinity;
   // An open period that has passed reads as half-open with every slot free: nothing changes here.
   if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
@@ -484,18 +482,16 @@ function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t
  */
 function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
-  const ramp = phase.state === 'closed' ? phase.ramp : undefined;
-  if (phase.state === 'open' || phase.state === 'half-open' || ramp !== undefined) {
-    const back = m.seen - t;
-    m.seen = t;
-    // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
-    // last reading: none is assumed, so the waits keep what they had left then, and no wait
-    // outgrows its length by the size of the step.
-    if (back > 0) {
-      if (phase.state === 'open') phase.openedAt -= back;
-      else if (phase.state === 'half-open') for (const trial of phase.trials) trial.admittedAt -= back;
-      else ramp!.startedAt -= back;
-    }
+  const back = m.seen - t;
+  m.seen = t;
+  // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
+  // last reading: none is assumed, so the waits keep what they had left then, and no wait
+  // outgrows its length by the size of the step.
+  if (back > 0) {
+    const ramp = (phase as Closed).ramp;
+    if (phase.state === 'open') phase.openedAt -= back;
+    else if (phase.state === 'half-open') for (const trial of phase.trials) trial.admittedAt -= back;
+    else if (ramp) ramp.startedAt -= back;
   }
 }
 
