@@ -65,17 +65,19 @@ export interface MachineConfig {
 
 /**
  * A ramp under way, with the settings it started with (as an open keeps its open period, a ramp
- * keeps its length when `configure` changes the option). `credit` is what the calls offered so
- * far earned and the admitted ones did not spend: each call adds the share of the moment, and
- * runs if that brings it to 1, paying 1. It starts at 1, so the first call runs. A running ratio
- * of admitted to offered calls would lag behind a share that grows, then let every call through
- * until it caught up, a herd of its own; the credit follows the share of the moment, and idle
- * time adds nothing to it.
+ * keeps its length when `configure` changes the option).
  */
 interface Ramp extends RampSettings {
   /** Moved back with the clock when it steps back, like an open's `openedAt`. */
   startedAt: number;
-  credit: number;
+  /**
+   * What the calls must still earn before one runs: each call earns the share of the moment, and
+   * runs once nothing is due, which puts 1 due again. It starts at `minShare`, so the first call
+   * runs, then one in `1 / share`. A running ratio of admitted to offered calls would lag behind a
+   * share that grows, then let every call through until it caught up, a herd of its own; this
+   * follows the share of the moment, and idle time earns nothing.
+   */
+  due: number;
 }
 
 interface Trial {
@@ -229,15 +231,14 @@ function judgeAdmission(m: Machine, now: Now): number {
   refresh(m, t);
   const phase = m.phase;
   if (phase.state === 'closed') {
-    // Only a closed phase with a ramp comes this far. Its calls share the ramp's credit: each
-    // adds the share of the moment, and runs if that brings it to 1, paying 1 (see `Ramp`).
+    // Only a closed phase with a ramp comes this far: its calls run as `Ramp.due` says.
     const ramp = phase.ramp!;
     const share = rampShare(m, t);
     if (share === undefined) phase.ramp = undefined;
     // Shares such as 0.1 do not add up to exactly 1 in binary: a hair's margin keeps one call in
     // 10 one in 10, and a call at the moment `retryAfter` named admitted.
-    else if ((ramp.credit += share) < 1 - 1e-9) return REJECTED;
-    else ramp.credit -= 1;
+    else if ((ramp.due -= share) > 1e-9) return REJECTED;
+    else ramp.due += 1;
     return phase.token;
   }
   if (phase.state !== 'half-open') return REJECTED;
@@ -388,7 +389,7 @@ export function close(m: Machine): void {
  */
 export function closeAfterOutage(m: Machine, t: number): void {
   const ramp = m.settings.ramp;
-  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), credit: 1 } });
+  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } });
 }
 
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
@@ -443,10 +444,9 @@ export function retryAfter(m: Machine, t: number): number {
   const share = rampShare(m, t);
   const phase = m.phase;
   if (share !== undefined) {
-    // Until the share alone brings the credit to 1: past `minShare`, the share is the time gone.
+    // Until the share alone earns what is due: past `minShare`, the share is the time gone.
     const ramp = (phase as Closed).ramp!;
-    const needed = 1 - ramp.credit;
-    return share < needed ? ramp.startedAt + ramp.duration * needed - t : 0;
+    return share < ramp.due ? ramp.startedAt + ramp.duration * ramp.due - t : 0;
   }
   if (phase.state === 'isolated') return Infinity;
   // An open period that has passed reads as half-open with every slot free: nothing changes here.
