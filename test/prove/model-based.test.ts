@@ -35,6 +35,7 @@ function compare(model: Model, real: Real): void {
   expect(real.breaker.retryAfter, 'retryAfter').toBe(model.retryAfter(now));
   expect(real.breaker.state, 'state').toBe(model.effectiveState(now));
   expect(real.breaker.consecutiveFailures, 'consecutiveFailures').toBe(model.failures);
+  expect(real.breaker.stats().rampShare, 'rampShare').toBe(model.rampShare(now));
   const { successes, failures, ignored, aborted, rejections } = real.breaker.stats();
   expect({ successes, failures, ignored, aborted, rejections }).toEqual(model.counts);
   // Reads (the ones above included) change nothing: only calls and changes by hand are heard.
@@ -141,16 +142,19 @@ const restore: Command = {
   toString: () => 'snapshotAndRestore',
 };
 
-const reconfigure = (halfOpenMaxCalls: number, successThreshold: number, recoveryTimeout: number): Command => ({
+const reconfigure = (halfOpenMaxCalls: number, successThreshold: number, recoveryTimeout: number, ramp?: ModelSettings['ramp']): Command => ({
   check: () => true,
   run: async (model, real) => {
-    Object.assign(model.settings, { halfOpenMaxCalls, successThreshold, recoveryTimeout });
-    real.breaker.configure({ halfOpenMaxCalls, successThreshold, recoveryTimeout });
-    Object.assign(real.options, { halfOpenMaxCalls, successThreshold, recoveryTimeout });
+    // A ramp under way keeps its settings: a new one applies from the next close.
+    Object.assign(model.settings, { halfOpenMaxCalls, successThreshold, recoveryTimeout, ramp });
+    real.breaker.configure({ halfOpenMaxCalls, successThreshold, recoveryTimeout, ramp });
+    Object.assign(real.options, { halfOpenMaxCalls, successThreshold, recoveryTimeout, ramp });
     compare(model, real);
   },
-  toString: () => `configure(${halfOpenMaxCalls}, ${successThreshold}, ${recoveryTimeout})`,
+  toString: () => `configure(${halfOpenMaxCalls}, ${successThreshold}, ${recoveryTimeout}, ${JSON.stringify(ramp)})`,
 });
+
+const rampArb = fc.option(fc.record({ duration: fc.integer({ min: 1, max: 40 }), minShare: fc.constantFrom(0.1, 0.25, 0.5, 1) }), { nil: undefined });
 
 const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
   failureThreshold: fc.integer({ min: 1, max: 4 }),
@@ -164,6 +168,7 @@ const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
     ),
     { nil: undefined },
   ),
+  ramp: rampArb,
 });
 
 const commandsArb = fc.commands(
@@ -176,7 +181,7 @@ const commandsArb = fc.commands(
     fc.constantFrom('open', 'close', 'isolate').map((a) => manual(a as 'open' | 'close' | 'isolate')),
     fc.nat(3).map((i) => manual('release', i)),
     fc.constant(restore),
-    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 })).map(([h, s, r]) => reconfigure(h, s, r)),
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), rampArb).map(([h, s, r, ramp]) => reconfigure(h, s, r, ramp)),
   ],
   { maxCommands: 60 },
 );
@@ -196,6 +201,7 @@ function realFor(settings: ModelSettings): Real {
     recoveryTimeout: settings.recoveryTimeout,
     halfOpenMaxCalls: settings.halfOpenMaxCalls,
     successThreshold: settings.successThreshold,
+    ramp: settings.ramp,
     expectedError: (e) => !(e instanceof Ignored),
     ...(policy ? { policy } : { failureThreshold: settings.failureThreshold }),
   };

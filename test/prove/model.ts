@@ -12,6 +12,8 @@ export interface ModelSettings {
   successThreshold: number;
   /** How a closed circuit trips; undefined: failureThreshold failures in a row. */
   window?: { kind: 'count'; size: number; failureRate: number; minimumCalls: number } | { kind: 'time'; duration: number; failureRate: number; minimumCalls: number };
+  /** The `ramp` option; undefined: none. */
+  ramp?: { duration: number; minShare: number } | undefined;
 }
 
 export interface ModelCall {
@@ -40,6 +42,11 @@ export class Model {
   counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
   /** Real changes of state, as `stateChange` events tell them. */
   changes = 0;
+  /**
+   * While closed after trials passed, with a ramp: when it began, the settings it began with,
+   * and the share the calls must still earn before the next one runs.
+   */
+  ramp: { startedAt: number; duration: number; minShare: number; due: number } | undefined;
 
   readonly settings: ModelSettings;
 
@@ -52,6 +59,14 @@ export class Model {
     if (state !== this.state) this.changes += 1;
     this.state = state;
     this.era += 1;
+    this.ramp = undefined;
+  }
+
+  /** The share of calls a ramp admits now: from minShare up with the time gone; undefined once over. */
+  rampShare(now: number): number | undefined {
+    const r = this.ramp;
+    if (r === undefined || now - r.startedAt >= r.duration) return undefined;
+    return Math.max(r.minShare, (now - r.startedAt) / r.duration);
   }
 
   /** What a read says: an open period that has passed reads half-open, and nothing changes. */
@@ -76,7 +91,19 @@ export class Model {
   admit(now: number): ModelCall {
     this.observe(now);
     const call: ModelCall = { admitted: false, era: this.era, trial: false, admittedAt: now, settled: false };
-    if (this.state === 'closed') call.admitted = true;
+    if (this.state === 'closed') {
+      const share = this.rampShare(now);
+      if (share === undefined) call.admitted = true;
+      else {
+        // Each call earns the share of the moment; one runs once nothing is due, and 1 is due again.
+        // (The breaker lets a call run within 1e-9 of nothing due, for shares like 0.1.)
+        this.ramp!.due -= share;
+        if (this.ramp!.due <= 1e-9) {
+          call.admitted = true;
+          this.ramp!.due += 1;
+        }
+      }
+    }
     if (this.state === 'half-open') {
       this.trials = this.trials.filter((t) => now - t.admittedAt < this.lapseAfter);
       if (this.trials.length < this.settings.halfOpenMaxCalls) {
@@ -113,7 +140,12 @@ export class Model {
     }
     this.failures = 0;
     this.successes += 1;
-    if (this.successes >= this.settings.successThreshold) this.close();
+    if (this.successes >= this.settings.successThreshold) {
+      this.close();
+      // Only trials that pass start a ramp; a close by hand lets every call through.
+      const ramp = this.settings.ramp;
+      if (ramp !== undefined) this.ramp = { startedAt: now, ...ramp, due: ramp.minShare };
+    }
   }
 
   private trips(now: number, failed: boolean): boolean {
@@ -174,10 +206,15 @@ export class Model {
     if (this.state === 'half-open') this.lapseAfter = Math.min(this.lapseAfter, this.settings.recoveryTimeout);
     this.counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
     this.changes = 0;
+    // A ramp is not part of a snapshot.
+    this.ramp = undefined;
   }
 
   /** Reads, and changes nothing: an open period that has passed is half-open with every slot free. */
   retryAfter(now: number): number {
+    const share = this.rampShare(now);
+    // A call coming alone runs once the share of its moment covers what is due.
+    if (share !== undefined) return share < this.ramp!.due ? this.ramp!.startedAt + this.ramp!.duration * this.ramp!.due - now : 0;
     if (this.state === 'open') return Math.max(0, this.openedAt + this.openFor - now);
     if (this.state === 'isolated') return Infinity;
     if (this.state !== 'half-open') return 0;
