@@ -267,6 +267,33 @@ describe('model-based: the breaker behaves as the reference model', () => {
     await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
   });
 
+  // Random sequences are short (a few commands each), and seldom pass a trial with a ramp set:
+  // these start every sequence from a ramp that has just begun.
+  const rampStartArb = fc.record({
+    recoveryTimeout: fc.integer({ min: 1, max: 40 }),
+    halfOpenMaxCalls: fc.integer({ min: 1, max: 3 }),
+    successThreshold: fc.integer({ min: 1, max: 3 }),
+    ramp: fc.record({ duration: fc.integer({ min: 1, max: 40 }), minShare: fc.constantFrom(0.1, 0.25, 0.5, 1) }),
+  });
+  const intoRamp = (settings: ModelSettings): Command[] => [call('fail'), advance(settings.recoveryTimeout), ...Array.from({ length: settings.successThreshold }, () => call('ok'))];
+
+  it('agrees on a ramp through its calls, a configure, a re-open and a snapshot', async () => {
+    const settings: ModelSettings = { failureThreshold: 1, recoveryTimeout: 10, halfOpenMaxCalls: 1, successThreshold: 1, ramp: { duration: 20, minShare: 0.25 } };
+    const ramping = [call('ok'), call('ok'), advance(7), call('ok'), call('ok'), call('hang'), advance(6), call('ok'), call('ok'), call('ok')];
+    const commands = [...intoRamp(settings), ...ramping, reconfigure(1, 1, 10, { duration: 5, minShare: 0.5 }), call('ok'), advance(3), call('fail'), advance(10), call('ok'), ...ramping, restore, call('ok'), call('ok')];
+    await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
+  });
+
+  it(`agrees on ${RUNS} random command sequences that start in a ramp`, async () => {
+    await fc.assert(
+      fc.asyncProperty(rampStartArb, commandsArb, async (start, commands) => {
+        const settings: ModelSettings = { failureThreshold: 1, ...start };
+        await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), [...intoRamp(settings), ...commands]);
+      }),
+      { numRuns: RUNS, seed: Number(process.env.CIRCUITRY_MODEL_SEED ?? 20261125) },
+    );
+  }, LIMIT);
+
   it(`agrees on ${RUNS} random command sequences, every policy and half-open setting`, async () => {
     await fc.assert(
       fc.asyncProperty(settingsArb, commandsArb, async (settings, commands) => {
