@@ -84,6 +84,13 @@ describe('ramp: traffic comes back gradually after an outage', () => {
     expect(r.admittedOf(100)).toBe(100);
   });
 
+  it('admits exactly one call in ten at a share of 0.1, which binary fractions do not add up to exactly', () => {
+    const r = recovered({ ramp: { duration: 1000 } });
+    expect(r.breaker.stats().rampShare).toBe(0.1);
+    r.admittedOf(1);
+    for (let round = 0; round < 10; round++) expect(Array.from({ length: 10 }, r.offer).filter((d) => d === 'ok')).toHaveLength(1);
+  });
+
   it('spreads the admitted calls evenly, as the share of the moment says', () => {
     const r = recovered();
     r.admittedOf(1);
