@@ -389,7 +389,8 @@ export function close(m: Machine): void {
  */
 export function closeAfterOutage(m: Machine, t: number): void {
   const ramp = m.settings.ramp;
-  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } });
+  // Without a ramp, the phase has the shape `close` gives it: the closed path's reads see one shape.
+  enter(m, { state: 'closed', token: ++m.lastToken, ...(ramp && { ramp: { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } }) });
 }
 
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
