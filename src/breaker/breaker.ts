@@ -211,13 +211,14 @@ export class CircuitBreaker {
     this.name = resolved.name ?? 'anonymous';
     this.#internals = createInternals(this.name, resolved, onTransition);
     this.#offOptionListeners = listenToOptions(this, this.#internals, options);
+    // A store may refuse the breaker (a `judge: 'fleet'` store, one with no window): before it is listed anywhere.
+    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
     const registry = options.registry;
     if (registry === undefined) {
       if (resolved.name !== undefined) add(defaultRegistrations(), this);
     } else if (registry !== false) {
       registry.register(this);
     }
-    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
   }
 
   /**

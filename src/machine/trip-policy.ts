@@ -52,7 +52,26 @@ export interface PolicyFactory {
    * then refuses to be made without `slowCallDuration`, which says what slow is.
    */
   readonly judgesSlowCalls?: boolean | undefined;
+  /**
+   * What the window holds and when it trips, as plain data (`countWindow` and `timeWindow` set
+   * it): a store that judges with the fleet (`judge: 'fleet'`) judges the same window over every
+   * process's calls. A policy without it can only judge in its own process.
+   */
+  readonly window?: WindowRule | undefined;
 }
+
+/**
+ * A window policy as data: which calls the window holds (the last `size`, or the last `duration`
+ * ms cut into `buckets` slices) and the rates at which it trips once it holds `minimumCalls`.
+ */
+export type WindowRule = (
+  | { readonly kind: 'count'; readonly size: number }
+  | { readonly kind: 'time'; readonly duration: number; readonly buckets: number }
+) & {
+  readonly failureRate: number;
+  readonly slowCallRate: number;
+  readonly minimumCalls: number;
+};
 
 /** The counts in a window policy's window. */
 export interface WindowStats {
