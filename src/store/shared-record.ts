@@ -1,4 +1,4 @@
-import type { WindowRule } from '../machine/trip-policy.js';
+import type { WindowRule } from '../breaker/attached-breaker.js';
 
 /**
  * What a shared backend keeps per breaker name, as it reports it. Durations are in milliseconds
