@@ -65,11 +65,26 @@ export interface PolicyFactory {
  * ms cut into `buckets` slices) and the rates at which it trips once it holds `minimumCalls`.
  */
 export type WindowRule = (
-  | { readonly kind: 'count'; readonly size: number }
-  | { readonly kind: 'time'; readonly duration: number; readonly buckets: number }
+  | {
+      /** A count window (`countWindow`). */
+      readonly kind: 'count';
+      /** How many of the most recent calls it holds. */
+      readonly size: number;
+    }
+  | {
+      /** A time window (`timeWindow`). */
+      readonly kind: 'time';
+      /** Milliseconds of history it holds. */
+      readonly duration: number;
+      /** Slices it is cut into; the oldest expires whole. */
+      readonly buckets: number;
+    }
 ) & {
+  /** Failure rate at or above which it trips. */
   readonly failureRate: number;
+  /** Slow-call rate at or above which it trips. */
   readonly slowCallRate: number;
+  /** Calls it must hold before any rate trips it. */
   readonly minimumCalls: number;
 };
 
