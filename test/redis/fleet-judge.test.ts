@@ -104,3 +104,19 @@ it('refuses a breaker that counts consecutive failures, naming the option', asyn
   expect(() => new CircuitBreaker({ name: 'consecutive', registry: false, store })).toThrow(/judge: 'fleet' needs a window policy/);
   expect(() => redisStore(client, { judge: 'everyone' as 'fleet' })).toThrow(/judge must be 'process' or 'fleet', got "everyone"/);
 });
+
+it('counts a flush once: a replay of its owner and number, or one arriving later than its maxAge, counts nothing', async () => {
+  const { client, raw, quit } = await CLIENTS.ioredis(redis.url);
+  closers.push(quit);
+  const { redisCounting } = await import('../../src/adapters/redis/redis-counting.js');
+  const prefix = `judge:${++n}:`;
+  const counting = redisCounting((args) => client.call(...(args as [string, ...string[]])), prefix, 60_000, '', false);
+  const batch = { name: 'dep', generation: 0, calls: 5, failures: 1, slowCalls: 0, openPeriod: 1000, openings: 1 };
+  const window = { kind: 'count' as const, size: 100, failureRate: 0.5, slowCallRate: 1, minimumCalls: 50 };
+  const stamp = { owner: 'a', flush: 1, decidedAt: 0, maxAge: 1000 };
+  expect(await counting.count([{ ...batch, window }], stamp)).toEqual({ records: [undefined] });
+  expect(await counting.count([{ ...batch, window }], stamp)).toEqual({ repeated: true, records: [] });
+  expect(await counting.count([{ ...batch, window }], { ...stamp, flush: 2, decidedAt: 1, maxAge: 1000 })).toEqual({ late: true, records: [] });
+  const text = (await raw('HGET', `${prefix}counts`, 'dep')) as string;
+  expect((JSON.parse(text) as { b: number[][] }).b.map((s) => s[1])).toEqual([5]);
+});
