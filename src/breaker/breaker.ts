@@ -244,6 +244,9 @@ export class CircuitBreaker {
   }
 
   #cancellable(fn: () => unknown, options: ExecuteOptions): Promise<unknown> {
+    // cockatiel's execute(fn, signal): a signal has no own keys, so it would pass as {} and
+    // cancel nothing.
+    if (options instanceof AbortSignal) throw new TypeError('execute options must be an object such as { signal }, got an AbortSignal');
     const signal = (optionsObject(options, 'execute', ['signal']) as ExecuteOptions).signal;
     checkSignalOption(signal);
     // Made on first use, as execute's own: the signal is the call's second argument.
