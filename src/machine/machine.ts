@@ -309,11 +309,10 @@ type Closed = Extract<Phase, { state: 'closed' }>;
  */
 export function rampShare(m: Machine, t: number): number | undefined {
   noteClock(m, t);
-  // Only a closed phase has a ramp; the others read undefined.
+  // Only a closed phase has a ramp (the others read undefined); no ramp reads as one that is over.
   const ramp = (m.phase as Closed).ramp;
-  if (!ramp) return undefined;
-  const done = (t - ramp.startedAt) / ramp.duration;
-  return done < 1 ? Math.max(ramp.minShare, done) : undefined;
+  const done = ramp ? (t - ramp.startedAt) / ramp.duration : 1;
+  return done < 1 ? Math.max(ramp!.minShare, done) : undefined;
 }
 
 // A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
@@ -389,8 +388,7 @@ export function close(m: Machine): void {
  */
 export function closeAfterOutage(m: Machine, t: number): void {
   const ramp = m.settings.ramp;
-  // Without a ramp, the phase has the shape `close` gives it: the closed path's reads see one shape.
-  enter(m, { state: 'closed', token: ++m.lastToken, ...(ramp && { ramp: { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } }) });
+  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } });
 }
 
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */

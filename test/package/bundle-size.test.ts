@@ -63,7 +63,7 @@ const BUDGETS: Record<string, number> = {
   // runtimes without Node built-ins load as before), a subscriber check at the start of each
   // guarded function (async, sync, and their signal paths) and the traced path behind it.
   observability: 600,
-  // Issue 23 item 5, a ramp after an outage, budget 300 B (measured 298 B): the `ramp` option
+  // Issue 23 item 5, a ramp after an outage, budget 300 B (measured 297 B): the `ramp` option
   // checked (duration, minShare), a close from half-open or from a store starting it, the share
   // of the moment and its evenly spread admissions on a closed phase that carries a ramp (one
   // read added to the closed path), a ramp's start moved by a clock stepping back, `retryAfter`
