@@ -362,7 +362,9 @@ export class CircuitBreaker {
     const changes = options === undefined ? {} : (options as Record<string, unknown>);
     const fixed = typeof changes === 'object' && changes !== null ? FIXED_OPTIONS.find((key) => changes[key] !== undefined) : undefined;
     if (fixed !== undefined) throw new TypeError(`${fixed} cannot be changed by configure`);
-    resolveBreakerOptions(changes);
+    // The change is checked as part of the options it makes, not alone: a slowCallRate is valid
+    // beside the slowCallDuration the breaker already has.
+    optionsObject(changes, 'circuit');
     const next = { ...this.#options, ...changes } as BreakerOptions;
     const resolved = resolveBreakerOptions(next);
     const internals = this.#internals;
