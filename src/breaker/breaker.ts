@@ -371,7 +371,7 @@ export class CircuitBreaker {
     const config = machineConfig(internals, resolved, { factory: internals.options.policy, policy: internals.machine.policy });
     this.#options = next;
     internals.options = resolved;
-    reconfigure(internals.machine, config);
+    reconfigure(internals.machine, config, internals.now);
     this.#offOptionListeners();
     this.#offOptionListeners = listenToOptions(this, internals, next);
     internals.timeEvery = timeEvery(internals);

@@ -207,13 +207,13 @@ const reconfigure = (change: Reconfiguration): Command => ({
 
 const windowArb = fc.record({
   failureRate: fc.constantFrom(0.25, 0.5, 1),
-  slowCallRate: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined }),
+  slowCallRate: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined, freq: 2 }),
   minimumCalls: fc.integer({ min: 1, max: 6 }),
 });
 const trialsArb = fc.record({
   calls: fc.integer({ min: 1, max: 5 }),
   failureRate: fc.constantFrom(0.2, 0.25, 0.5, 1),
-  slowCallRate: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined }),
+  slowCallRate: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined, freq: 2 }),
 });
 
 /** Settings a breaker accepts: what `new CircuitBreaker` would refuse is left out, as a user would. */
@@ -236,22 +236,22 @@ const settingsArb: fc.Arbitrary<ModelSettings> = fc
   .record({
     failureThreshold: fc.integer({ min: 1, max: 4 }),
     recoveryTimeout: fc.integer({ min: 1, max: 40 }),
-    halfOpenMaxCalls: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
-    successThreshold: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    halfOpenMaxCalls: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 2 }),
+    successThreshold: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 2 }),
     window: fc.option(
       fc.oneof(
         fc.tuple(windowArb, fc.integer({ min: 1, max: 6 })).map(([w, size]) => ({ ...w, kind: 'count' as const, size })),
         fc.tuple(windowArb, fc.integer({ min: 1, max: 30 })).map(([w, duration]) => ({ ...w, kind: 'time' as const, duration })),
       ),
-      { nil: undefined },
+      { nil: undefined, freq: 2 },
     ),
-    slowCallDuration: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
-    trials: fc.option(trialsArb, { nil: undefined }),
+    slowCallDuration: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined, freq: 2 }),
+    trials: fc.option(trialsArb, { nil: undefined, freq: 2 }),
     openPeriods: fc.option(
       fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 30 })).map(([min, more]) => ({ min, max: min + more })),
-      { nil: undefined },
+      { nil: undefined, freq: 2 },
     ),
-    shadow: fc.option(fc.boolean(), { nil: undefined }),
+    shadow: fc.option(fc.boolean(), { nil: undefined, freq: 2 }),
   })
   .map(validSettings);
 
@@ -275,13 +275,14 @@ const commandsArb = fc.commands(
     fc
       .record({
         recoveryTimeout: fc.integer({ min: 1, max: 40 }),
-        halfOpenMaxCalls: fc.option(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), { nil: undefined }),
-        judge: fc.option(fc.oneof(fc.integer({ min: 1, max: 3 }).map((successThreshold) => ({ successThreshold })), trialsArb.map((trials) => ({ trials }))), { nil: undefined }),
-        shadow: fc.option(fc.boolean(), { nil: undefined }),
+        halfOpenMaxCalls: fc.option(fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), { nil: undefined, freq: 2 }),
+        judge: fc.option(fc.oneof(fc.integer({ min: 1, max: 3 }).map((successThreshold) => ({ successThreshold })), trialsArb.map((trials) => ({ trials }))), { nil: undefined, freq: 2 }),
+        shadow: fc.option(fc.boolean(), { nil: undefined, freq: 2 }),
       })
       .map(reconfigure),
   ],
-  { maxCommands: 60 },
+  // size 'medium': up to 60 commands, about 30 on average; the default ('small') stops at 10.
+  { maxCommands: 60, size: 'medium' },
 );
 
 function realFor(settings: ModelSettings): Real {
