@@ -10,8 +10,9 @@ import { Model } from './model.js';
 import type { ModelCall, ModelSettings, Outcome, Throttled } from './model.js';
 
 const RUNS = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 150);
-// A sequence takes about 0.2 ms; 8 ms each is a wide margin that grows with the count asked for.
-const LIMIT = Math.max(120_000, RUNS * 8);
+// A sequence (about 30 commands) takes 4 to 6 ms on a loaded 2-core machine; 40 ms each is a
+// wide margin that grows with the count asked for.
+const LIMIT = Math.max(120_000, RUNS * 40);
 class Ignored extends Error {}
 /** A failure that says how long to stay away, as a 429 with `Retry-After` does. */
 class TooManyRequests extends Error {
@@ -384,6 +385,23 @@ describe('model-based: the breaker behaves as the reference model', () => {
       call('ignored'),
       restore,
     ];
+    await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
+  });
+
+  // Found once the model generated trials (seed 20261125, 243rd sequence): a sample of 2 with
+  // one success judged, resized to 1 by configure(), was complete and never judged; no trial could
+  // be admitted, so the circuit refused every call for good (retryAfter Infinity).
+  it('agrees that a sample configure() makes complete is judged at once', async () => {
+    const settings: ModelSettings = { failureThreshold: 1, recoveryTimeout: 1, trials: { calls: 2, failureRate: 0.2 } };
+    const commands = [openFor(1), advance(1), call('hang'), settle(0, 'ok'), reconfigure({ recoveryTimeout: 1, halfOpenMaxCalls: undefined, judge: { trials: { calls: 1, failureRate: 0.2 } }, shadow: undefined }), call('ok')];
+    await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
+  });
+
+  // Written from the model's rule before the run found it: after configure() switched a sample
+  // off, the failure the sample had counted made the next trial success re-open the circuit.
+  it('agrees that once the sample is switched off, a trial success closes the circuit', async () => {
+    const settings: ModelSettings = { failureThreshold: 1, recoveryTimeout: 1, trials: { calls: 4, failureRate: 0.5 } };
+    const commands = [call('fail'), advance(1), call('fail'), reconfigure({ recoveryTimeout: 1, halfOpenMaxCalls: undefined, judge: { successThreshold: 1 }, shadow: undefined }), call('ok')];
     await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);
   });
 

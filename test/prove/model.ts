@@ -181,7 +181,7 @@ export class Model {
       this.successes += 1;
     }
     if (slow) this.slowTrials += 1;
-    this.judgeTrials(now, failed);
+    this.judgeTrial(now, failed ? 'failure' : 'success');
   }
 
   /** The open period `openPeriodOf` reads from a counted failure, bounded; undefined: it counts as any other. */
@@ -195,16 +195,17 @@ export class Model {
     return Math.min(Math.max(outcome.retryAfter, bounds.min), bounds.max);
   }
 
-  // One by one, a counted failure re-opens and successThreshold successes close. A sample
-  // re-opens once its failures or slow trials reach their rate of the whole sample, and closes
-  // once every one of its trials is judged below both.
-  private judgeTrials(now: number, failed: boolean): void {
+  // One by one, a counted failure re-opens and successThreshold successes close.
+  private judgeTrial(now: number, outcome: 'success' | 'failure'): void {
     const sample = this.settings.trials;
-    if (sample === undefined) {
-      if (failed) this.open(now);
-      else if (this.successes >= (this.settings.successThreshold ?? 1)) this.close();
-      return;
-    }
+    if (sample !== undefined) this.judgeSample(now, sample);
+    else if (outcome === 'failure') this.open(now);
+    else if (this.successes >= (this.settings.successThreshold ?? 1)) this.close();
+  }
+
+  // A sample re-opens once its failures or slow trials reach their rate of the whole sample, and
+  // closes once every one of its trials is judged below both.
+  private judgeSample(now: number, sample: NonNullable<ModelSettings['trials']>): void {
     if (this.sampleFailures / sample.calls >= sample.failureRate || this.slowTrials / sample.calls >= (sample.slowCallRate ?? 1)) this.open(now);
     else if (this.successes + this.sampleFailures >= sample.calls) this.close();
   }
@@ -265,7 +266,7 @@ export class Model {
 
   private judgeCompleteSample(now: number): void {
     const sample = this.settings.trials;
-    if (this.state === 'half-open' && sample !== undefined && this.successes + this.sampleFailures >= sample.calls) this.judgeTrials(now, false);
+    if (this.state === 'half-open' && sample !== undefined && this.successes + this.sampleFailures >= sample.calls) this.judgeSample(now, sample);
   }
 
   /**
