@@ -162,24 +162,22 @@ export function currentState(m: Machine, now: Now): CircuitState {
   return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
-/** Replaces settings, policy and open time at once. */
+/** Replaces settings, policy and open time at once, and judges the trials so far by the new settings. */
 export function reconfigure(m: Machine, config: MachineConfig, now: Now): void {
   const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
   target.settings = config.settings;
   target.policy = config.policy;
   target.openPeriod = config.openPeriod;
-  judgeCompleteSample(m, now);
+  judgeTrialsSoFar(m, now);
 }
 
 /**
- * Judges a half-open sample that already holds as many judged trials as it now needs (after
- * `configure` made it smaller, or a restore brought more successes): no trial could be admitted
- * to complete it, so without a verdict now the circuit would refuse every call for good.
+ * Judges a half-open circuit's trials so far, as new settings or a restore have them: a sample
+ * made smaller than the trials it has judged would otherwise wait for a trial it has no place
+ * for, refusing every call for good.
  */
-export function judgeCompleteSample(m: Machine, now: Now): void {
-  const phase = m.phase;
-  const sample = m.settings.trials;
-  if (phase.state === 'half-open' && sample !== undefined && phase.successes + phase.failures >= sample.calls) judgeSample(m, phase, sample, now);
+export function judgeTrialsSoFar(m: Machine, now: Now): void {
+  if (m.phase.state === 'half-open') judgeTrials(m, m.phase, false, now);
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
@@ -232,7 +230,7 @@ export function recordSuccess(m: Machine, token: number, slow: boolean, now: Now
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
     m.consecutiveFailures = 0;
     phase.successes += 1;
-    judgeTrials(m, phase, 'success', slow, now);
+    judgeTrials(m, phase, slow, now);
   }
 }
 
@@ -249,7 +247,7 @@ export function recordFailure(m: Machine, token: number, slow: boolean, now: Now
   if (phase.state === 'half-open' && removeTrial(phase.trials, token)) {
     m.consecutiveFailures += 1;
     phase.failures += 1;
-    judgeTrials(m, phase, 'failure', slow, now);
+    judgeTrials(m, phase, slow, now);
   }
 }
 
@@ -271,21 +269,21 @@ function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
   return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
 }
 
-// One by one, a counted failure re-opens and `successThreshold` successes close: the outcome at
-// hand decides, not failures a sample counted before configure() switched it off.
-function judgeTrials(m: Machine, phase: HalfOpen, outcome: 'success' | 'failure', slow: boolean, now: Now): void {
+// One by one, a counted failure re-opens (one a sample counted before configure() switched it off
+// too, judged then) and `successThreshold` successes close. A sample
+// re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
+// later outcome can undo, and closes once every one of its trials is judged below both rates.
+function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void {
   const sample = m.settings.trials;
   if (slow) phase.slowCalls += 1;
-  if (sample !== undefined) judgeSample(m, phase, sample, now);
-  else if (outcome === 'failure') open(m, now());
-  else if (phase.successes >= m.settings.successThreshold) close(m);
-}
-
-// A sample re-opens once its failures (or slow trials) reach their rate of the whole sample,
-// which no later outcome can undo, and closes once every one of its trials is judged below both.
-function judgeSample(m: Machine, phase: HalfOpen, sample: TrialSample, now: Now): void {
-  if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) open(m, now());
-  else if (phase.successes + phase.failures >= sample.calls) close(m);
+  if (sample === undefined) {
+    if (phase.failures > 0) open(m, now());
+    else if (phase.successes >= m.settings.successThreshold) close(m);
+  } else if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) {
+    open(m, now());
+  } else if (phase.successes + phase.failures >= sample.calls) {
+    close(m);
+  }
 }
 
 /** Frees the slot of a call whose outcome counts neither way (an error that is not expected). */

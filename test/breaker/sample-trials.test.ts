@@ -129,10 +129,12 @@ describe('trials: judged as a sample', () => {
     expect(failing.breaker.state).toBe('open');
   });
 
-  it('judges trials one by one once configure() switches the sample off: a success never re-opens the circuit', async () => {
+  it('judges the trials so far one by one once configure() switches the sample off: a failure the sample counted re-opens then, not at the next success', async () => {
     const d = await halfOpenSample({ calls: 4, failureRate: 0.5 });
     await d.run('fail');
     d.breaker.configure({ trials: undefined });
+    expect(d.breaker.state).toBe('open');
+    d.clock.advance(1000);
     await d.run('ok');
     expect(d.breaker.state).toBe('closed');
   });

@@ -399,7 +399,7 @@ describe('model-based: the breaker behaves as the reference model', () => {
 
   // Written from the model's rule before the run found it: after configure() switched a sample
   // off, the failure the sample had counted made the next trial success re-open the circuit.
-  it('agrees that once the sample is switched off, a trial success closes the circuit', async () => {
+  it('agrees that once the sample is switched off, the trials so far are judged one by one at once', async () => {
     const settings: ModelSettings = { failureThreshold: 1, recoveryTimeout: 1, trials: { calls: 4, failureRate: 0.5 } };
     const commands = [call('fail'), advance(1), call('fail'), reconfigure({ recoveryTimeout: 1, halfOpenMaxCalls: undefined, judge: { successThreshold: 1 }, shadow: undefined }), call('ok')];
     await fc.asyncModelRun(() => ({ model: new Model(settings), real: realFor(settings) }), commands);

@@ -15,7 +15,7 @@ export interface Throttled {
 }
 
 /** How `stats()` counts an outcome: a throttled call is a failure like any other. */
-export function countedAs(outcome: Outcome): 'successes' | 'failures' | 'ignored' | 'aborted' {
+function countedAs(outcome: Outcome): 'successes' | 'failures' | 'ignored' | 'aborted' {
   if (typeof outcome === 'object' || outcome === 'fail') return 'failures';
   return outcome === 'ok' ? 'successes' : outcome;
 }
@@ -255,18 +255,21 @@ export class Model {
   }
 
   /**
-   * `configure(changes)`: applies from the next call and outcome. A sample that the new settings
-   * find complete (as many trials judged as it now holds) is judged at once: no trial could
-   * ever be admitted to complete it.
+   * `configure(changes)`: the new settings apply from the next call, and judge the trials of a
+   * half-open circuit so far at once (a sample made smaller than the trials it has judged is
+   * complete; a failure a sample counted re-opens once trials are judged one by one).
    */
   configure(changes: Partial<ModelSettings>, now: number): void {
     Object.assign(this.settings, changes);
-    this.judgeCompleteSample(now);
+    this.judgeTrialsSoFar(now);
   }
 
-  private judgeCompleteSample(now: number): void {
+  private judgeTrialsSoFar(now: number): void {
+    if (this.state !== 'half-open') return;
     const sample = this.settings.trials;
-    if (this.state === 'half-open' && sample !== undefined && this.successes + this.sampleFailures >= sample.calls) this.judgeSample(now, sample);
+    if (sample !== undefined) this.judgeSample(now, sample);
+    else if (this.sampleFailures > 0) this.open(now);
+    else if (this.successes >= (this.settings.successThreshold ?? 1)) this.close();
   }
 
   /**
@@ -275,7 +278,8 @@ export class Model {
    * snapshot may come from an untrusted file, so the restoring breaker trusts no open period or
    * trial lapse longer than its own recoveryTimeout (or maxOpenPeriod, with openPeriodOf): one
    * given before configure() shortened it is cut too, although the breaker that gave it keeps it.
-   * A half-open circuit keeps its trial successes, not a sample's failures and slow trials.
+   * A half-open circuit keeps its trial successes, not a sample's failures and slow trials, and
+   * they are judged at once by the restoring breaker's settings.
    */
   restored(now: number): void {
     this.era += 1;
@@ -289,7 +293,7 @@ export class Model {
       this.sampleFailures = 0;
       this.slowTrials = 0;
     }
-    this.judgeCompleteSample(now);
+    this.judgeTrialsSoFar(now);
     // A new breaker: its counts start at zero, and a change made while restoring is heard by no one.
     this.counts = { successes: 0, failures: 0, ignored: 0, aborted: 0, rejections: 0 };
     this.wouldReject = 0;
