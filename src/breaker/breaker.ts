@@ -354,7 +354,8 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name`, `registry` and `store` cannot change.
+   * an empty window, and a half-open circuit's trials so far are judged by the new settings at
+   * once. `name`, `registry` and `store` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
