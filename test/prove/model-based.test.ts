@@ -41,15 +41,42 @@ type Command = fc.AsyncCommand<Model, Real>;
 
 function compare(model: Model, real: Real): void {
   const now = real.clock.now();
-  expect(real.breaker.retryAfter, 'retryAfter').toBe(model.retryAfter(now));
-  expect(real.breaker.state, 'state').toBe(model.effectiveState(now));
-  expect(real.breaker.consecutiveFailures, 'consecutiveFailures').toBe(model.failures);
-  const { successes, failures, ignored, aborted, rejections, wouldReject, shadow } = real.breaker.stats();
-  expect({ successes, failures, ignored, aborted, rejections }).toEqual(model.counts);
-  expect({ wouldReject, shadow }).toEqual({ wouldReject: model.wouldReject, shadow: model.settings.shadow === true });
-  expect(real.reports, 'reported errors').toEqual(Array.from({ length: model.reports }, () => 'openPeriodOf'));
-  // Reads (the ones above included) change nothing: only calls and changes by hand are heard.
-  expect(real.changes, 'stateChange events').toBe(model.changes);
+  const { breaker } = real;
+  const { successes, failures, ignored, aborted, rejections, wouldReject, shadow } = breaker.stats();
+  const actual = {
+    retryAfter: breaker.retryAfter,
+    state: breaker.state,
+    consecutiveFailures: breaker.consecutiveFailures,
+    counts: { successes, failures, ignored, aborted, rejections },
+    wouldReject,
+    shadow,
+    reports: real.reports.length,
+    reportsFromOpenPeriodOf: real.reports.every((source) => source === 'openPeriodOf'),
+    // Reads (the ones above included) change nothing: only calls and changes by hand are heard.
+    stateChanges: real.changes,
+  };
+  const expected = {
+    retryAfter: model.retryAfter(now),
+    state: model.effectiveState(now),
+    consecutiveFailures: model.failures,
+    counts: model.counts,
+    wouldReject: model.wouldReject,
+    shadow: model.settings.shadow === true,
+    reports: model.reports,
+    reportsFromOpenPeriodOf: true,
+    stateChanges: model.changes,
+  };
+  // expect() only on a difference, for its report: this runs after each of some 450,000 commands
+  // in the deep run, and expect() made half of a command's cost.
+  if (!sameReadings(actual, expected)) expect(actual).toEqual(expected);
+}
+
+function sameReadings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return Object.keys(a).every((key) => {
+    const x = a[key];
+    const y = b[key];
+    return typeof x === 'object' && x !== null ? sameReadings(x as Record<string, unknown>, y as Record<string, unknown>) : Object.is(x, y);
+  });
 }
 
 const abortedBeforeRun: Command = {
