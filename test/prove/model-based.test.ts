@@ -10,7 +10,7 @@ import { Model } from './model.js';
 import type { ModelCall, ModelSettings, Outcome, Throttled } from './model.js';
 
 const RUNS = Number(process.env.CIRCUITRY_MODEL_RUNS ?? 150);
-// A sequence (about 30 commands) takes 4 to 6 ms on a loaded 2-core machine; 40 ms each is a
+// A sequence (about 30 commands) takes about 2 ms on a loaded 2-core machine; 40 ms each is a
 // wide margin that grows with the count asked for.
 const LIMIT = Math.max(120_000, RUNS * 40);
 class Ignored extends Error {}
