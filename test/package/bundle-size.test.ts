@@ -68,6 +68,9 @@ const BUDGETS: Record<string, number> = {
   // and a restore judge a half-open circuit's trials so far by the new settings (~27 B), so a
   // sample made smaller than the trials it has judged no longer refuses every call for good.
   trialsJudgedOnConfigure: 30,
+  // cockatiel's `execute(fn, signal)` refused with a TypeError: a signal has no own keys, so plain
+  // JS would pass it as empty options and cancel nothing. Measured 35 B (the message is most of it).
+  executeSignalForm: 40,
 };
 const CEILING = BASE + Object.values(BUDGETS).reduce((sum, bytes) => sum + bytes, 0);
 

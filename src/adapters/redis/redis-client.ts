@@ -67,3 +67,14 @@ function firstKeyOf(args: string[]): string | undefined {
   if ((command === 'EVAL' || command === 'EVALSHA') && Number(args[2]) > 0) return args[3];
   return undefined;
 }
+
+/** Runs a script by its SHA1, and by its text when Redis does not know it (after a restart). */
+export async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
+  try {
+    return await send(['EVALSHA', sha, ...tail]);
+  } catch (error) {
+    // Redis forgets scripts when it restarts; the first call after that sends the text again.
+    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+    return await send(['EVAL', text, ...tail]);
+  }
+}

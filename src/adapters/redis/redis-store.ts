@@ -3,7 +3,8 @@ import type { ChangeAnswer, SharedRecord, SharedStateBackend, SharedStatePush, S
 import { sharedStore } from 'circuitry/store';
 import { invalid } from '../../check/check.js';
 import type { RedisClientLike, SendCommand } from './redis-client.js';
-import { sendCommandOf } from './redis-client.js';
+import { evaluate, sendCommandOf } from './redis-client.js';
+import { redisCounting } from './redis-counting.js';
 import { READ_MANY_SCRIPT, RECORD_SCRIPT } from './record-script.js';
 import { redisPush, subscriberSource } from './subscriber.js';
 import { keySlot } from './key-slot.js';
@@ -69,6 +70,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const channel = `${prefix}changes`;
   const push = source === undefined ? undefined : redisPush(send, source, prefix, channel);
   const backend = redisBackend(send, prefix, keyTtl, push === undefined ? '' : channel, push);
+  backend.counting = redisCounting(send, prefix, keyTtl, push === undefined ? '' : channel, cluster);
   if (cluster) {
     delete backend.readMany;
     // A master lost sends away the breakers of its slots only.
@@ -81,16 +83,6 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 function isCluster(client: unknown): boolean {
   const c = client as { isCluster?: unknown; masters?: unknown } | null;
   return c?.isCluster === true || (typeof c === 'object' && c !== null && 'masters' in c);
-}
-
-async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
-  try {
-    return await send(['EVALSHA', sha, ...tail]);
-  } catch (error) {
-    // Redis forgets scripts when it restarts; the first call after that sends the text again.
-    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-    return await send(['EVAL', text, ...tail]);
-  }
 }
 
 function redisBackend(send: SendCommand, prefix: string, keyTtl: number, channel: string, push: SharedStatePush | undefined): SharedStateBackend {
