@@ -30,6 +30,24 @@ const CHANNEL_WAIT = 300;
 /** Milliseconds after which a subscription request not answered is sent again. */
 const ASK_AGAIN_AFTER = 5000;
 
+/**
+ * What a cluster client emits when one node's connection drops: ioredis `-node` (its connection
+ * and the node's `host:port`), node-redis `node-reconnecting`, `node-disconnect` and `node-error`
+ * (with the node's `{ host, port }`).
+ */
+const NODE_DROP_EVENTS = ['-node', 'node-reconnecting', 'node-disconnect', 'node-error'];
+
+/** The node named in a node event's arguments, as `host:port` (the form of `nodeOfSlotIn`). */
+function nodeNamedIn(args: readonly unknown[]): string | undefined {
+  for (const arg of args) {
+    if (typeof arg === 'string' && arg.includes(':')) return arg;
+    const address = (arg as { host?: unknown; port?: unknown; options?: { host?: unknown; port?: unknown } } | null) ?? undefined;
+    const { host, port } = address?.options ?? address ?? {};
+    if (typeof arg === 'object' && host !== undefined && port !== undefined) return `${String(host)}:${String(port)}`;
+  }
+  return undefined;
+}
+
 /** The channel on which the changes of the record at `key` are published: in the key's slot. */
 export const changesChannel = (key: string): string => `${tagLike(key)}:changes`;
 
@@ -133,6 +151,7 @@ interface Subscription {
   echoed: boolean;
   readonly poller: ReturnType<typeof setInterval>;
   readonly dropped: () => void;
+  readonly nodeDropped: (...args: unknown[]) => void;
   readonly raw: ShardSubscribable;
 }
 
@@ -223,6 +242,17 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
     }
   };
 
+  /**
+   * A node's subscriber connection dropped: what was published until the client subscribes again
+   * is lost, and a canary may well come back after that. Its breakers are read now, polled, and
+   * read again once its canary is back.
+   */
+  const nodeDropped = (s: Subscription, node: string): void => {
+    if (current !== s) return;
+    s.trusted.delete(node);
+    hintAll(s, byNode().get(node) ?? []);
+  };
+
   const endRound = (s: Subscription, round: Round): void => {
     if (s.round !== round) return;
     s.round = undefined;
@@ -280,12 +310,17 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
         echoed: false,
         poller: setInterval(() => poll(s), pollInterval),
         dropped,
+        nodeDropped: (...args) => {
+          const node = nodeNamedIn(args);
+          if (node !== undefined) nodeDropped(s, node);
+        },
         raw: connection,
       };
       (s.poller as { unref?: () => void }).unref?.();
       current = s;
-      // A cluster connection that drops as a whole loses every shard's messages.
+      // A cluster connection that drops as a whole loses every shard's messages; one node's, that node's.
       for (const event of DROP_EVENTS) connection.on?.(event, dropped as never);
+      for (const event of NODE_DROP_EVENTS) connection.on?.(event, s.nodeDropped as never);
       for (const [name, w] of watched) void watchChannel(s, name, w);
       const canaries = [...byNode().values()].map((names) => ask(s, canaryChannelOf(names[0]!)));
       // A node that does not answer (its master lost) must not hold the others back: the canaries
@@ -340,6 +375,7 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
       if (s.round?.timer !== undefined) clearTimeout(s.round.timer);
       s.round = undefined;
       for (const event of DROP_EVENTS) s.raw.off?.(event, s.dropped as never);
+      for (const event of NODE_DROP_EVENTS) s.raw.off?.(event, s.nodeDropped as never);
       s.connection.close();
     },
   };
