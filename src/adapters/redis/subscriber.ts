@@ -47,7 +47,8 @@ export function subscriberSource(client: unknown, subscriber: unknown): (() => P
     // duplicate is made not to, and the store makes a new one when it drops.
     const nodeRedis = typeof c.call !== 'function' && typeof (c as { sendCommand?: unknown }).sendCommand === 'function';
     const socket = (c as { options?: { socket?: object } }).options?.socket;
-    const made = (nodeRedis ? c.duplicate!({ socket: { ...socket, reconnectStrategy: false } }) : c.duplicate!()) as Subscribable;
+    // Bun's `duplicate()` resolves with the new client; the others return it.
+    const made = (await (nodeRedis ? c.duplicate!({ socket: { ...socket, reconnectStrategy: false } }) : c.duplicate!())) as Subscribable;
     // Without a listener, an error event on the duplicate would crash the process; the canary
     // notices what the error means.
     made.on?.('error', () => {});
