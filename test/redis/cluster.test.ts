@@ -306,6 +306,38 @@ describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])(
     }
   });
 
+  it('a master killed: opens on the other masters still arrive by push, and once it is back its breakers share again', async () => {
+    const prefix = `pushkill:${kind}:`;
+    const lost = 0;
+    const names = Array.from({ length: 12 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    const onOthers = names.filter((name) => !groups[lost]!.includes(name));
+    expect(groups[lost]!.length).toBeGreaterThan(0);
+    const { stores, close } = await pushedProcesses(kind, prefix);
+    let killed = false;
+    try {
+      const inA = breakersOn(stores[0], names);
+      const inB = new Map(breakersOn(stores[1], names).map((b) => [b.name, b]));
+      await vi.waitFor(async () => {
+        for (const [index, group] of groups.entries()) {
+          expect(await cluster.shardSubscribers(index, group.map((name) => `{${prefix}${name}}:changes`))).toEqual(group.map(() => 2));
+        }
+      }, { timeout: 10_000, interval: 100 });
+      await cluster.kill(lost);
+      killed = true;
+      const opens = onOthers.map((name) => next(inB.get(name)!, 'open'));
+      for (const breaker of inA) breaker.open();
+      // No sync runs on a timer within the test (syncInterval 60 s): these came by push.
+      await within('the opens on the masters still up to reach B by push', 10_000, Promise.all(opens));
+      await cluster.restart(lost);
+      killed = false;
+      await syncUntil('every open to reach B once the master is back', stores, () => [...inB.values()].every((b) => b.state === 'open') && stores.every((s) => s.connected));
+    } finally {
+      close();
+      if (killed) await cluster.restart(lost);
+    }
+  }, 60_000);
+
   it('reads the records of many breakers in one script per node and per 200 keys', async () => {
     const prefix = `batched:${kind}:`;
     const names = Array.from({ length: 1_000 }, (_, i) => `dependency-${i}`);

@@ -167,6 +167,8 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
   /** Canaries in a row a node may miss before the subscription is made anew, per node, across subscriptions. */
   const patience = new Map<string, number>();
   let current: Subscription | undefined;
+  /** Nodes whose last canary's publish has not been answered yet. */
+  const publishing = new Set<string>();
   /** Counts unsubscriptions, so that a connection made while one came is ended, not kept. */
   let ended = 0;
 
@@ -263,7 +265,7 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
     s.listener.canary(round.token);
   };
 
-  const deliver = (s: Subscription) => (channel: string, message: string) => {
+  const deliver = (s: Subscription, channel: string, message: string): void => {
     if (current !== s) return;
     if (channel.endsWith(canarySuffix)) {
       const round = s.round;
@@ -298,10 +300,9 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
         if (owned) end(connection as never);
         throw new Error('circuitry: unsubscribed while subscribing');
       }
-      let s: Subscription;
       const dropped = (): void => to.dropped();
-      s = {
-        connection: shardConnection(connection, owned, (channel, message) => deliver(s)(channel, message)),
+      const s: Subscription = {
+        connection: shardConnection(connection, owned, (channel, message) => deliver(s, channel, message)),
         listener: to,
         channels: new Map(),
         trusted: new Set(),
@@ -363,8 +364,15 @@ export function shardedPush(send: SendCommand, source: Source, prefix: string, n
       if (round.waiting.size === 0) return;
       s.round = round;
       round.timer = setTimeout(() => endRound(s, round), NODE_CANARY_TIMEOUT);
-      // A publish refused says no more than a canary not back: the round's end counts it.
-      await Promise.all([...round.waiting.keys()].map((channel) => send(['SPUBLISH', channel, token]).catch(() => {})));
+      for (const [channel, node] of round.waiting) {
+        // One canary at most queued per node, however long its master hangs: one still on its way
+        // is a canary not back, counted at the round's end, as is a publish refused.
+        if (publishing.has(node)) continue;
+        publishing.add(node);
+        void send(['SPUBLISH', channel, token])
+          .catch(() => {})
+          .finally(() => publishing.delete(node));
+      }
     },
     unsubscribe() {
       const s = current;
