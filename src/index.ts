@@ -14,7 +14,7 @@ export type { CountWindowOptions } from './policies/count-window.js';
 export type { RateOptions } from './policies/rate.js';
 export { timeWindow } from './policies/time-window.js';
 export type { TimeWindowOptions } from './policies/time-window.js';
-export type { PolicyFactory, TripPolicy, WindowStats } from './machine/trip-policy.js';
+export type { PolicyFactory, TripPolicy, WindowRule, WindowStats } from './machine/trip-policy.js';
 export { restoreBreaker } from './breaker/restore.js';
 export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.js';
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';

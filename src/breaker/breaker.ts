@@ -211,13 +211,14 @@ export class CircuitBreaker {
     this.name = resolved.name ?? 'anonymous';
     this.#internals = createInternals(this.name, resolved, onTransition);
     this.#offOptionListeners = listenToOptions(this, this.#internals, options);
+    // A store may refuse the breaker (a `judge: 'fleet'` store, one with no window): before it is listed anywhere.
+    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
     const registry = options.registry;
     if (registry === undefined) {
       if (resolved.name !== undefined) add(defaultRegistrations(), this);
     } else if (registry !== false) {
       registry.register(this);
     }
-    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
   }
 
   /**
@@ -243,6 +244,9 @@ export class CircuitBreaker {
   }
 
   #cancellable(fn: () => unknown, options: ExecuteOptions): Promise<unknown> {
+    // cockatiel's execute(fn, signal): a signal has no own keys, so it would pass as {} and
+    // cancel nothing.
+    if (options instanceof AbortSignal) throw new TypeError('execute options must be an object such as { signal }, got an AbortSignal');
     const signal = (optionsObject(options, 'execute', ['signal']) as ExecuteOptions).signal;
     checkSignalOption(signal);
     // Made on first use, as execute's own: the signal is the call's second argument.

@@ -1,5 +1,6 @@
-import { adoptOpen, close, currentState } from '../machine/machine.js';
-import type { AttachedBreaker } from './attached-breaker.js';
+import { adoptOpen, close, currentState, openPeriodFor } from '../machine/machine.js';
+import type { TripPolicy } from '../machine/trip-policy.js';
+import type { AttachedBreaker, OutcomeCounter } from './attached-breaker.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
 import { emit, listening } from './listeners.js';
@@ -33,6 +34,25 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
       adoptOpen(m, core.now(), elapsed, openPeriod, openings);
     },
     adoptClose: () => close(m),
+    window: () => core.options.policy?.window,
+    tripPeriod: () => openPeriodFor(m, m.openings + 1),
+    countOutcomes(counter) {
+      const policy = m.policy as (TripPolicy & { counter?: OutcomeCounter }) | undefined;
+      if (policy === undefined || policy.counter === counter) return;
+      // The policy keeps its window (for stats(), and for judging alone while the store is away);
+      // the counter says whether its verdict stands.
+      const counted: TripPolicy & { counter: OutcomeCounter } = {
+        ...policy,
+        counter,
+        onSuccess: (slow, now) => counter.counted(false, slow, policy.onSuccess(slow, now)),
+        onFailure: (slow, now) => counter.counted(true, slow, policy.onFailure(slow, now)),
+        reset() {
+          counter.cleared();
+          policy.reset();
+        },
+      };
+      (m as { policy: TripPolicy | undefined }).policy = counted;
+    },
     setTrialGate(gate) {
       m.trialGate = gate;
     },

@@ -87,3 +87,14 @@ export function nodeOfSlotIn(client: unknown): (slot: number) => string {
     return `slot ${slot}`;
   };
 }
+
+/** Runs a script by its SHA1, and by its text when Redis does not know it (after a restart). */
+export async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
+  try {
+    return await send(['EVALSHA', sha, ...tail]);
+  } catch (error) {
+    // Redis forgets scripts when it restarts; the first call after that sends the text again.
+    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+    return await send(['EVAL', text, ...tail]);
+  }
+}

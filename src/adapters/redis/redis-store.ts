@@ -3,7 +3,8 @@ import type { ChangeAnswer, SharedRecord, SharedStateBackend, SharedStoreOptions
 import { sharedStore } from 'circuitry/store';
 import { invalid } from '../../check/check.js';
 import type { RedisClientLike, SendCommand } from './redis-client.js';
-import { nodeOfSlotIn, sendCommandOf } from './redis-client.js';
+import { evaluate, nodeOfSlotIn, sendCommandOf } from './redis-client.js';
+import { redisCounting } from './redis-counting.js';
 import { READ_MANY_SCRIPT, RECORD_SCRIPT } from './record-script.js';
 import { redisPush, subscriberSource } from './subscriber.js';
 import { keySlot } from './key-slot.js';
@@ -64,14 +65,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     invalid(typeof keyTtl === 'number' ? RangeError : TypeError, 'keyTtl', 'a positive whole number of milliseconds', keyTtl);
   }
   const send = sendCommandOf(client);
-  if (isCluster(client)) return clusterStore(send, client, prefix, String(keyTtl), subscriber, shared);
+  if (isCluster(client)) return clusterStore(send, client, prefix, keyTtl, subscriber, shared);
   const source = subscriberSource(client, subscriber);
   const channel = `${prefix}changes`;
   const push = source === undefined ? undefined : redisPush(send, source, prefix, channel);
   // Without a subscriber nobody listens: the script publishes nothing.
   const announce = push === undefined ? NO_ANNOUNCE : ['PUBLISH', channel];
   const backend = redisBackend(send, prefix, String(keyTtl), () => announce);
-  return sharedStore({ ...backend, push, readMany: chunked(backend.readKeys, prefix) }, shared);
+  const counting = redisCounting(send, prefix, keyTtl, () => announce);
+  return sharedStore({ ...backend, push, counting, readMany: chunked(backend.readKeys, prefix) }, shared);
 }
 
 /**
@@ -79,17 +81,19 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
  * shard (`sharded-push.ts`); reads are batched per node (`node-batches.ts`); and each record's
  * slot is a part of the store, so a master lost sends away the breakers of its slots only.
  */
-function clusterStore(send: SendCommand, client: unknown, prefix: string, keep: string, subscriber: unknown, shared: SharedStoreOptions): CircuitStore {
+function clusterStore(send: SendCommand, client: unknown, prefix: string, keyTtl: number, subscriber: unknown, shared: SharedStoreOptions): CircuitStore {
   const nodeOfSlot = nodeOfSlotIn(client);
   const source = shardedSource(client, subscriber);
   const pollInterval = typeof shared.syncInterval === 'number' && shared.syncInterval > 0 ? shared.syncInterval : 500;
   const push = source === undefined ? undefined : shardedPush(send, source, prefix, nodeOfSlot, pollInterval);
-  const backend = redisBackend(send, prefix, keep, (key) => (push === undefined ? NO_ANNOUNCE : ['SPUBLISH', changesChannel(key)]));
+  const announce = (key: string): string[] => (push === undefined ? NO_ANNOUNCE : ['SPUBLISH', changesChannel(key)]);
+  const backend = redisBackend(send, prefix, String(keyTtl), announce);
   const read = nodeBatches(backend.readKeys, nodeOfSlot);
   return sharedStore(
     {
       ...backend,
       push,
+      counting: redisCounting(send, prefix, keyTtl, announce, true),
       read: async (name) => (await read([prefix + name]))[0]!,
       readMany: (names) => read(names.map((name) => prefix + name)),
       partitionOf(name) {
@@ -117,16 +121,6 @@ function chunked(readKeys: ReadKeys, prefix: string): (names: readonly string[])
 function isCluster(client: unknown): boolean {
   const c = client as { isCluster?: unknown; masters?: unknown } | null;
   return c?.isCluster === true || (typeof c === 'object' && c !== null && 'masters' in c);
-}
-
-async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
-  try {
-    return await send(['EVALSHA', sha, ...tail]);
-  } catch (error) {
-    // Redis forgets scripts when it restarts; the first call after that sends the text again.
-    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-    return await send(['EVAL', text, ...tail]);
-  }
 }
 
 /**
