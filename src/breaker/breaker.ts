@@ -379,7 +379,8 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name`, `registry` and `store` cannot change.
+   * an empty window, and a half-open circuit's trials so far are judged by the new settings at
+   * once. `name`, `registry` and `store` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
@@ -387,14 +388,16 @@ export class CircuitBreaker {
     const changes = options === undefined ? {} : (options as Record<string, unknown>);
     const fixed = typeof changes === 'object' && changes !== null ? FIXED_OPTIONS.find((key) => changes[key] !== undefined) : undefined;
     if (fixed !== undefined) throw new TypeError(`${fixed} cannot be changed by configure`);
-    resolveBreakerOptions(changes);
+    // The change is checked as part of the options it makes, not alone: a slowCallRate is valid
+    // beside the slowCallDuration the breaker already has.
+    optionsObject(changes, 'circuit');
     const next = { ...this.#options, ...changes } as BreakerOptions;
     const resolved = resolveBreakerOptions(next);
     const internals = this.#internals;
     const config = machineConfig(internals, resolved, { factory: internals.options.policy, policy: internals.machine.policy });
     this.#options = next;
     internals.options = resolved;
-    reconfigure(internals.machine, config);
+    reconfigure(internals.machine, config, internals.now);
     this.#offOptionListeners();
     this.#offOptionListeners = listenToOptions(this, internals, next);
     internals.timeEvery = timeEvery(internals);

@@ -199,12 +199,22 @@ export function currentState(m: Machine, now: Now): CircuitState {
   return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
-/** Replaces settings, policy and open time at once. */
-export function reconfigure(m: Machine, config: MachineConfig): void {
+/** Replaces settings, policy and open time at once, and judges the trials so far by the new settings. */
+export function reconfigure(m: Machine, config: MachineConfig, now: Now): void {
   const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
   target.settings = config.settings;
   target.policy = config.policy;
   target.openPeriod = config.openPeriod;
+  judgeTrialsSoFar(m, now);
+}
+
+/**
+ * Judges a half-open circuit's trials so far, as new settings or a restore have them: a sample
+ * made smaller than the trials it has judged would otherwise wait for a trial it has no place
+ * for, refusing every call for good.
+ */
+export function judgeTrialsSoFar(m: Machine, now: Now): void {
+  if (m.phase.state === 'half-open') judgeTrials(m, m.phase, false, now);
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
@@ -321,7 +331,8 @@ function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
   return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
 }
 
-// One by one, the first counted failure re-opens and `successThreshold` successes close. A sample
+// One by one, a counted failure re-opens (one a sample counted before configure() switched it off
+// too, judged then) and `successThreshold` successes close. A sample
 // re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
 // later outcome can undo, and closes once every one of its trials is judged below both rates.
 function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void {

@@ -110,7 +110,7 @@ it('counts a flush once: a replay of its owner and number, or one arriving later
   closers.push(quit);
   const { redisCounting } = await import('../../src/adapters/redis/redis-counting.js');
   const prefix = `judge:${++n}:`;
-  const counting = redisCounting((args) => client.call(...(args as [string, ...string[]])), prefix, 60_000, '', false);
+  const counting = redisCounting((args) => client.call(...(args as [string, ...string[]])), prefix, 60_000, () => ['', ''], false);
   const batch = { name: 'dep', generation: 0, calls: 5, failures: 1, slowCalls: 0, openPeriod: 1000, openings: 1 };
   const window = { kind: 'count' as const, size: 100, failureRate: 0.5, slowCallRate: 1, minimumCalls: 50 };
   const stamp = { owner: 'a', flush: 1, decidedAt: 0, maxAge: 1000 };

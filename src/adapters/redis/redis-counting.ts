@@ -8,19 +8,22 @@ import { keySlot } from './key-slot.js';
 const COUNT_SHA = 'c123d0ac866c1fbdba6f824195f1437811bbaa35';
 
 /**
- * The counting capability over Redis (`judge: 'fleet'`). Outside a cluster every window is a
+ * The counting capability over Redis (`judge: 'fleet'`); `announceOf` gives the command and
+ * channel on which a record's change is published (as for the record script). Outside a cluster every window is a
  * field of one hash, `<prefix>counts`, so a flush of many breakers is a handful of commands in
  * all; in a cluster each record has its own hash of one window, in the record's slot.
  */
-export function redisCounting(send: SendCommand, prefix: string, keyTtl: number, channel: string, cluster: boolean): SharedStateCounting {
-  const announce = channel === '' ? ['', ''] : [cluster ? 'SPUBLISH' : 'PUBLISH', channel];
+export function redisCounting(send: SendCommand, prefix: string, keyTtl: number, announceOf: (key: string) => string[], cluster = false): SharedStateCounting {
   const windowsOf = (name: string): string => (cluster ? sameSlot(prefix + name, ':counts') : `${prefix}counts`);
   return {
     version: 1,
     async count(batches: readonly CountBatch[], stamp: CountStamp): Promise<CountAnswer> {
       const flushKey = `flush:${stamp.owner}:${stamp.flush}`;
       const keys = [cluster ? sameSlot(prefix + batches[0]!.name, `:${flushKey}`) : prefix + flushKey];
-      const args = [String(keyTtl), ...announce, String(stamp.decidedAt), String(stamp.maxAge)];
+      // In a cluster the batch is of one slot, and the script announces every change on the shard
+      // channel of its first record: a process that holds another breaker of that slot, and not
+      // the first, takes that breaker's change in at its next resync (a known gap).
+      const args = [String(keyTtl), ...announceOf(prefix + batches[0]!.name), String(stamp.decidedAt), String(stamp.maxAge)];
       for (const batch of batches) {
         keys.push(windowsOf(batch.name), prefix + batch.name);
         const w = batch.window;
