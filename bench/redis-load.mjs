@@ -10,6 +10,9 @@
 //     --opens=200           opens timed between two processes
 //     --concurrency=4       opens under way at once (each on its own breaker)
 //     --sync-interval=N     the store's syncInterval; default: the store's own default
+//     --judge=fleet         stores judge with the fleet (countWindow breakers, counts flushed
+//                           every --count-interval ms, default the store's) and every breaker is
+//                           called --call-rate times a second (default 10; 1 call in 10 fails)
 //     --write               put the figures in bench/RESULTS.md under FLEET_HEADING
 //     --after               ... under the "with push" heading, keeping the "before push" one
 //   REDIS_URL: use that Redis instead of starting one (its command counter must then be this
@@ -32,7 +35,13 @@ const flags = Object.fromEntries(
   }),
 );
 const syncInterval = flags['sync-interval'] === undefined ? undefined : Number(flags['sync-interval']);
-const storeOptions = syncInterval === undefined ? {} : { syncInterval };
+const judgeFleet = flags.judge === 'fleet';
+const callRate = Number(flags['call-rate'] ?? 10);
+const storeOptions = {
+  ...(syncInterval === undefined ? {} : { syncInterval }),
+  ...(judgeFleet ? { judge: 'fleet' } : {}),
+  ...(flags['count-interval'] === undefined ? {} : { countInterval: Number(flags['count-interval']) }),
+};
 
 if (flags.child !== undefined) await child(flags.child);
 else await main();
@@ -94,9 +103,9 @@ async function main() {
           // CPU seconds per second of one idle process (user + system), the mean of the fleet's.
           const processCpu = cpuAfter.reduce((sum, c, i) => sum + (c.cpu - cpuBefore[i].cpu) / (c.at - cpuBefore[i].at), 0) / count;
           const row = { processes: count, breakers, round, seconds: elapsed, total, evalsha: perSecond('evalsha'), asked, redisCpu, processCpu, inner: {} };
-          for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval']) row.inner[name] = perSecond(name);
+          for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval', 'set', 'hdel']) row.inner[name] = perSecond(name);
           results.load.push(row);
-          console.log(`load: ${count} × ${breakers} breakers: ${Math.round(total)} commands/s, Redis CPU ${redisCpu.toFixed(2)} s/s, each process ${processCpu.toFixed(3)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
+          console.log(`load: ${count} × ${breakers} breakers${judgeFleet ? `, judged by the fleet, ${callRate} calls/s each` : ''}: ${Math.round(total)} commands/s (${(total / (count * breakers)).toFixed(3)} per breaker per second per process), Redis CPU ${redisCpu.toFixed(2)} s/s, each process ${processCpu.toFixed(3)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
         }
         await Promise.all(fleet.map((p) => p.stop()));
       }
@@ -158,7 +167,7 @@ async function propagation(children, url, opens, concurrency) {
 
 /** A forked process of this script, with a way to wait for what it reports. */
 async function spawn(children, config) {
-  const process_ = fork(self, ['--child=' + config.role, ...(syncInterval === undefined ? [] : [`--sync-interval=${syncInterval}`])], {
+  const process_ = fork(self, ['--child=' + config.role, ...process.argv.slice(2).filter((arg) => !arg.startsWith('--child'))], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, REDIS_LOAD_CONFIG: JSON.stringify(config) },
   });
@@ -205,7 +214,7 @@ async function spawn(children, config) {
 
 async function child(role) {
   const config = JSON.parse(process.env.REDIS_LOAD_CONFIG);
-  const { CircuitBreaker, circuit } = await import('../dist/index.js');
+  const { CircuitBreaker, circuit, countWindow } = await import('../dist/index.js');
   const { redisStore } = await import('../dist/redis.js');
   const { Redis } = await import('ioredis');
   const client = new Redis(config.url);
@@ -214,10 +223,23 @@ async function child(role) {
   // The wall clock, comparable between processes of one machine, to the fraction of a ms.
   const now = () => performance.timeOrigin + performance.now();
   const report = (m) => process.connected && process.send({ ...m, at: now() });
-  const options = (name) => ({ name, registry: false, store, failureThreshold: 1, recoveryTimeout: 600_000, reportError: () => {} });
+  const trip = judgeFleet ? { policy: countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 }) } : { failureThreshold: 1 };
+  const options = (name) => ({ name, registry: false, store, ...trip, recoveryTimeout: 600_000, reportError: () => {} });
   const kept = [];
   if (role === 'load') {
     for (let i = 0; i < config.breakers; i++) kept.push(new CircuitBreaker(options(`dep-${i}`)));
+    if (judgeFleet) {
+      // A steady call rate on every breaker, one call in ten failed: far below the failure rate.
+      let tick = 0;
+      const ok = () => Promise.resolve();
+      const down = () => Promise.reject(new Error('down'));
+      setInterval(() => {
+        tick += 1;
+        for (const breaker of kept) {
+          for (let c = 0; c < callRate / 10; c++) void breaker.execute((tick + c) % 10 === 0 ? down : ok).catch(() => {});
+        }
+      }, 100).unref();
+    }
   } else {
     for (const name of config.names) {
       const breaker = new CircuitBreaker(options(name));

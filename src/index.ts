@@ -1,7 +1,7 @@
 export { CircuitBreaker } from './breaker/breaker.js';
-export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, TrialsOptions } from './breaker/breaker.js';
+export type { BreakerOptions, BreakerRegistry, ExecuteOptions, OpenOptions, RampOptions, TrialsOptions } from './breaker/breaker.js';
 export type { Clock } from './machine/clock.js';
-export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
+export { BulkheadRejectedError, CircuitIsolatedError, CircuitOpenError, CircuitRampError, isBulkheadRejectedError, isCircuitOpenError, TimeoutError } from './breaker/errors.js';
 export type { ErrorClass, ExpectedError } from './breaker/error-filter.js';
 export type { CircuitState } from './machine/machine.js';
 export type { ErrorReporter } from './breaker/report.js';
@@ -14,7 +14,7 @@ export type { CountWindowOptions } from './policies/count-window.js';
 export type { RateOptions } from './policies/rate.js';
 export { timeWindow } from './policies/time-window.js';
 export type { TimeWindowOptions } from './policies/time-window.js';
-export type { PolicyFactory, TripPolicy, WindowStats } from './machine/trip-policy.js';
+export type { PolicyFactory, TripPolicy, WindowRule, WindowStats } from './machine/trip-policy.js';
 export { restoreBreaker } from './breaker/restore.js';
 export type { CircuitEvent, CircuitEvents, ErrorSource } from './breaker/events.js';
 export { CircuitRegistry, defaultRegistry } from './breaker/registry.js';

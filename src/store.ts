@@ -7,4 +7,5 @@
  */
 export { sharedStore } from './store/real-time-store.js';
 export type { SharedStoreOptions } from './store/shared-store.js';
-export type { ChangeAnswer, ChangeMode, CloseRequest, OpenRequest, PushListener, RequestStamp, SharedRecord, SharedStateBackend, SharedStatePush, TrialAnswer } from './store/shared-record.js';
+export type { ChangeAnswer, ChangeMode, CloseRequest, CountAnswer, CountBatch, CountStamp, OpenRequest, PushListener, RequestStamp, SharedRecord, SharedStateBackend, SharedStateCounting, SharedStatePush, TrialAnswer } from './store/shared-record.js';
+export type { WindowRule } from './breaker/attached-breaker.js';

@@ -1,6 +1,7 @@
 // `npm run example:fleet`: three processes of one service share a circuit through Redis. One
 // process's failures open it for the whole fleet; when the dependency recovers, one trial in the
-// whole fleet closes it again. Prints one line per process per transition, then exits.
+// whole fleet closes it again, and each process's ramp lets its traffic back gradually. Prints one
+// line per process per transition, then the ramp, then exits.
 //
 // It starts its own redis-server on a free loopback port, or uses REDIS_URL when set. It stops
 // by itself within FLEET_DEMO_LIMIT_MS (default 30,000), cleaning up its processes either way.
@@ -118,17 +119,36 @@ async function story(): Promise<void> {
 
   dependency.failing = false;
   say('dependency: recovered; every process calls it every 100 ms');
-  const closed = Promise.all(SERVICES.map((service) => next(`service-${service} closed`, transitionOf(service, 'closed'))));
+  const closedAt = new Map<number, number>();
+  const closed = Promise.all(
+    SERVICES.map((service) => next(`service-${service} closed`, transitionOf(service, 'closed')).then((report) => closedAt.set(service, report.at))),
+  );
   let allClosed = false;
   void closed.then(() => (allClosed = true), () => {});
-  while (!allClosed && Date.now() < startedAt + limit) {
-    await Promise.all(SERVICES.map((service) => call(service)));
+  const answers: Extract<Report, { type: 'call' }>[] = [];
+  const rampEnd = () => Math.max(...closedAt.values()) + RAMP_SHOWN_MS;
+  while ((!allClosed || Date.now() < rampEnd()) && Date.now() < startedAt + limit) {
+    answers.push(...(await Promise.all(SERVICES.map((service) => call(service)))));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await closed;
+  say(`fleet: closed everywhere after ${trials} trial call${trials === 1 ? '' : 's'} in the whole fleet`);
+  for (const service of SERVICES) say(`[service-${service}] ${rampLine(answers.filter((a) => a.service === service), closedAt.get(service)!)}`);
   const all = SERVICES.map((service) => `service-${service} ${dependency!.requestsBy.get(service) ?? 0}`).join(', ');
   say(`dependency: requests in all: ${all}`);
-  say(`fleet: closed everywhere after ${trials} trial call${trials === 1 ? '' : 's'} in the whole fleet`);
+}
+
+/** The ramp lasts 2 s (service.ts); the demo watches half a second more. */
+const RAMP_SHOWN_MS = 2_500;
+const SLICE_MS = 500;
+
+/** Calls answered by the dependency, out of the calls made, per half second after the close. */
+function rampLine(answers: readonly Extract<Report, { type: 'call' }>[], closedAt: number): string {
+  const slices = Array.from({ length: RAMP_SHOWN_MS / SLICE_MS }, (_, i) => {
+    const inSlice = answers.filter((a) => a.at > closedAt && a.at - closedAt <= (i + 1) * SLICE_MS && a.at - closedAt > i * SLICE_MS);
+    return `${inSlice.filter((a) => a.result === 'ok').length}/${inSlice.length}`;
+  });
+  return `ramp after the close, calls let through per ${SLICE_MS} ms: ${slices.join(', ')}`;
 }
 
 const deadline = setTimeout(() => {

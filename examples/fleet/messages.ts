@@ -7,4 +7,4 @@ export type Order = { readonly type: 'call' } | { readonly type: 'exit' };
 export type Report =
   | { readonly type: 'ready'; readonly service: number }
   | { readonly type: 'transition'; readonly service: number; readonly from: string; readonly to: string; readonly ownFailures: number; readonly at: number }
-  | { readonly type: 'call'; readonly service: number; readonly result: 'ok' | 'failed' | 'rejected'; readonly trial: boolean; readonly detail: string };
+  | { readonly type: 'call'; readonly service: number; readonly result: 'ok' | 'failed' | 'rejected' | 'ramped'; readonly trial: boolean; readonly detail: string; readonly at: number };

@@ -1,7 +1,7 @@
 // One process of the fleet: a breaker named 'inventory', shared with the other processes through
 // Redis, guarding HTTP calls to the flaky dependency. It calls when the demo says so and reports
 // each call and each transition of its breaker.
-import { CircuitBreaker, circuit, isCircuitOpenError } from 'circuitry';
+import { CircuitBreaker, CircuitRampError, circuit, isCircuitOpenError } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
 import { Redis } from 'ioredis';
 import type { Order, Report } from './messages.js';
@@ -21,7 +21,9 @@ const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
 redis.on('error', () => {});
 // A short syncInterval so that the demo is quick; the default is 500 ms.
 const store = redisStore(redis, { prefix: config.prefix, syncInterval: 100 });
-const breaker = new CircuitBreaker({ name: 'inventory', failureThreshold: 3, recoveryTimeout: 2_000, store });
+// After a close, a ramp admits a growing share of calls over 2 s, from one in five, so the whole
+// fleet's traffic does not return to the dependency at once.
+const breaker = new CircuitBreaker({ name: 'inventory', failureThreshold: 3, recoveryTimeout: 2_000, ramp: { duration: 2_000, minShare: 0.2 }, store });
 
 /** Failures this process counted since its circuit last closed: were the opens its own? */
 let ownFailures = 0;
@@ -51,10 +53,11 @@ process.on('message', async (order: Order) => {
   trial = false;
   try {
     const status = await fetchInventory();
-    report({ type: 'call', service, result: 'ok', trial, detail: `the dependency answered ${status}` });
+    report({ type: 'call', service, result: 'ok', trial, detail: `the dependency answered ${status}`, at: Date.now() });
   } catch (error) {
-    const rejected = isCircuitOpenError(error);
-    report({ type: 'call', service, result: rejected ? 'rejected' : 'failed', trial, detail: rejected ? 'rejected by the open circuit, the dependency not called' : (error as Error).message });
+    if (error instanceof CircuitRampError) report({ type: 'call', service, result: 'ramped', trial, detail: 'held back by the ramp after the close', at: Date.now() });
+    else if (isCircuitOpenError(error)) report({ type: 'call', service, result: 'rejected', trial, detail: 'rejected by the open circuit, the dependency not called', at: Date.now() });
+    else report({ type: 'call', service, result: 'failed', trial, detail: (error as Error).message, at: Date.now() });
   }
 });
 

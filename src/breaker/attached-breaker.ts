@@ -1,6 +1,18 @@
 import type { CircuitState, TrialGate } from '../machine/machine.js';
+import type { WindowRule } from '../machine/trip-policy.js';
 
-export type { CircuitState, TrialGate };
+export type { CircuitState, TrialGate, WindowRule };
+
+/**
+ * Where a breaker whose window the fleet judges hands each outcome its trip policy counted while
+ * closed. `verdict` is what the breaker's own window says; the answer is what the breaker does:
+ * true opens it.
+ */
+export interface OutcomeCounter {
+  counted(failed: boolean, slow: boolean, verdict: boolean): boolean;
+  /** The policy's window was cleared (the circuit closed, or was reset): so are the counts not yet sent. */
+  cleared(): void;
+}
 
 /** The opening a breaker is in: open with `elapsed` of `openPeriod` ms passed, or half-open after it. */
 export interface Opening {
@@ -29,6 +41,16 @@ export interface AttachedBreaker {
   adoptOpen(elapsed: number, openPeriod: number, openings: number): void;
   /** Takes on a close decided elsewhere. */
   adoptClose(): void;
+  /** The window rule of the breaker's trip policy, or undefined when it has none (consecutive failures, a policy of the user's). */
+  window(): WindowRule | undefined;
+  /** The open period a trip would start now (the next opening's, by `recoveryTimeout`). */
+  tripPeriod(): number;
+  /**
+   * From now on, the outcomes the trip policy counts go through `counter`, which decides whether
+   * they open the circuit. Does nothing when they already do, or when there is no policy; called
+   * again after `configure` replaced the policy, it takes the new one.
+   */
+  countOutcomes(counter: OutcomeCounter): void;
   /** Trial calls need the gate's permit from now on (undefined: no more). */
   setTrialGate(gate: TrialGate | undefined): void;
   /** The store, or this breaker's record in it, cannot be used: report it and emit `storeDown`. */

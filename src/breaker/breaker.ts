@@ -1,7 +1,7 @@
 import { checkDuration, invalid, optionsObject } from '../check/check.js';
 import type { Clock } from '../machine/clock.js';
 import type { CircuitState } from '../machine/machine.js';
-import { close, currentState, disable, isolate, open, openFor, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
+import { close, currentState, disable, isolate, open, openFor, rampShare, reconfigure, releaseHold, retryAfter } from '../machine/machine.js';
 import type { ExpectedError } from './error-filter.js';
 import type { CircuitEvent, CircuitEvents, ListenerEntry } from './events.js';
 import { EVENTS } from './events.js';
@@ -93,6 +93,16 @@ export interface BreakerOptions {
    */
   shadow?: boolean | undefined;
   /**
+   * Brings traffic back gradually after an outage, instead of all at once: for `duration` ms after
+   * the circuit closes from half-open (or takes on a close from its `store`), it admits a share of
+   * the calls that grows from `minShare` to all of them, and rejects the others with
+   * {@link CircuitRampError}. Spread evenly and decided by the clock, with no randomness. A
+   * failure meanwhile counts as in any closed state; when it re-opens the circuit, the ramp ends.
+   * A close by hand (`close()`, `reset()`) lets every call through at once, and ends a ramp under
+   * way; `configure` applies from the next close. Default: no ramp.
+   */
+  ramp?: RampOptions | undefined;
+  /**
    * Reads an open period from a counted failure (an error, or a value `isFailure` judged), for a
    * dependency that says how long it needs, such as an HTTP `Retry-After`: a number of ms opens
    * the circuit at once for that long (kept within `minOpenPeriod` and `maxOpenPeriod`);
@@ -169,6 +179,17 @@ export interface TrialsOptions {
   slowCallRate?: number | undefined;
 }
 
+/**
+ * The `ramp` option: the share of calls admitted `elapsed` ms after the circuit closed is
+ * `max(minShare, elapsed / duration)`, as in Envoy's slow start (with its default aggression, 1).
+ */
+export interface RampOptions {
+  /** How long the ramp lasts, in ms (positive, finite); then every call is admitted. Required. */
+  duration: number;
+  /** The share of calls admitted as the ramp starts: above 0, at most 1. Default 0.1. */
+  minShare?: number | undefined;
+}
+
 /** Options of `breaker.open(options)`. */
 export interface OpenOptions {
   /** The open period of this opening, in ms (positive, finite), exactly as given. Default: `recoveryTimeout`'s. */
@@ -211,13 +232,14 @@ export class CircuitBreaker {
     this.name = resolved.name ?? 'anonymous';
     this.#internals = createInternals(this.name, resolved, onTransition);
     this.#offOptionListeners = listenToOptions(this, this.#internals, options);
+    // A store may refuse the breaker (a `judge: 'fleet'` store, one with no window): before it is listed anywhere.
+    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
     const registry = options.registry;
     if (registry === undefined) {
       if (resolved.name !== undefined) add(defaultRegistrations(), this);
     } else if (registry !== false) {
       registry.register(this);
     }
-    if (resolved.store !== undefined) this.#internals.link = attachStore(resolved.store, this.#internals);
   }
 
   /**
@@ -243,6 +265,9 @@ export class CircuitBreaker {
   }
 
   #cancellable(fn: () => unknown, options: ExecuteOptions): Promise<unknown> {
+    // cockatiel's execute(fn, signal): a signal has no own keys, so it would pass as {} and
+    // cancel nothing.
+    if (options instanceof AbortSignal) throw new TypeError('execute options must be an object such as { signal }, got an AbortSignal');
     const signal = (optionsObject(options, 'execute', ['signal']) as ExecuteOptions).signal;
     checkSignalOption(signal);
     // Made on first use, as execute's own: the signal is the call's second argument.
@@ -354,7 +379,8 @@ export class CircuitBreaker {
    * Changes options at run time, for configuration pushed from elsewhere. All of them are checked
    * first and applied together, or none is: an invalid value throws as the constructor would, and
    * the breaker carries on as it was. The state and counts carry over; a new `policy` starts with
-   * an empty window. `name`, `registry` and `store` cannot change.
+   * an empty window, and a half-open circuit's trials so far are judged by the new settings at
+   * once. `name`, `registry` and `store` cannot change.
    *
    * @throws TypeError or RangeError naming the option when an option is invalid.
    */
@@ -362,14 +388,16 @@ export class CircuitBreaker {
     const changes = options === undefined ? {} : (options as Record<string, unknown>);
     const fixed = typeof changes === 'object' && changes !== null ? FIXED_OPTIONS.find((key) => changes[key] !== undefined) : undefined;
     if (fixed !== undefined) throw new TypeError(`${fixed} cannot be changed by configure`);
-    resolveBreakerOptions(changes);
+    // The change is checked as part of the options it makes, not alone: a slowCallRate is valid
+    // beside the slowCallDuration the breaker already has.
+    optionsObject(changes, 'circuit');
     const next = { ...this.#options, ...changes } as BreakerOptions;
     const resolved = resolveBreakerOptions(next);
     const internals = this.#internals;
     const config = machineConfig(internals, resolved, { factory: internals.options.policy, policy: internals.machine.policy });
     this.#options = next;
     internals.options = resolved;
-    reconfigure(internals.machine, config);
+    reconfigure(internals.machine, config, internals.now);
     this.#offOptionListeners();
     this.#offOptionListeners = listenToOptions(this, internals, next);
     internals.timeEvery = timeEvery(internals);
@@ -416,6 +444,7 @@ export class CircuitBreaker {
       retryAfter: retryAfter(internals.machine, internals.now()),
       shadow: internals.options.shadow,
       wouldReject: internals.machine.wouldReject,
+      rampShare: rampShare(internals.machine, internals.now()),
     };
   }
 }

@@ -3,7 +3,8 @@ const BRAND = Symbol.for('circuitry.CircuitOpenError');
 
 /**
  * The error a call gets when the circuit does not let it run: the circuit is open, or it is
- * half-open and every trial slot is taken. The guarded function was not called.
+ * half-open and every trial slot is taken (or a `ramp` refused it: {@link CircuitRampError}). The
+ * guarded function was not called.
  *
  * @example
  * ```ts
@@ -19,21 +20,25 @@ export class CircuitOpenError extends Error {
   readonly breakerName: string;
   /** Milliseconds until the breaker may admit a trial call; 0 if it may already. */
   readonly retryAfter: number;
-  /** The state the breaker was in when it rejected the call. */
-  readonly state: 'open' | 'half-open' | 'isolated';
-  /** A stable code to tell refusals apart without `instanceof`: `'CIRCUITRY_OPEN'`, or `'CIRCUITRY_ISOLATED'`. */
-  declare readonly code: 'CIRCUITRY_OPEN' | 'CIRCUITRY_ISOLATED';
+  /** The state the breaker was in when it rejected the call: `'closed'` while a ramp refuses calls. */
+  readonly state: 'open' | 'half-open' | 'isolated' | 'closed';
+  /**
+   * A stable code to tell refusals apart without `instanceof`: `'CIRCUITRY_OPEN'`,
+   * `'CIRCUITRY_ISOLATED'`, or `'CIRCUITRY_RAMP'`.
+   */
+  declare readonly code: 'CIRCUITRY_OPEN' | 'CIRCUITRY_ISOLATED' | 'CIRCUITRY_RAMP';
 
   /**
    * @param breakerName - the rejecting breaker's name
    * @param retryAfter - milliseconds until a trial call may be admitted
-   * @param state - `'open'`, `'half-open'` when every trial slot was taken, or `'isolated'`
+   * @param state - `'open'`, `'half-open'` when every trial slot was taken, `'isolated'`, or
+   *   `'closed'` when a ramp refused the call
    * @param cause - the failure that opened the circuit, when known
    */
   constructor(
     breakerName: string,
     retryAfter: number,
-    state: 'open' | 'half-open' | 'isolated' = 'open',
+    state: 'open' | 'half-open' | 'isolated' | 'closed' = 'open',
     cause?: unknown,
   ) {
     // An open circuit rejects every call, and a stack trace costs about 2.5 µs apiece while
@@ -73,9 +78,10 @@ function setStackTraceLimit(limit: number): boolean {
   }
 }
 
-function describe(name: string, retryAfter: number, state: 'open' | 'half-open' | 'isolated'): string {
+function describe(name: string, retryAfter: number, state: 'open' | 'half-open' | 'isolated' | 'closed'): string {
   if (state === 'isolated') return `Circuit "${name}" is isolated; calls are refused until it is released`;
   const wait = Math.ceil(retryAfter);
+  if (state === 'closed') return `Circuit "${name}" is ramping up; retry in ${wait} ms`;
   if (state === 'half-open') {
     return `Circuit "${name}" is half-open and its trial calls are all in flight; a slot frees up when one settles, or in ${wait} ms at the latest`;
   }
@@ -102,6 +108,20 @@ export class CircuitIsolatedError extends CircuitOpenError {
 }
 
 nameErrorClass(CircuitIsolatedError, 'CircuitIsolatedError', 'CIRCUITRY_ISOLATED');
+
+/**
+ * The error a call gets while a `ramp` admits only a share of the calls after the circuit closed,
+ * and this call was not among them. Like every refusal it is a {@link CircuitOpenError}: a fallback
+ * serves it, `retry` waits its `retryAfter`, `stats()` counts it among `rejections`.
+ */
+export class CircuitRampError extends CircuitOpenError {
+  /** Always `'CIRCUITRY_RAMP'`. */
+  declare readonly code: 'CIRCUITRY_RAMP';
+  /** Always `'closed'`: a ramp runs while the circuit is closed. */
+  declare readonly state: 'closed';
+}
+
+nameErrorClass(CircuitRampError, 'CircuitRampError', 'CIRCUITRY_RAMP');
 
 /**
  * True when `error` is a {@link CircuitOpenError}, even one thrown by another copy of circuitry

@@ -1,6 +1,6 @@
 import type { OptionBag } from '../check/check.js';
-import { duration, invalid, optionalFunction, optionsObject, positiveInteger } from '../check/check.js';
-import type { TrialSample } from '../machine/machine.js';
+import { checkDuration, duration, invalid, optionalFunction, optionsObject, positiveInteger } from '../check/check.js';
+import type { RampSettings, TrialSample } from '../machine/machine.js';
 import { rate } from '../policies/rate.js';
 import type { Clock } from '../machine/clock.js';
 import { systemClock } from '../machine/clock.js';
@@ -23,6 +23,7 @@ export interface ResolvedBreakerOptions {
   readonly successThreshold: number;
   readonly trials: TrialSample | undefined;
   readonly shadow: boolean;
+  readonly ramp: RampSettings | undefined;
   readonly openPeriodOf: ((failure: unknown) => number | undefined) | undefined;
   readonly minOpenPeriod: number;
   readonly maxOpenPeriod: number;
@@ -60,6 +61,7 @@ const BREAKER_OPTION_NAMES: ReadonlySet<string> = new Set([
   'successThreshold',
   'trials',
   'shadow',
+  'ramp',
   'openPeriodOf',
   'minOpenPeriod',
   'maxOpenPeriod',
@@ -124,6 +126,7 @@ export function resolveBreakerOptions(options: unknown): ResolvedBreakerOptions 
     successThreshold: positiveInteger(o, 'successThreshold', 1),
     trials,
     shadow: flag(o, 'shadow'),
+    ramp: rampOf(o.ramp),
     openPeriodOf: optionalFunction(o, 'openPeriodOf'),
     minOpenPeriod,
     maxOpenPeriod,
@@ -157,6 +160,13 @@ function trialSample(o: OptionBag): TrialSample | undefined {
   const calls = positiveInteger({ 'trials.calls': t.calls }, 'trials.calls', 10);
   if (positiveInteger(o, 'halfOpenMaxCalls', 1) > calls) invalid(RangeError, 'halfOpenMaxCalls', 'at most trials.calls', o.halfOpenMaxCalls);
   return { calls, failureRate: rate(t.failureRate, 'trials.failureRate', 0.5), slowCallRate: rate(t.slowCallRate, 'trials.slowCallRate', 1) };
+}
+
+/** The `ramp` option: `duration` is required, `minShare` a rate (0.1 as Envoy's), `aggression` above 0. */
+function rampOf(value: unknown): RampSettings | undefined {
+  if (value === undefined) return undefined;
+  const r = optionsObject(value, 'ramp', ['duration', 'minShare']);
+  return { duration: checkDuration(r.duration, 'ramp.duration'), minShare: rate(r.minShare, 'ramp.minShare', 0.1) };
 }
 
 /**

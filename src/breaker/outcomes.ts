@@ -1,6 +1,6 @@
 import { describeValue } from '../check/check.js';
 import { isCurrentToken, recordFailure, recordOpeningFailure, recordSuccess, release, retryAfter } from '../machine/machine.js';
-import { CircuitIsolatedError, CircuitOpenError } from './errors.js';
+import { CircuitIsolatedError, CircuitOpenError, CircuitRampError } from './errors.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
 import { emit, listening } from './listeners.js';
@@ -224,7 +224,8 @@ export function rejection(internals: BreakerInternals): CircuitOpenError {
   const error =
     state === 'isolated'
       ? new CircuitIsolatedError(internals.name, internals.lastFailure)
-      : new CircuitOpenError(internals.name, retryAfter(internals.machine, internals.now()), state === 'half-open' ? 'half-open' : 'open', internals.lastFailure);
+      : // Only a ramp refuses a call while closed; disabled refuses none.
+        new (state === 'closed' ? CircuitRampError : CircuitOpenError)(internals.name, retryAfter(internals.machine, internals.now()), state as 'open' | 'half-open' | 'closed', internals.lastFailure);
   internals.rejections += 1;
   if (listening(internals, 'rejected')) emit(internals, 'rejected', { error });
   return error;

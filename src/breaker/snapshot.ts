@@ -1,6 +1,6 @@
 import { describeValue, exactKeys, plainObject } from '../check/check.js';
 import type { CircuitState, Machine, Phase } from '../machine/machine.js';
-import { halfOpen, openPeriodFor } from '../machine/machine.js';
+import { halfOpen, judgeTrialsSoFar, openPeriodFor } from '../machine/machine.js';
 
 /**
  * A breaker's state as plain JSON, from `breaker.toJSON()`; pass it to `restoreBreaker` to carry
@@ -139,4 +139,5 @@ export function restoreMachine(m: Machine, snapshot: unknown, t: number, longest
   m.openings = openings;
   m.seen = t;
   m.phase = phase;
+  judgeTrialsSoFar(m, () => t);
 }

@@ -33,12 +33,20 @@ export interface CircuitStats {
   readonly consecutiveFailures: number;
   /** What a window policy holds now; undefined for the default policy. */
   readonly window: WindowStats | undefined;
-  /** Milliseconds until a call may be admitted: 0 when closed. */
+  /**
+   * Milliseconds until a call may be admitted: 0 when closed, unless a ramp refuses calls; then
+   * until the growing share would admit one that came alone.
+   */
   readonly retryAfter: number;
   /** True while the breaker is in shadow mode (the `shadow` option): it refuses nothing. */
   readonly shadow: boolean;
   /** Calls the breaker let through in shadow mode that it would have rejected (not in `rejections`). */
   readonly wouldReject: number;
+  /**
+   * The share of calls admitted now (above 0, below 1) while a `ramp` is under way after a close;
+   * undefined otherwise.
+   */
+  readonly rampShare: number | undefined;
 }
 
 /** The cumulative counts a breaker keeps, by the names `stats()` reports them under. */

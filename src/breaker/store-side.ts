@@ -1,5 +1,6 @@
-import { adoptOpen, close, currentState } from '../machine/machine.js';
-import type { AttachedBreaker } from './attached-breaker.js';
+import { adoptOpen, closeAfterOutage, currentState, openPeriodFor } from '../machine/machine.js';
+import type { TripPolicy } from '../machine/trip-policy.js';
+import type { AttachedBreaker, OutcomeCounter } from './attached-breaker.js';
 import type { BreakerInternals } from './internals.js';
 import { report } from './internals.js';
 import { emit, listening } from './listeners.js';
@@ -32,7 +33,27 @@ export function attachBreaker(core: BreakerInternals): AttachedBreaker {
       if (currentState(m, core.now) !== 'open') core.lastFailure = undefined;
       adoptOpen(m, core.now(), elapsed, openPeriod, openings);
     },
-    adoptClose: () => close(m),
+    // The fleet's close ends this process's outage too: it ramps, when configured, as its own would.
+    adoptClose: () => closeAfterOutage(m, core.now()),
+    window: () => core.options.policy?.window,
+    tripPeriod: () => openPeriodFor(m, m.openings + 1),
+    countOutcomes(counter) {
+      const policy = m.policy as (TripPolicy & { counter?: OutcomeCounter }) | undefined;
+      if (policy === undefined || policy.counter === counter) return;
+      // The policy keeps its window (for stats(), and for judging alone while the store is away);
+      // the counter says whether its verdict stands.
+      const counted: TripPolicy & { counter: OutcomeCounter } = {
+        ...policy,
+        counter,
+        onSuccess: (slow, now) => counter.counted(false, slow, policy.onSuccess(slow, now)),
+        onFailure: (slow, now) => counter.counted(true, slow, policy.onFailure(slow, now)),
+        reset() {
+          counter.cleared();
+          policy.reset();
+        },
+      };
+      (m as { policy: TripPolicy | undefined }).policy = counted;
+    },
     setTrialGate(gate) {
       m.trialGate = gate;
     },

@@ -14,7 +14,8 @@ import { enterTraced, lookUpChannels, trace, tracer } from './diagnostics.js';
  * returns the value or throws, {@link CircuitOpenError} included. A native `Promise` returned by
  * `fn` is a misuse (`circuit` is for those): the caller gets a `TypeError`, the promise's rejection
  * is handled, and the call counts neither way. A synchronous call cannot be cut short, so a
- * caller's `signal` only keeps a call from running when it has aborted already.
+ * caller's `signal`, or an enclosing call's as for `circuit`, only keeps a call from running when
+ * it has aborted already.
  */
 export function syncCallsThrough(
   breaker: object,
@@ -30,6 +31,9 @@ export function syncCallsThrough(
   const guarded = function (this: unknown, ...args: unknown[]): unknown {
     const calls = tracer();
     if (calls !== undefined) return trace(calls, 'traceSync', guarded, internals, this, args);
+    // As on the async path: a call under an enclosing call (a retry, a timeout, a circuit with a
+    // signal) that was cancelled already is not run. One read of a module variable while none is.
+    if (outerSignal()?.aborted) notRun(internals, outerSignal()!);
     const token = admit(machine, internals.now);
     if (token === REJECTED) return refused(internals, fallback, this, args);
     const start = callStart(internals);
@@ -50,16 +54,18 @@ export function syncCallsThrough(
     const calls = tracer();
     if (calls !== undefined) return trace(calls, 'traceSync', withSignal, internals, this, args);
     const own = pickSignal(signal, this, args);
-    const cancelled = own?.aborted ? own : outerSignal()?.aborted ? outerSignal() : undefined;
-    if (cancelled === undefined) {
-      // Traced above if anyone listens: the plain path must not trace this call again.
-      enterTraced();
-      return guarded.apply(this, args);
-    }
-    recordAborted(internals, undefined, cancelled.reason, Number.NaN);
-    throw cancelled.reason;
+    if (own?.aborted) notRun(internals, own);
+    // Traced above if anyone listens: the plain path must not trace this call again.
+    enterTraced();
+    return guarded.apply(this, args);
   };
   return withSignal;
+}
+
+/** A call whose caller's signal aborted before it came: not run, not admitted, counted as aborted. */
+function notRun(internals: BreakerInternals, signal: AbortSignal): never {
+  recordAborted(internals, undefined, signal.reason, Number.NaN);
+  throw signal.reason;
 }
 
 function refused(internals: BreakerInternals, fallback: Fallback | undefined, self: unknown, args: unknown[]): unknown {

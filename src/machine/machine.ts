@@ -24,6 +24,20 @@ export interface MachineSettings {
   readonly trials?: TrialSample | undefined;
   /** True when a call that would be rejected runs anyway, counted in {@link Machine.wouldReject}. */
   readonly shadow?: boolean | undefined;
+  /** Set when a close that ends an outage admits a growing share of calls for a while. */
+  readonly ramp?: RampSettings | undefined;
+}
+
+/**
+ * The `ramp` option, checked: for `duration` ms after the circuit closes from half-open (or takes
+ * on a close from a shared store), it admits a share of calls that grows with the time gone,
+ * `max(minShare, elapsed / duration)`, to all of them: Envoy's slow start with aggression 1.
+ */
+export interface RampSettings {
+  /** How long the ramp lasts, in ms. */
+  readonly duration: number;
+  /** The share admitted as the ramp starts (above 0, at most 1). */
+  readonly minShare: number;
 }
 
 /**
@@ -49,6 +63,23 @@ export interface MachineConfig {
   readonly openPeriod: number | ((openings: number) => number);
 }
 
+/**
+ * A ramp under way, with the settings it started with (as an open keeps its open period, a ramp
+ * keeps its length when `configure` changes the option).
+ */
+interface Ramp extends RampSettings {
+  /** Moved back with the clock when it steps back, like an open's `openedAt`. */
+  startedAt: number;
+  /**
+   * What the calls must still earn before one runs: each call earns the share of the moment, and
+   * runs once nothing is due, which puts 1 due again. It starts at `minShare`, so the first call
+   * runs, then one in `1 / share`. A running ratio of admitted to offered calls would lag behind a
+   * share that grows, then let every call through until it caught up, a herd of its own; this
+   * follows the share of the moment, and idle time earns nothing.
+   */
+  due: number;
+}
+
 interface Trial {
   readonly token: number;
   /** Moved back with the clock when it steps back, like an open's `openedAt`. */
@@ -57,7 +88,12 @@ interface Trial {
 
 /** Each state carries only the data it needs. */
 export type Phase =
-  | { readonly state: 'closed'; readonly token: number }
+  | {
+      readonly state: 'closed';
+      readonly token: number;
+      /** Set while a close that ended an outage admits only a share of the calls; dropped once it ends. */
+      ramp?: Ramp | undefined;
+    }
   | {
       readonly state: 'open';
       openedAt: number;
@@ -96,9 +132,9 @@ export interface Machine extends MachineConfig {
   /** Set when trial calls need a permit from elsewhere (a shared store); undefined otherwise. */
   trialGate: TrialGate | undefined;
   /**
-   * The latest clock reading an open or half-open decision was made at. A reading below it means
-   * the clock stepped back: the open time and the trials are moved back with it, so the step
-   * counts as no time at all rather than as a wait of its size.
+   * The latest clock reading a decision or a read was made at (the closed path reads none). A
+   * reading below it means the clock stepped back: the open time, the trials and a ramp's start
+   * are moved back with it, so the step counts as no time at all rather than as a wait of its size.
    */
   seen: number;
 }
@@ -115,8 +151,9 @@ export interface TrialGate {
   wait(t: number): number;
 }
 
-// A closed phase is never changed in place (only half-open's trials, an isolation's holds and
-// the times a backwards clock step moves are), so every new machine can start from this one.
+// A closed phase without a ramp is never changed in place (only half-open's trials, a ramp, an
+// isolation's holds and the times a backwards clock step moves are), so every new machine can
+// start from this one.
 const FIRST_PHASE: Phase = Object.freeze({ state: 'closed', token: 0 });
 
 /** What {@link admit} returns for a call that must not run. Tokens are never negative. */
@@ -144,7 +181,7 @@ export function createMachine<O>(
     onTransition: onTransition as Machine['onTransition'],
     observer,
     trialGate: undefined,
-    // Stale until an open or half-open phase's first reading, when there is no instant yet to move.
+    // Stale until the first reading, when there is no instant yet to move.
     seen: 0,
   };
 }
@@ -162,22 +199,33 @@ export function currentState(m: Machine, now: Now): CircuitState {
   return openExpired(phase, t) ? 'half-open' : 'open';
 }
 
-/** Replaces settings, policy and open time at once. */
-export function reconfigure(m: Machine, config: MachineConfig): void {
+/** Replaces settings, policy and open time at once, and judges the trials so far by the new settings. */
+export function reconfigure(m: Machine, config: MachineConfig, now: Now): void {
   const target = m as { -readonly [K in keyof MachineConfig]: MachineConfig[K] };
   target.settings = config.settings;
   target.policy = config.policy;
   target.openPeriod = config.openPeriod;
+  judgeTrialsSoFar(m, now);
+}
+
+/**
+ * Judges a half-open circuit's trials so far, as new settings or a restore have them: a sample
+ * made smaller than the trials it has judged would otherwise wait for a trial it has no place
+ * for, refusing every call for good.
+ */
+export function judgeTrialsSoFar(m: Machine, now: Now): void {
+  if (m.phase.state === 'half-open') judgeTrials(m, m.phase, false, now);
 }
 
 /** Asks to run a call. Returns its token, or {@link REJECTED}. */
 export function admit(m: Machine, now: Now): number {
   const phase = m.phase;
-  if (phase.state === 'closed') return phase.token;
-  return admitWhileNotClosed(m, now);
+  // The one read a ramp adds to the closed path; a ramp's calls are judged with the others.
+  if (phase.state === 'closed' && !phase.ramp) return phase.token;
+  return admitAfterJudging(m, now);
 }
 
-function admitWhileNotClosed(m: Machine, now: Now): number {
+function admitAfterJudging(m: Machine, now: Now): number {
   const token = judgeAdmission(m, now);
   if (token !== REJECTED || !m.settings.shadow) return token;
   // A shadow breaker refuses nothing: the call runs with a token that never counts, as a late
@@ -192,7 +240,18 @@ function judgeAdmission(m: Machine, now: Now): number {
   const t = now();
   refresh(m, t);
   const phase = m.phase;
-  if (phase.state !== 'half-open') return phase.state === 'closed' ? phase.token : REJECTED;
+  if (phase.state === 'closed') {
+    // Only a closed phase with a ramp comes this far: its calls run as `Ramp.due` says.
+    const ramp = phase.ramp!;
+    const share = rampShare(m, t);
+    if (share === undefined) phase.ramp = undefined;
+    // Shares such as 0.1 do not add up to exactly 1 in binary: a hair's margin keeps one call in
+    // 10 one in 10, and a call at the moment `retryAfter` named admitted.
+    else if ((ramp.due -= share) > 1e-9) return REJECTED;
+    else ramp.due += 1;
+    return phase.token;
+  }
+  if (phase.state !== 'half-open') return REJECTED;
   dropLapsedTrials(phase.trials, t - phase.trialLapse);
   if (!hasTrialRoom(m, phase)) return REJECTED;
   if (m.trialGate !== undefined && !m.trialGate.permit(t)) return REJECTED;
@@ -252,6 +311,19 @@ export function recordOpeningFailure(m: Machine, token: number, t: number, openi
 }
 
 type HalfOpen = Extract<Phase, { state: 'half-open' }>;
+type Closed = Extract<Phase, { state: 'closed' }>;
+
+/**
+ * The share of calls a ramp admits at `t`, or undefined while no ramp is under way (the circuit
+ * is not closed, it closed without one, or the ramp is over).
+ */
+export function rampShare(m: Machine, t: number): number | undefined {
+  noteClock(m, t);
+  // Only a closed phase has a ramp (the others read undefined); no ramp reads as one that is over.
+  const ramp = (m.phase as Closed).ramp;
+  const done = ramp ? (t - ramp.startedAt) / ramp.duration : 1;
+  return done < 1 ? Math.max(ramp!.minShare, done) : undefined;
+}
 
 // A trial slot is free, and with a sample, a place in it: those in flight and those judged count.
 function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
@@ -259,7 +331,8 @@ function hasTrialRoom(m: Machine, phase: HalfOpen): boolean {
   return phase.trials.length < m.settings.halfOpenMaxCalls && (sample === undefined || phase.trials.length + phase.successes + phase.failures < sample.calls);
 }
 
-// One by one, the first counted failure re-opens and `successThreshold` successes close. A sample
+// One by one, a counted failure re-opens (one a sample counted before configure() switched it off
+// too, judged then) and `successThreshold` successes close. A sample
 // re-opens once its failures (or slow trials) reach their rate of the whole sample, which no
 // later outcome can undo, and closes once every one of its trials is judged below both rates.
 function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void {
@@ -267,11 +340,11 @@ function judgeTrials(m: Machine, phase: HalfOpen, slow: boolean, now: Now): void
   if (slow) phase.slowCalls += 1;
   if (sample === undefined) {
     if (phase.failures > 0) open(m, now());
-    else if (phase.successes >= m.settings.successThreshold) close(m);
+    else if (phase.successes >= m.settings.successThreshold) closeAfterOutage(m, now());
   } else if (phase.failures / sample.calls >= sample.failureRate || phase.slowCalls / sample.calls >= sample.slowCallRate) {
     open(m, now());
   } else if (phase.successes + phase.failures >= sample.calls) {
-    close(m);
+    closeAfterOutage(m, now());
   }
 }
 
@@ -319,6 +392,16 @@ export function close(m: Machine): void {
   enter(m, { state: 'closed', token: ++m.lastToken });
 }
 
+/**
+ * Closes the circuit at `t` at the end of an outage (its trials passed, or a shared store says
+ * the fleet closed it), as {@link close} does, and starts a ramp when one is configured: a close
+ * by hand lets every call through at once.
+ */
+export function closeAfterOutage(m: Machine, t: number): void {
+  const ramp = m.settings.ramp;
+  enter(m, { state: 'closed', token: ++m.lastToken, ramp: ramp && { ...ramp, startedAt: (m.seen = t), due: ramp.minShare } });
+}
+
 /** Holds the circuit open until every hold is released; calls get {@link CircuitIsolatedError}. */
 export function isolate(m: Machine): void {
   if (m.phase.state === 'isolated') m.phase.holds += 1;
@@ -364,11 +447,17 @@ function enterKeepingCounts(m: Machine, phase: Phase): void {
 /**
  * Milliseconds until a call may be admitted: 0 when one would be admitted now, Infinity while
  * isolated. While half-open with every slot taken, it is the time until the oldest trial's slot
- * lapses, the latest a slot can become free.
+ * lapses, the latest a slot can become free. While a ramp refuses calls, it is the time until the
+ * growing share would admit one that came alone.
  */
 export function retryAfter(m: Machine, t: number): number {
-  noteClock(m, t);
+  const share = rampShare(m, t);
   const phase = m.phase;
+  if (share !== undefined) {
+    // Until the share alone earns what is due: past `minShare`, the share is the time gone.
+    const ramp = (phase as Closed).ramp!;
+    return share < ramp.due ? ramp.startedAt + ramp.duration * ramp.due - t : 0;
+  }
   if (phase.state === 'isolated') return Infinity;
   // An open period that has passed reads as half-open with every slot free: nothing changes here.
   if (phase.state === 'open') return openExpired(phase, t) ? trialWait(m, t) : phase.openedAt + phase.openPeriod - t;
@@ -403,16 +492,16 @@ function openExpired(phase: { openedAt: number; readonly openPeriod: number }, t
  */
 function noteClock(m: Machine, t: number): void {
   const phase = m.phase;
-  if (phase.state === 'open' || phase.state === 'half-open') {
-    const back = m.seen - t;
-    m.seen = t;
-    // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
-    // last reading: none is assumed, so the waits keep what they had left then, and no wait
-    // outgrows its length by the size of the step.
-    if (back > 0) {
-      if (phase.state === 'open') phase.openedAt -= back;
-      else for (const trial of phase.trials) trial.admittedAt -= back;
-    }
+  const back = m.seen - t;
+  m.seen = t;
+  // A step back (a clock set by hand, NTP, a VM restored) hides how much time passed since the
+  // last reading: none is assumed, so the waits keep what they had left then, and no wait
+  // outgrows its length by the size of the step.
+  if (back > 0) {
+    const ramp = (phase as Closed).ramp;
+    if (phase.state === 'open') phase.openedAt -= back;
+    else if (phase.state === 'half-open') for (const trial of phase.trials) trial.admittedAt -= back;
+    else if (ramp) ramp.startedAt -= back;
   }
 }
 

@@ -52,7 +52,41 @@ export interface PolicyFactory {
    * then refuses to be made without `slowCallDuration`, which says what slow is.
    */
   readonly judgesSlowCalls?: boolean | undefined;
+  /**
+   * What the window holds and when it trips, as plain data (`countWindow` and `timeWindow` set
+   * it): a store that judges with the fleet (`judge: 'fleet'`) judges the same window over every
+   * process's calls. A policy without it can only judge in its own process.
+   */
+  readonly window?: WindowRule | undefined;
 }
+
+/**
+ * A window policy as data: which calls the window holds (the last `size`, or the last `duration`
+ * ms cut into `buckets` slices) and the rates at which it trips once it holds `minimumCalls`.
+ */
+export type WindowRule = (
+  | {
+      /** A count window (`countWindow`). */
+      readonly kind: 'count';
+      /** How many of the most recent calls it holds. */
+      readonly size: number;
+    }
+  | {
+      /** A time window (`timeWindow`). */
+      readonly kind: 'time';
+      /** Milliseconds of history it holds. */
+      readonly duration: number;
+      /** Slices it is cut into; the oldest expires whole. */
+      readonly buckets: number;
+    }
+) & {
+  /** Failure rate at or above which it trips. */
+  readonly failureRate: number;
+  /** Slow-call rate at or above which it trips. */
+  readonly slowCallRate: number;
+  /** Calls it must hold before any rate trips it. */
+  readonly minimumCalls: number;
+};
 
 /** The counts in a window policy's window. */
 export interface WindowStats {

@@ -29,7 +29,7 @@ export function countWindow(options: CountWindowOptions): PolicyFactory {
   const size = options.size;
   if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000) invalid(RangeError, 'size', 'an integer from 1 to 1,000,000', size);
   const rule = rateRule(options, size);
-  return rateFactory(options, () => {
+  return rateFactory(options, { kind: 'count', size, ...rule }, () => {
     let outcomes = new Uint8Array(size);
     let next = 0;
     let total = 0;

@@ -1,5 +1,5 @@
 import { invalid } from '../check/check.js';
-import type { PolicyFactory, TripPolicy } from '../machine/trip-policy.js';
+import type { PolicyFactory, TripPolicy, WindowRule } from '../machine/trip-policy.js';
 
 /** What both window policies take besides the window itself. */
 export interface RateOptions {
@@ -32,9 +32,12 @@ export function rateRule(options: RateOptions, maxCalls: number): RateRule {
   return rule;
 }
 
-/** A window policy's factory, which says when it judges slow calls (so the breaker needs `slowCallDuration`). */
-export function rateFactory(options: RateOptions, make: () => TripPolicy): PolicyFactory {
-  return options.slowCallRate === undefined ? make : Object.assign(make, { judgesSlowCalls: true });
+/**
+ * A window policy's factory, which says when it judges slow calls (so the breaker needs
+ * `slowCallDuration`), and what its window is, for a store that judges with the fleet.
+ */
+export function rateFactory(options: RateOptions, window: WindowRule, make: () => TripPolicy): PolicyFactory {
+  return Object.assign(make, { window }, options.slowCallRate === undefined ? undefined : { judgesSlowCalls: true });
 }
 
 /** True when the counts in a window call for the circuit to open. */

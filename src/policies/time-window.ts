@@ -42,7 +42,7 @@ export function timeWindow(options: TimeWindowOptions): PolicyFactory {
   if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 10_000) invalid(RangeError, 'buckets', 'an integer from 1 to 10,000', buckets);
   const rule = rateRule(options, Number.MAX_SAFE_INTEGER);
   const width = duration / buckets;
-  return rateFactory(options, () => {
+  return rateFactory(options, { kind: 'time', duration, buckets, ...rule }, () => {
     // A ring of the slices that saw calls, oldest at `head`; slots are reused, never reallocated.
     const ring: Bucket[] = Array.from({ length: buckets }, () => ({ index: 0, total: 0, failures: 0, slow: 0 }));
     // Slice numbers count from `origin`, the first time seen, so they stay small integers: counted

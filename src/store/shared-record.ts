@@ -1,3 +1,5 @@
+import type { WindowRule } from '../breaker/attached-breaker.js';
+
 /**
  * What a shared backend keeps per breaker name, as it reports it. Durations are in milliseconds
  * of the backend's own clock: only durations cross between processes, never instants, so no
@@ -151,6 +153,71 @@ export interface SharedStateBackend {
    * without it, one failure sends away every breaker of the store.
    */
   partitionOf?(name: string): string;
+  /**
+   * Optional: the fleet's window, for a store made with `judge: 'fleet'` (which refuses a backend
+   * without it). Without it, the store judges in each process, as always.
+   */
+  counting?: SharedStateCounting | undefined;
+}
+
+/**
+ * A backend's counting capability, version 1: each process sends the outcomes its breakers
+ * counted since its last flush, and the backend judges the window of the fleet's calls.
+ */
+export interface SharedStateCounting {
+  /** The capability's version; a store refuses `judge: 'fleet'` over a version it does not know. */
+  readonly version: 1;
+  /**
+   * In one atomic step: adds each batch's counts into the fleet window of its breaker, judges the
+   * window by the batch's {@link WindowRule}, and when it trips, opens the record as a `'trip'`
+   * open would (kept only if the record is not open already, the generation raised, the change
+   * announced), exactly once, and clears the window. A window belongs to one closed period: counts
+   * made under an older generation than the window's are dropped, and a newer one starts the
+   * window afresh. A request older than its `maxAge` on arrival, or one whose `owner` and `flush`
+   * were counted already (a replay), counts nothing (`late` or `repeated`).
+   */
+  count(batches: readonly CountBatch[], stamp: CountStamp): Promise<CountAnswer>;
+}
+
+/** One breaker's outcomes since the last flush, and how its window is judged. */
+export interface CountBatch {
+  /** The breaker's name. */
+  readonly name: string;
+  /** The generation of the record this process last took in: the closed period the counts belong to. */
+  readonly generation: number;
+  /** Outcomes counted (successes and failures). */
+  readonly calls: number;
+  /** Counted failures among them. */
+  readonly failures: number;
+  /** Slow calls among them. */
+  readonly slowCalls: number;
+  /** The breaker's window and the rates at which it trips. */
+  readonly window: WindowRule;
+  /** The open period a trip starts, in whole milliseconds. */
+  readonly openPeriod: number;
+  /** Openings in a row the trip makes. */
+  readonly openings: number;
+}
+
+/** Who sends a flush, its number, and when it was decided: a replay or a late delivery counts nothing. */
+export interface CountStamp extends RequestStamp {
+  /** This store's owner id. */
+  readonly owner: string;
+  /** Grows with every flush this store sends. */
+  readonly flush: number;
+}
+
+/** A backend's answer to a flush. */
+export interface CountAnswer {
+  /** The flush arrived later than `decidedAt + maxAge`: nothing was counted. */
+  readonly late?: boolean;
+  /** This `owner` and `flush` were counted before: nothing was counted again. */
+  readonly repeated?: boolean;
+  /**
+   * Per batch, in order: the record, for a breaker whose window tripped (opened now, or already
+   * open) or belonged to another generation than the record's; undefined when only counted.
+   */
+  readonly records: readonly (SharedRecord | undefined)[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * it out through the transport and the breaker. No decision is made here.
  */
 import { checkDuration, invalid, optionsObject } from '../check/check.js';
-import type { AttachedBreaker, CircuitState, TrialGate } from '../breaker/attached-breaker.js';
+import type { AttachedBreaker, CircuitState, OutcomeCounter, TrialGate } from '../breaker/attached-breaker.js';
 import { attachBreaker } from '../breaker/store-side.js';
 import type { CircuitStore, StoreLink } from '../breaker/store-link.js';
 import { registerSide, registerStore } from '../breaker/store-link.js';
@@ -17,6 +17,8 @@ import type { Lane, Outcome, Timers } from './transport.js';
 import { createTransport, freeLane } from './transport.js';
 import * as lease from './trial-lease.js';
 import type { PushWatch } from './push.js';
+import type { Tally } from './fleet-count.js';
+import { addOutcome, batchOf, clearTally, COUNT_CHUNK, emptyTally, fleetWindowOf, judgeOf, sendsCounts } from './fleet-count.js';
 import { watchPush } from './push.js';
 
 /** Options of {@link sharedStore} (and of `redisStore`). */
@@ -43,12 +45,29 @@ export interface SharedStoreOptions {
    * `syncInterval` instead. Default 10,000; at most 2,147,483,647.
    */
   resyncInterval?: number | undefined;
+  /**
+   * Who opens a circuit. `'process'` (the default): any process whose own window trips opens it
+   * for the whole fleet. `'fleet'`: each process sends what its breakers counted, every
+   * `countInterval`, and the circuit opens for all once the window of the fleet's calls trips; a
+   * process's own window opens nothing while the store is usable (it judges alone again during an
+   * outage). Only for breakers with a window policy (`countWindow`, `timeWindow`): attaching one
+   * that counts consecutive failures throws a TypeError. Needs a backend with the counting
+   * capability (`redisStore` has it).
+   */
+  judge?: 'process' | 'fleet' | undefined;
+  /**
+   * With `judge: 'fleet'`: milliseconds between two flushes of what this process counted. One
+   * request carries every breaker that counted something (none for a breaker that did not), so
+   * the fleet opens within about `countInterval` plus one propagation of the open. Default 1,000;
+   * at most 2,147,483,647.
+   */
+  countInterval?: number | undefined;
 }
 
 /** Milliseconds (or `syncInterval`, if shorter) within which a breaker read on a hint is not read on a hint again. */
 const HINT_SPACING = 250;
 
-const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner', 'resyncInterval']);
+const OPTION_KEYS = new Set(['syncInterval', 'timeout', 'owner', 'resyncInterval', 'judge', 'countInterval']);
 
 /** What a breaker is told its outage began with. */
 interface Cause {
@@ -57,7 +76,7 @@ interface Cause {
 }
 
 /** One attached breaker, as the store sees it. */
-interface Entry extends StoreLink, TrialGate {
+interface Entry extends StoreLink, TrialGate, OutcomeCounter {
   /** Weak, so that a breaker nobody uses any more can be collected while attached. */
   readonly breaker: WeakRef<AttachedBreaker>;
   readonly name: string;
@@ -82,6 +101,8 @@ interface Entry extends StoreLink, TrialGate {
   hintedGeneration: number;
   clock: BackendClock;
   health: Health;
+  /** With `judge: 'fleet'`: what it counted since its last flush. */
+  readonly tally: Tally;
 }
 
 /**
@@ -104,6 +125,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const readMany = typeof backend.readMany === 'function' ? backend.readMany.bind(backend) : undefined;
   const push = backend.push?.version === 1 ? backend.push : undefined;
   const partitionOf = typeof backend.partitionOf === 'function' ? backend.partitionOf.bind(backend) : undefined;
+  const { counting } = judgeOf(options.judge, backend);
+  const countInterval = options.countInterval === undefined ? 1000 : checkDuration(options.countInterval, 'countInterval', { timer: true });
 
   const entries = new Set<Entry>();
   /** The attached entries by name, for hints. */
@@ -123,6 +146,9 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
   const resyncTicks = (): number => Math.max(1, Math.ceil((resyncInterval * (1 + 0.5 * random())) / syncInterval));
   let attached = 0;
   let timer: unknown;
+  let countTimer: unknown;
+  /** Numbers this store's flushes, so that a replayed one counts nothing. */
+  let flushes = 0;
   let closed = false;
 
   /** The attached breakers still alive, with their entries; the collected ones are dropped. */
@@ -475,7 +501,67 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     await readAll();
   };
 
+  /**
+   * Every `countInterval` with `judge: 'fleet'`: sends what each breaker counted since its last
+   * flush, one request per part of the backend (and per COUNT_CHUNK breakers); nothing for a
+   * breaker that counted nothing. A flush that fails or is given up on is not sent again: its
+   * counts are lost, so the fleet's window may count too few calls, never one twice.
+   */
+  const flushCounts = (): void => {
+    if (closed) return;
+    const due: [Entry, AttachedBreaker][] = [];
+    for (const pair of live()) {
+      const [entry, breaker] = pair;
+      // `configure` may have put a new policy in: its outcomes go through the counter too.
+      breaker.countOutcomes(entry);
+      const state = breaker.state();
+      const source = { tally: entry.tally, state, shared: !decidesLocally(entry), clock: entry.clock, health: entry.health };
+      if (sendsCounts(source) && breaker.window() !== undefined) due.push(pair);
+      // An open circuit's window is over: what it counted before the open goes nowhere.
+      else if (state !== 'closed') clearTally(entry.tally);
+    }
+    const byPart = new Map<string, [Entry, AttachedBreaker][]>();
+    for (const pair of due) {
+      const part = pair[0].lane.part;
+      if (transport.reachable(part)) byPart.set(part, [...(byPart.get(part) ?? []), pair]);
+    }
+    for (const group of byPart.values()) {
+      for (let i = 0; i < group.length; i += COUNT_CHUNK) void sendCounts(group.slice(i, i + COUNT_CHUNK));
+    }
+  };
+
+  const sendCounts = async (batch: readonly [Entry, AttachedBreaker][]): Promise<void> => {
+    const sentAt = batch.map(([, breaker]) => breaker.now());
+    // On the breakers' read slots: a flush answers with the records it touched, as a read does,
+    // and the bound on what is queued through a hang stays as it was.
+    const sent = transport.sendMany(
+      batch.map(([entry]) => entry.lane),
+      'count',
+      (covered) => {
+        const batches = covered.map((i) => {
+          const [entry, breaker] = batch[i]!;
+          const counted = batchOf(entry.name, entry.generation, entry.tally, breaker.window()!, breaker.tripPeriod(), breaker.openings() + 1);
+          clearTally(entry.tally);
+          return counted;
+        });
+        const [first, breaker] = batch[covered[0]!]!;
+        return counting!.count(batches, { owner, flush: ++flushes, ...rules.stamp(first.clock, breaker.now(), timeout) });
+      },
+    );
+    if (sent === undefined) return;
+    const entries = sent.covered.map((i) => batch[i]![0]);
+    const at = sent.covered.map((i) => sentAt[i]!);
+    const outcome = await sent.outcome;
+    if (!outcome.ok || closed) return;
+    const records = Array.isArray(outcome.value?.records) ? outcome.value.records : [];
+    entries.forEach((entry, k) => {
+      if (records[k] !== undefined) tookRead(entry, records[k], at[k]!);
+    });
+  };
+
   const attach = (breaker: AttachedBreaker): StoreLink => {
+    // Refused before it is attached: the fleet can judge only a window.
+    if (counting !== undefined) fleetWindowOf(breaker.window(), breaker.name);
     const ref = new WeakRef(breaker);
     // The methods reach the breaker through `ref` only: the store must not keep it alive.
     const entry: Entry = {
@@ -494,6 +580,15 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       hintedGeneration: 0,
       clock: rules.UNANSWERED,
       health: rules.USABLE,
+      tally: emptyTally(),
+      // With `judge: 'fleet'`, each outcome the breaker's window counts: sent to the fleet's window
+      // while the store decides, and the breaker's own verdict dropped; judged here while it is away.
+      counted(failed: boolean, slow: boolean, verdict: boolean) {
+        if (closed || decidesLocally(entry)) return verdict;
+        addOutcome(entry.tally, failed, slow);
+        return false;
+      },
+      cleared: () => clearTally(entry.tally),
       changed(from: CircuitState, to: CircuitState) {
         const self = ref.deref();
         // Changes by hand are published by `forced`, after the change, whatever it was.
@@ -537,6 +632,10 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       });
     }
     if (timer === undefined && !closed) timer = timers.setInterval(tick, syncInterval);
+    if (counting !== undefined) {
+      breaker.countOutcomes(entry);
+      if (countTimer === undefined && !closed) countTimer = timers.setInterval(flushCounts, countInterval);
+    }
     if (pushWatch === undefined && push !== undefined && !closed) {
       pushWatch = watchPush(push, timers, random, {
         hint,
@@ -560,7 +659,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     close() {
       closed = true;
       if (timer !== undefined) timers.clearInterval(timer);
-      timer = undefined;
+      if (countTimer !== undefined) timers.clearInterval(countTimer);
+      timer = countTimer = undefined;
       if (spacingTimer !== undefined) timers.clearTimeout(spacingTimer);
       if (lostRead !== undefined) timers.clearTimeout(lostRead);
       spacingTimer = lostRead = undefined;

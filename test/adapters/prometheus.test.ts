@@ -35,6 +35,7 @@ describe('toPrometheus', () => {
       circuitry_window_failure_rate: 'gauge',
       circuitry_window_slow_call_rate: 'gauge',
       circuitry_retry_after_seconds: 'gauge',
+      circuitry_ramp_share: 'gauge',
     });
     const value = (name: string, labels: Record<string, string>) =>
       samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -57,6 +58,23 @@ describe('toPrometheus', () => {
       samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value('circuitry_shadow', { circuit: 'users-api' })).toBe(1);
     expect(value('circuitry_state', { circuit: 'users-api', state: 'open' })).toBe(1);
+  });
+
+  it('shows the share a ramp admits as circuitry_ramp_share, only while it ramps', async () => {
+    const registry = new CircuitRegistry();
+    let now = 0;
+    const clock = { now: () => now };
+    const breaker = new CircuitBreaker({ name: 'ramping', registry, clock, failureThreshold: 1, recoveryTimeout: 1000, ramp: { duration: 2000, minShare: 0.25 } });
+    const share = () => parseExposition(toPrometheus({ registry })).samples.find((s) => s.name === 'circuitry_ramp_share')?.value;
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(share()).toBeUndefined();
+    now += 1000;
+    await breaker.execute(() => 'ok');
+    expect(share()).toBe(0.25);
+    now += 1000;
+    expect(share()).toBe(0.5);
+    now += 1000;
+    expect(share()).toBeUndefined();
   });
 
   it('escapes exactly backslash, double quote and newline', () => {

@@ -1,8 +1,9 @@
 // The cancellable call path's less travelled ways: a call with a signal refused while the fleet
 // is asked for the trial lease, refused with a fallback, run under an enclosing signal with a
-// fallback, aborted by the function itself, and a function that throws before returning.
+// fallback, aborted by the function itself, a function that throws before returning, and a
+// circuitSync under an enclosing signal.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CircuitBreaker, callSignal, circuit, retry } from 'circuitry';
+import { CircuitBreaker, callSignal, circuit, circuitSync, retry } from 'circuitry';
 import { flush } from '../helpers/manual-clock.js';
 import { fleet, settle } from '../store/fleet.js';
 
@@ -100,5 +101,37 @@ describe('circuit(fn, { signal }): the call paths a caller can cancel', () => {
     );
     expect(await withFallback(new AbortController().signal)).toBe('fallback');
     expect(served).toEqual([boom]);
+  });
+
+  it('circuitSync, with no signal option of its own, does not run a call under an enclosing signal that has aborted already, as circuit does', async () => {
+    const reason = new Error('gave up');
+    const syncRuns: number[] = [];
+    const asyncRuns: number[] = [];
+    const double = circuitSync((n: number) => (syncRuns.push(n), n * 2), { registry: false });
+    const triple = circuit(async (n: number) => (asyncRuns.push(n), n * 3), { registry: false });
+    const outcomes: unknown[] = [];
+    const caller = new AbortController();
+    const outer = circuit(
+      async (_signal: AbortSignal) => {
+        outcomes.push(double(1));
+        // The function gives up on its own call, then calls on before returning.
+        caller.abort(reason);
+        try {
+          outcomes.push(double(2));
+        } catch (error) {
+          outcomes.push(error);
+        }
+        tripled = triple(3).catch((error: unknown) => error);
+      },
+      { registry: false, signal: (signal: AbortSignal) => signal },
+    );
+    let tripled: Promise<unknown> | undefined;
+    await outer(caller.signal).catch(() => undefined);
+    outcomes.push(await tripled);
+    expect(outcomes).toEqual([2, reason, reason]);
+    expect(syncRuns).toEqual([1]);
+    expect(asyncRuns).toEqual([]);
+    expect(double.breaker.stats()).toMatchObject({ successes: 1, aborted: 1, rejections: 0 });
+    expect(triple.breaker.stats()).toMatchObject({ successes: 0, aborted: 1 });
   });
 });

@@ -257,6 +257,16 @@ describe('the other wrappers take the same signal', () => {
     expect(() => breaker.execute(async () => 1, { sinal: AbortSignal.abort() } as never)).toThrow('unknown execute option "sinal"');
   });
 
+  it("refuses cockatiel's execute(fn, signal) form instead of dropping the signal", () => {
+    // An AbortSignal has no own keys: read as options, it would pass as {} and cancel nothing.
+    const breaker = new CircuitBreaker({ registry: false });
+    const controller = new AbortController();
+    expect(() => breaker.execute(async () => 1, controller.signal as never)).toThrow(
+      new TypeError('execute options must be an object such as { signal }, got an AbortSignal'),
+    );
+    expect(breaker.stats()).toMatchObject({ successes: 0, aborted: 0 });
+  });
+
   it('timeout(fn, { ms, signal }) lets the caller go at once, even when the function ignores the abort', async () => {
     let seen: AbortSignal | undefined;
     const get = timeout(

@@ -64,4 +64,12 @@ describe('configure()', () => {
     b.configure({ policy: countWindow({ size: 10, slowCallRate: 0.5 }), slowCallDuration: 200 });
     expect(b.stats().window).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
   });
+
+  it('checks the options as they will be, not the change alone: what the breaker already has completes it', () => {
+    const b = new CircuitBreaker({ slowCallDuration: 200, trials: { calls: 4 }, minOpenPeriod: 100, openPeriodOf: () => undefined });
+    b.configure({ trials: { calls: 4, slowCallRate: 0.5 } });
+    b.configure({ maxOpenPeriod: 500 });
+    b.configure({ halfOpenMaxCalls: 4 });
+    expect(() => b.configure({ maxOpenPeriod: 50 })).toThrow(new RangeError('maxOpenPeriod must be at least minOpenPeriod (100), got 50'));
+  });
 });

@@ -2,7 +2,7 @@ import { CircuitBreaker, countWindow } from 'circuitry';
 import { describe, expect, it } from 'vitest';
 import { driven } from '../helpers/drive.js';
 import { deferred, flush } from '../helpers/manual-clock.js';
-import { circuit } from 'circuitry';
+import { circuit, restoreBreaker } from 'circuitry';
 import { manualClock } from '../helpers/manual-clock.js';
 
 /** A breaker opened once and now half-open, with trials judged as a sample of `calls`. */
@@ -116,5 +116,35 @@ describe('trials: judged as a sample', () => {
     d.breaker.configure({ trials: undefined });
     await d.run('ok');
     expect(d.breaker.state).toBe('closed');
+  });
+
+  it('judges at once a sample that configure() makes complete, since no trial could complete it (it stayed half-open, refusing every call)', async () => {
+    const d = await halfOpenSample({ calls: 4 });
+    await d.run('ok', 'ok');
+    d.breaker.configure({ trials: { calls: 2 } });
+    expect(d.breaker.state).toBe('closed');
+    const failing = await halfOpenSample({ calls: 4, failureRate: 0.5 });
+    await failing.run('ok', 'fail');
+    failing.breaker.configure({ trials: { calls: 2, failureRate: 0.5 } });
+    expect(failing.breaker.state).toBe('open');
+  });
+
+  it('judges the trials so far one by one once configure() switches the sample off: a failure the sample counted re-opens then, not at the next success', async () => {
+    const d = await halfOpenSample({ calls: 4, failureRate: 0.5 });
+    await d.run('fail');
+    d.breaker.configure({ trials: undefined });
+    expect(d.breaker.state).toBe('open');
+    d.clock.advance(1000);
+    await d.run('ok');
+    expect(d.breaker.state).toBe('closed');
+  });
+
+  it('judges at once a restored half-open circuit whose trial successes fill the sample', async () => {
+    const d = driven({ failureThreshold: 1, successThreshold: 3 });
+    await d.run('fail');
+    d.clock.advance(1000);
+    await d.run('ok', 'ok');
+    const restored = restoreBreaker(JSON.parse(JSON.stringify(d.breaker)), { clock: d.clock, recoveryTimeout: 1000, trials: { calls: 2 }, registry: false });
+    expect(restored.state).toBe('closed');
   });
 });

@@ -9,7 +9,7 @@ const main = `${root}examples/dist/fleet/main.js`;
 // The demo runs as a user runs it: built, three real processes, a real redis-server. Nothing here
 // depends on how fast the machine is; the demo's own time limit is raised for a loaded one.
 describe('examples/fleet', () => {
-  it("tells the fleet's story: one process's failures open the circuit in all three, one trial in the fleet closes it in all", async () => {
+  it("tells the fleet's story: one process's failures open the circuit in all three, one trial in the fleet closes it in all, a ramp lets traffic back gradually", async () => {
     expect(existsSync(main), 'run `npm run build` first (npm test does)').toBe(true);
     const { REDIS_URL: _ignored, ...env } = process.env;
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -35,6 +35,18 @@ describe('examples/fleet', () => {
     const trials = lines.filter((line) => line.includes('] trial call: '));
     expect(trials).toEqual([expect.stringMatching(/^\[service-[123]\] trial call: the dependency answered 200$/)]);
     for (const service of [1, 2, 3]) expect(linesOf(service).filter((line) => line.endsWith('-> closed'))).toHaveLength(1);
-    expect(lines.at(-1)).toBe('fleet: closed everywhere after 1 trial call in the whole fleet');
+    expect(lines).toContain('fleet: closed everywhere after 1 trial call in the whole fleet');
+
+    // Each process's ramp: a growing share of calls let through over the 2 s after its close.
+    for (const service of [1, 2, 3]) {
+      const ramp = linesOf(service).filter((line) => line.includes('ramp after the close'));
+      expect(ramp).toEqual([expect.stringMatching(new RegExp(`^\\[service-${service}\\] ramp after the close, calls let through per 500 ms: (\\d+/\\d+, ){4}\\d+/\\d+$`))]);
+      const slices = ramp[0]!.split(': ')[1]!.split(', ').map((slice) => slice.split('/').map(Number) as [number, number]);
+      const [firstSecondLet, firstSecondMade] = [slices[0]![0] + slices[1]![0], slices[0]![1] + slices[1]![1]];
+      expect(firstSecondLet, `service-${service}: ${ramp[0]}`).toBeGreaterThan(0);
+      expect(firstSecondLet, `service-${service}: ${ramp[0]}`).toBeLessThan(firstSecondMade);
+      expect(slices[4]![0], `service-${service}: ${ramp[0]}`).toBe(slices[4]![1]);
+    }
+    expect(lines.at(-1)).toMatch(/^dependency: requests in all: service-1 \d+, service-2 \d+, service-3 \d+$/);
   }, 200_000);
 });

@@ -117,32 +117,50 @@ export async function startRedisCluster() {
     throw error;
   }
 
-  /** The index of the master serving `slot`, as the cluster itself says. */
-  const masterOfSlot = async (slot: number): Promise<number> => {
+  /** The index of the master serving each slot, as the cluster says now (one CLUSTER NODES). */
+  const slotMasters = async (): Promise<number[]> => {
     const running = masters.find((m) => m.process !== undefined)!;
     const nodes = await cli(running.port, 'CLUSTER', 'NODES');
+    const map = new Array<number>(16384).fill(-1);
     for (const line of nodes.trim().split('\n')) {
       const [, address, , , , , , , ...ranges] = line.split(' ');
-      const port = Number(address!.split('@')[0]!.split(':')[1]);
+      const index = masters.findIndex((m) => m.port === Number(address!.split('@')[0]!.split(':')[1]));
       for (const range of ranges) {
+        if (range.startsWith('[')) continue;
         const [from, to = from] = range.split('-').map(Number) as [number, number?];
-        if (slot >= from && slot <= to!) return masters.findIndex((m) => m.port === port);
+        for (let slot = from; slot <= to!; slot++) map[slot] = index;
       }
     }
-    throw new Error(`redis cluster: no master serves slot ${slot}`);
+    return map;
   };
 
   return {
     /** The masters' ports, in the order `kill` and `restart` number them. */
     ports: masters.map((m) => m.port),
+    slotMasters,
     /** The first node, to give a cluster client as its seed. */
     url: `redis://127.0.0.1:${p1}`,
     /** The hash slot of `key` (CLUSTER KEYSLOT). */
     keySlot: async (key: string): Promise<number> => Number((await cli(masters.find((m) => m.process !== undefined)!.port, 'CLUSTER', 'KEYSLOT', key)).trim()),
-    masterOfSlot,
     /** The keys master `index` holds that start with `prefix`. */
     keysOn: async (index: number, prefix: string): Promise<string[]> =>
       (await cli(masters[index]!.port, '--scan', '--pattern', `${prefix}*`)).split('\n').filter((k) => k !== ''),
+    /** How many connections are subscribed to each of `channels` (shard channels) on master `index`. */
+    shardSubscribers: async (index: number, channels: string[]): Promise<number[]> => {
+      const lines = (await cli(masters[index]!.port, 'PUBSUB', 'SHARDNUMSUB', ...channels)).trim().split('\n');
+      return channels.map((_, i) => Number(lines[2 * i + 1]));
+    },
+    /** How many times each master ran `command` (INFO commandstats; 0 for a master not running). */
+    commandCalls: (command: string): Promise<number[]> =>
+      Promise.all(
+        masters.map(async (master) => {
+          if (master.process === undefined) return 0;
+          const stats = await cli(master.port, 'INFO', 'commandstats');
+          return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+        }),
+      ),
+    /** Sends `args` to master `index` with redis-cli (CLIENT KILL, CONFIG...). */
+    command: (index: number, ...args: string[]) => cli(masters[index]!.port, ...args),
     /** Kills master `index` (SIGKILL: no goodbye to the cluster or its clients). */
     kill: (index: number) => stopNode(masters[index]!),
     /** Starts master `index` again on its port, with its slots and no keys, and waits until the cluster is ok. */

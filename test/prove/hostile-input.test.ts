@@ -32,6 +32,8 @@ const cases: Case[] = [
   ['failureThreshold -1', () => new CircuitBreaker({ failureThreshold: -1 }), RangeError, 'failureThreshold'],
   ['failureThreshold 1.5', () => new CircuitBreaker({ failureThreshold: 1.5 }), RangeError, 'failureThreshold'],
   ['failureThreshold NaN', () => new CircuitBreaker({ failureThreshold: Number.NaN }), RangeError, 'failureThreshold'],
+  ['ramp of no length', () => new CircuitBreaker({ ramp: { duration: 0 } }), RangeError, 'ramp.duration'],
+  ['ramp minShare NaN', () => new CircuitBreaker({ ramp: { duration: 1000, minShare: Number.NaN } }), RangeError, 'ramp.minShare'],
   ['failureThreshold "5"', () => new CircuitBreaker({ failureThreshold: '5' as never }), TypeError, 'failureThreshold'],
   ['failureThreshold 2^53', () => new CircuitBreaker({ failureThreshold: 2 ** 53 }), RangeError, 'failureThreshold'],
   ['recoveryTimeout -1', () => new CircuitBreaker({ recoveryTimeout: -1 }), RangeError, 'recoveryTimeout'],
@@ -124,7 +126,7 @@ const cases: Case[] = [
 
 describe('hostile input', () => {
   // Functions of the public API that take no input a caller could get wrong.
-  const takesNoInput = new Set(['isCircuitOpenError', 'isBulkheadRejectedError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'BulkheadRejectedError', 'TimeoutError', 'CircuitRegistry']);
+  const takesNoInput = new Set(['isCircuitOpenError', 'isBulkheadRejectedError', 'callSignal', 'CircuitOpenError', 'CircuitIsolatedError', 'CircuitRampError', 'BulkheadRejectedError', 'TimeoutError', 'CircuitRegistry']);
 
   it('feeds every function and class the main entry point exports something it must refuse', () => {
     const callable = Object.entries(main).filter(([name, value]) => typeof value === 'function' && !takesNoInput.has(name));

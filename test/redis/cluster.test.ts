@@ -2,7 +2,7 @@ import { CircuitBreaker, type CircuitStore } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keySlot } from '../../src/adapters/redis/key-slot.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 
@@ -80,7 +80,8 @@ it("routes each request by its record's key through a node-redis cluster's sendC
     masters: [],
     sendCommand: async (firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]) => {
       sent.push([firstKey, isReadonly, args]);
-      return ['none', 0, 0, 0, 0, 0, 0, 1];
+      // A read of records (batched per node) is answered with Redis's time, then five elements per key.
+      return args.length === 4 ? [1, 'none', 0, 0, 0, 0] : ['none', 0, 0, 0, 0, 0, 0, 1];
     },
   };
   const store = redisStore(client, { prefix: 'shaped:', syncInterval: 600_000 });
@@ -101,7 +102,8 @@ it('computes a key\'s slot as the cluster does (CLUSTER KEYSLOT), hash tags incl
 /** `names` grouped by the master that serves their record's key. */
 async function byMaster(prefix: string, names: string[]): Promise<string[][]> {
   const groups: string[][] = [[], [], []];
-  for (const name of names) groups[await cluster.masterOfSlot(await cluster.keySlot(prefix + name))]!.push(name);
+  const masterOf = await cluster.slotMasters();
+  for (const name of names) groups[masterOf[keySlot(prefix + name)]!]!.push(name);
   return groups;
 }
 
@@ -208,3 +210,162 @@ describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])(
     }
   }, 90_000);
 });
+
+/** Two processes with push: no sync on a timer within a test's seconds, so what arrives came by push. */
+async function pushedProcesses(kind: keyof typeof CLUSTER_CLIENTS, prefix: string) {
+  const connections = [await CLUSTER_CLIENTS[kind](), await CLUSTER_CLIENTS[kind]()];
+  const stores = connections.map(({ client }) => redisStore(client, { prefix, syncInterval: 60_000, resyncInterval: 60_000, timeout: 2_000 }));
+  const close = () => {
+    for (const store of stores) store.close();
+    for (const connection of connections) connection.quit();
+  };
+  return { stores: stores as [CircuitStore, CircuitStore], close };
+}
+
+const next = (breaker: CircuitBreaker, event: 'open' | 'close') =>
+  new Promise<void>((resolve) => {
+    const off = breaker.on(event, () => (off(), resolve()));
+  });
+
+/** Resolves with `promise`, or rejects naming `what` after `ms`. */
+const within = <T>(what: string, ms: number, promise: Promise<T>): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))),
+  ]);
+};
+
+describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])('push over a Redis Cluster through %s', (kind) => {
+  it('an open and a close reach the other process by sharded push, published on the shard of the record only', async () => {
+    const prefix = `push:${kind}:`;
+    const names = Array.from({ length: 9 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    expect(groups.map((group) => group.length > 0)).toEqual([true, true, true]);
+    const { stores, close } = await pushedProcesses(kind, prefix);
+    try {
+      const [inA, inB] = [breakersOn(stores[0], names), breakersOn(stores[1], names)];
+      // Each process subscribes to each breaker's channel, on the master of its slot.
+      await vi.waitFor(async () => {
+        for (const [index, group] of groups.entries()) {
+          const counts = await cluster.shardSubscribers(index, group.map((name) => `{${prefix}${name}}:changes`));
+          expect(counts).toEqual(group.map(() => 2));
+        }
+      }, { timeout: 10_000, interval: 100 });
+      const published = await cluster.commandCalls('spublish');
+      for (let round = 0; round < 3; round++) {
+        const opens = inB.map((b) => next(b, 'open'));
+        for (const breaker of inA) breaker.open();
+        await within('the opens to reach B by push', 10_000, Promise.all(opens));
+        const closes = inA.map((b) => next(b, 'close'));
+        for (const breaker of inB) breaker.close();
+        await within('the closes to reach A by push', 10_000, Promise.all(closes));
+      }
+      // Each change was published once, on the master of its record (with the canaries, which go
+      // to every master), never broadcast over the cluster bus.
+      const after = await cluster.commandCalls('spublish');
+      for (const [index, group] of groups.entries()) expect(after[index]! - published[index]!).toBeGreaterThanOrEqual(group.length * 6);
+      expect(await cluster.commandCalls('publish')).toEqual([0, 0, 0]);
+    } finally {
+      close();
+    }
+  });
+
+  it("a shard's subscriptions killed (CLIENT KILL TYPE pubsub): no open is lost, and push comes back by itself", async () => {
+    const prefix = `killed:${kind}:`;
+    const lost = 1;
+    const names = Array.from({ length: 12 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    expect(groups.map((group) => group.length > 0)).toEqual([true, true, true]);
+    const channels = groups[lost]!.map((name) => `{${prefix}${name}}:changes`);
+    const { stores, close } = await pushedProcesses(kind, prefix);
+    try {
+      const [inA, inB] = [breakersOn(stores[0], names), breakersOn(stores[1], names)];
+      const subscribed = () =>
+        vi.waitFor(async () => expect(await cluster.shardSubscribers(lost, channels)).toEqual(channels.map(() => 2)), { timeout: 10_000, interval: 100 });
+      await subscribed();
+      const warm = inB.map((b) => next(b, 'open'));
+      for (const breaker of inA) breaker.open();
+      await within('the first opens', 10_000, Promise.all(warm));
+
+      await cluster.command(lost, 'CLIENT', 'KILL', 'TYPE', 'pubsub');
+      // Closed right after: the lost shard's closes are read when its canary goes missing (1.5 s at
+      // most) or when its subscription is back, the others arrive by push.
+      const closes = inB.map((b) => next(b, 'close'));
+      for (const breaker of inA) breaker.close();
+      await within('every close to reach B', 12_000, Promise.all(closes));
+
+      // Subscribed again by itself, and pushing again on that shard.
+      await subscribed();
+      const opens = inB.map((b) => next(b, 'open'));
+      for (const breaker of inA) breaker.open();
+      await within('the opens after the subscriptions came back', 10_000, Promise.all(opens));
+      expect(stores.map((store) => store.connected)).toEqual([true, true]);
+    } finally {
+      close();
+    }
+  });
+
+  it('a master killed: opens on the other masters still arrive by push, and once it is back its breakers share again', async () => {
+    const prefix = `pushkill:${kind}:`;
+    const lost = 0;
+    const names = Array.from({ length: 12 }, (_, i) => `dependency-${i}`);
+    const groups = await byMaster(prefix, names);
+    const onOthers = names.filter((name) => !groups[lost]!.includes(name));
+    expect(groups[lost]!.length).toBeGreaterThan(0);
+    const { stores, close } = await pushedProcesses(kind, prefix);
+    let killed = false;
+    try {
+      const inA = breakersOn(stores[0], names);
+      const inB = new Map(breakersOn(stores[1], names).map((b) => [b.name, b]));
+      await vi.waitFor(async () => {
+        for (const [index, group] of groups.entries()) {
+          expect(await cluster.shardSubscribers(index, group.map((name) => `{${prefix}${name}}:changes`))).toEqual(group.map(() => 2));
+        }
+      }, { timeout: 10_000, interval: 100 });
+      await cluster.kill(lost);
+      killed = true;
+      const opens = onOthers.map((name) => next(inB.get(name)!, 'open'));
+      for (const breaker of inA) breaker.open();
+      // No sync runs on a timer within the test (syncInterval 60 s): these came by push.
+      await within('the opens on the masters still up to reach B by push', 10_000, Promise.all(opens));
+      await cluster.restart(lost);
+      killed = false;
+      await syncUntil('every open to reach B once the master is back', stores, () => [...inB.values()].every((b) => b.state === 'open') && stores.every((s) => s.connected));
+    } finally {
+      close();
+      if (killed) await cluster.restart(lost);
+    }
+  }, 60_000);
+
+  it('reads the records of many breakers in one script per node and per 200 keys', async () => {
+    const prefix = `batched:${kind}:`;
+    const names = Array.from({ length: 1_000 }, (_, i) => `dependency-${i}`);
+    const connection = await CLUSTER_CLIENTS[kind]();
+    const store = redisStore(connection.client, { prefix, syncInterval: 600_000, subscriber: false, timeout: 5_000 });
+    try {
+      const breakers = breakersOn(store, names);
+      await store.sync();
+      const perMaster = (await byMaster(prefix, names)).map((group) => group.length);
+      const calls = async () => {
+        const [sha, text] = [await cluster.commandCalls('evalsha'), await cluster.commandCalls('eval')];
+        return sha.map((n, i) => n + text[i]!);
+      };
+      const before = await calls();
+      await store.sync();
+      const after = await calls();
+      const scripts = after.map((n, i) => n - before[i]!);
+      // One script per node per 200 keys: a batch may span a few slots more than the node's share.
+      scripts.forEach((n, i) => {
+        expect(n, `scripts on master ${i} for ${perMaster[i]} breakers`).toBeGreaterThanOrEqual(Math.ceil(perMaster[i]! / 200));
+        expect(n, `scripts on master ${i} for ${perMaster[i]} breakers`).toBeLessThanOrEqual(Math.ceil(perMaster[i]! / 200) + 1);
+      });
+      expect(breakers.every((b) => b.state === 'closed')).toBe(true);
+      expect(store.connected).toBe(true);
+    } finally {
+      store.close();
+      connection.quit();
+    }
+  });
+});
+

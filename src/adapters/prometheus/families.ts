@@ -162,6 +162,15 @@ export function circuitryNaming(prefix: string, durations: boolean): Naming {
       labelNames: [],
       samples: ({ stats }, put) => put(stats.retryAfter / 1000),
     },
+    {
+      name: `${prefix}ramp_share`,
+      help: 'Share of calls admitted now, above 0 and below 1, while a ramp brings traffic back after the circuit closed. Absent otherwise.',
+      type: 'gauge',
+      labelNames: [],
+      samples: ({ stats }, put) => {
+        if (stats.rampShare !== undefined) put(stats.rampShare);
+      },
+    },
   ];
   families.push(
     transitionsFamily(`${prefix}transitions_total`),

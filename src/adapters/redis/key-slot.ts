@@ -26,3 +26,23 @@ export function keySlot(key: string): number {
   for (let i = from; i < to; i++) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ bytes[i]!) & 0xff]!;
   return crc % 16384;
 }
+
+/** Tags found for slots whose keys cannot simply be wrapped in braces (rare: see {@link tagLike}). */
+const tagsFound = new Map<number, string>();
+
+/**
+ * A name for things that must live in `key`'s slot (its push channel, a canary): `key` itself when
+ * it has a hash tag, else `{key}`, whose tag is the whole key. A key with a `}` but no tag (such
+ * as `a}b`) cannot be wrapped so: a short tag of the same slot is found instead.
+ */
+export function tagLike(key: string): string {
+  const open = key.indexOf('{');
+  if (open >= 0 && key.indexOf('}', open + 1) > open + 1) return key;
+  if (!key.includes('}')) return `{${key}}`;
+  const slot = keySlot(key);
+  let tag = tagsFound.get(slot);
+  // About 16,384 tries on average, once per slot, for keys no one should choose.
+  for (let i = 0; tag === undefined; i++) if (keySlot(`t${i}`) === slot) tag = `t${i}`;
+  tagsFound.set(slot, tag);
+  return `{${tag}}`;
+}

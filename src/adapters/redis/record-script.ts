@@ -135,6 +135,11 @@ return redis.error_reply('circuitry: unknown operation ' .. tostring(op))
  * openings), or ('foreign', why, 0, 0, 0). A hash holding none of the record's fields reads as
  * no record, as an absent key does (telling them apart would cost a command per breaker); a
  * change to it is still refused by RECORD_SCRIPT, which checks the key's type.
+ *
+ * Keys come in KEYS, then in ARGV: in a cluster the batch of one node declares the key that routes
+ * it and passes the others, of other slots on the same node, as arguments (a script without flags
+ * may read any key its node holds; one of a slot that moved fails the batch, which is then read
+ * again per slot, all keys declared).
  */
 export const READ_MANY_SCRIPT = `
 local t = redis.call('TIME')
@@ -144,7 +149,10 @@ local function put(a, b, c, d, e)
   local i = #out
   out[i + 1], out[i + 2], out[i + 3], out[i + 4], out[i + 5] = a, b, c, d, e
 end
-for _, key in ipairs(KEYS) do
+local keys = {}
+for _, key in ipairs(KEYS) do keys[#keys + 1] = key end
+for _, key in ipairs(ARGV) do keys[#keys + 1] = key end
+for _, key in ipairs(keys) do
   local r = redis.pcall('HMGET', key, 's', 'g', 'o', 'p', 'n', 'v', 'l', 'u')
   if type(r) == 'table' and r.err then
     put('foreign', 'the key holds a ' .. redis.call('TYPE', key)['ok'], 0, 0, 0)

@@ -59,11 +59,42 @@ export function sendCommandOf(client: unknown): SendCommand {
 }
 
 /**
- * The key a cluster routes `args` by: for `EVAL`/`EVALSHA command script numkeys key...` the first
- * key, as Redis itself reads it. circuitry sends nothing else, and each script touches one key.
+ * The key a cluster routes `args` by, as Redis itself reads it: for `EVAL`/`EVALSHA script numkeys
+ * key...` the first key, for `SPUBLISH channel message` the channel. circuitry sends nothing else.
  */
 function firstKeyOf(args: string[]): string | undefined {
   const command = args[0]?.toUpperCase();
   if ((command === 'EVAL' || command === 'EVALSHA') && Number(args[2]) > 0) return args[3];
+  if (command === 'SPUBLISH') return args[1];
   return undefined;
+}
+
+/**
+ * Which master serves a slot, as the cluster client last learned (ioredis's `slots[slot][0]`,
+ * node-redis's `slots[slot].master`), so that what goes to one node can go together. A client
+ * that shows no slot map gives each slot its own name: batches then go per slot.
+ */
+export function nodeOfSlotIn(client: unknown): (slot: number) => string {
+  const slots = (): unknown[] | undefined => {
+    const map = (client as { slots?: unknown } | null)?.slots;
+    return Array.isArray(map) ? map : undefined;
+  };
+  return (slot) => {
+    const served = slots()?.[slot];
+    if (Array.isArray(served) && typeof served[0] === 'string') return served[0];
+    const master = (served as { master?: { host?: unknown; port?: unknown } } | undefined)?.master;
+    if (master?.host !== undefined && master.port !== undefined) return `${String(master.host)}:${String(master.port)}`;
+    return `slot ${slot}`;
+  };
+}
+
+/** Runs a script by its SHA1, and by its text when Redis does not know it (after a restart). */
+export async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
+  try {
+    return await send(['EVALSHA', sha, ...tail]);
+  } catch (error) {
+    // Redis forgets scripts when it restarts; the first call after that sends the text again.
+    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+    return await send(['EVAL', text, ...tail]);
+  }
 }

@@ -1,12 +1,16 @@
 import type { CircuitStore } from 'circuitry';
-import type { ChangeAnswer, SharedRecord, SharedStateBackend, SharedStatePush, SharedStoreOptions } from 'circuitry/store';
+import type { ChangeAnswer, SharedRecord, SharedStateBackend, SharedStoreOptions } from 'circuitry/store';
 import { sharedStore } from 'circuitry/store';
 import { invalid } from '../../check/check.js';
 import type { RedisClientLike, SendCommand } from './redis-client.js';
-import { sendCommandOf } from './redis-client.js';
+import { evaluate, nodeOfSlotIn, sendCommandOf } from './redis-client.js';
+import { redisCounting } from './redis-counting.js';
 import { READ_MANY_SCRIPT, RECORD_SCRIPT } from './record-script.js';
 import { redisPush, subscriberSource } from './subscriber.js';
 import { keySlot } from './key-slot.js';
+import type { ReadKeys } from './node-batches.js';
+import { BATCH, nodeBatches } from './node-batches.js';
+import { changesChannel, shardedPush, shardedSource } from './sharded-push.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions extends SharedStoreOptions {
@@ -22,7 +26,9 @@ export interface RedisStoreOptions extends SharedStoreOptions {
    * takes a connection over, so it cannot be `client`). Default: a duplicate of `client`, made and
    * ended by the store (ioredis, node-redis; Bun's `RedisClient` where it has `duplicate()`).
    * `false`: no push, the store reads every `syncInterval`. A client given here is subscribed and
-   * unsubscribed, never ended.
+   * unsubscribed, never ended. In a Redis Cluster, push is sharded (`SSUBSCRIBE`, Redis 7): the
+   * default duplicate of an ioredis `Cluster` is made with `shardedSubscribers: true`, and a
+   * cluster client given here must be so too.
    */
   subscriber?: unknown;
 }
@@ -30,9 +36,7 @@ export interface RedisStoreOptions extends SharedStoreOptions {
 // SHA1 of RECORD_SCRIPT, written out rather than hashed at load: browsers and workerd have no
 // node:crypto. test/redis/script-hash.test.ts recomputes it, so it cannot drift from the script.
 const SHA = '18b8488d33e991e740a849f82b79fa10921871e5';
-const READ_MANY_SHA = 'ba252bc70d8be0912785c3bc0030844ea647e2fd';
-/** Keys per batched read: one script runs at most this many HMGETs, so none blocks Redis for long. */
-const BATCH = 200;
+const READ_MANY_SHA = '3af7a0914f0e6d99ee5c03dd873b1f3ce36fb5a4';
 
 /**
  * A store that shares circuit state between every process using the same Redis and prefix.
@@ -61,20 +65,56 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     invalid(typeof keyTtl === 'number' ? RangeError : TypeError, 'keyTtl', 'a positive whole number of milliseconds', keyTtl);
   }
   const send = sendCommandOf(client);
-  const cluster = isCluster(client);
-  // In a cluster a PUBLISH reaches every node, and a script's keys must share a slot: no push
-  // there yet (the store polls), and no batched reads: each record is read alone, so a master
-  // lost fails the reads of its own records only.
-  const source = cluster ? undefined : subscriberSource(client, subscriber);
+  if (isCluster(client)) return clusterStore(send, client, prefix, keyTtl, subscriber, shared);
+  const source = subscriberSource(client, subscriber);
   const channel = `${prefix}changes`;
   const push = source === undefined ? undefined : redisPush(send, source, prefix, channel);
-  const backend = redisBackend(send, prefix, keyTtl, push === undefined ? '' : channel, push);
-  if (cluster) {
-    delete backend.readMany;
-    // A master lost sends away the breakers of its slots only.
-    backend.partitionOf = (name) => String(keySlot(prefix + name));
-  }
-  return sharedStore(backend, shared);
+  // Without a subscriber nobody listens: the script publishes nothing.
+  const announce = push === undefined ? NO_ANNOUNCE : ['PUBLISH', channel];
+  const backend = redisBackend(send, prefix, String(keyTtl), () => announce);
+  const counting = redisCounting(send, prefix, keyTtl, () => announce);
+  return sharedStore({ ...backend, push, counting, readMany: chunked(backend.readKeys, prefix) }, shared);
+}
+
+/**
+ * In a cluster: each record's changes are published on a shard channel of its slot and pushed per
+ * shard (`sharded-push.ts`); reads are batched per node (`node-batches.ts`); and each record's
+ * slot is a part of the store, so a master lost sends away the breakers of its slots only.
+ */
+function clusterStore(send: SendCommand, client: unknown, prefix: string, keyTtl: number, subscriber: unknown, shared: SharedStoreOptions): CircuitStore {
+  const nodeOfSlot = nodeOfSlotIn(client);
+  const source = shardedSource(client, subscriber);
+  const pollInterval = typeof shared.syncInterval === 'number' && shared.syncInterval > 0 ? shared.syncInterval : 500;
+  const push = source === undefined ? undefined : shardedPush(send, source, prefix, nodeOfSlot, pollInterval);
+  const announce = (key: string): string[] => (push === undefined ? NO_ANNOUNCE : ['SPUBLISH', changesChannel(key)]);
+  const backend = redisBackend(send, prefix, String(keyTtl), announce);
+  const read = nodeBatches(backend.readKeys, nodeOfSlot);
+  return sharedStore(
+    {
+      ...backend,
+      push,
+      counting: redisCounting(send, prefix, keyTtl, announce, true),
+      read: async (name) => (await read([prefix + name]))[0]!,
+      readMany: (names) => read(names.map((name) => prefix + name)),
+      partitionOf(name) {
+        push?.watch(name);
+        return String(keySlot(prefix + name));
+      },
+    },
+    shared,
+  );
+}
+
+const NO_ANNOUNCE = ['', ''];
+
+/** Reads `names` in scripts of {@link BATCH} keys each, sent at once. */
+function chunked(readKeys: ReadKeys, prefix: string): (names: readonly string[]) => Promise<SharedRecord[]> {
+  return async (names) => {
+    const keys = names.map((name) => prefix + name);
+    const chunks: Promise<SharedRecord[]>[] = [];
+    for (let i = 0; i < keys.length; i += BATCH) chunks.push(readKeys(keys.slice(i, i + BATCH), []));
+    return (await Promise.all(chunks)).flat();
+  };
 }
 
 /** An ioredis `Cluster` or a node-redis `createCluster` client. */
@@ -83,33 +123,19 @@ function isCluster(client: unknown): boolean {
   return c?.isCluster === true || (typeof c === 'object' && c !== null && 'masters' in c);
 }
 
-async function evaluate(send: SendCommand, sha: string, text: string, tail: string[]): Promise<unknown> {
-  try {
-    return await send(['EVALSHA', sha, ...tail]);
-  } catch (error) {
-    // Redis forgets scripts when it restarts; the first call after that sends the text again.
-    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-    return await send(['EVAL', text, ...tail]);
-  }
-}
-
-function redisBackend(send: SendCommand, prefix: string, keyTtl: number, channel: string, push: SharedStatePush | undefined): SharedStateBackend {
-  const keep = String(keyTtl);
-  // Without a subscriber nobody listens: the script publishes nothing.
-  const announce = channel === '' ? ['', ''] : ['PUBLISH', channel];
-  const script = async (name: string, [operation, ...args]: [string, ...(string | number)[]]): Promise<unknown[]> =>
-    (await evaluate(send, SHA, RECORD_SCRIPT, ['1', prefix + name, operation, keep, ...announce, ...args.map(String)])) as unknown[];
-  const readChunk = async (names: readonly string[]): Promise<SharedRecord[]> => {
-    const reply = await evaluate(send, READ_MANY_SHA, READ_MANY_SCRIPT, [String(names.length), ...names.map((name) => prefix + name)]);
-    return recordsOf(reply, names.length);
+/**
+ * The four operations, over the record script; `announce` gives, per key, the command and channel
+ * on which the script publishes an accepted change (two empty strings: none). `readKeys` reads
+ * records in one script, keys declared then passed (see READ_MANY_SCRIPT).
+ */
+function redisBackend(send: SendCommand, prefix: string, keep: string, announce: (key: string) => string[]): SharedStateBackend & { readKeys: ReadKeys } {
+  const script = async (name: string, [operation, ...args]: [string, ...(string | number)[]]): Promise<unknown[]> => {
+    const key = prefix + name;
+    return (await evaluate(send, SHA, RECORD_SCRIPT, ['1', key, operation, keep, ...announce(key), ...args.map(String)])) as unknown[];
   };
   return {
-    push,
-    async readMany(names) {
-      const chunks: Promise<SharedRecord[]>[] = [];
-      for (let i = 0; i < names.length; i += BATCH) chunks.push(readChunk(names.slice(i, i + BATCH)));
-      return (await Promise.all(chunks)).flat();
-    },
+    readKeys: async (declared, passed) =>
+      recordsOf(await evaluate(send, READ_MANY_SHA, READ_MANY_SCRIPT, [String(declared.length), ...declared, ...passed]), declared.length + passed.length),
     read: async (name) => recordOf(await script(name, ['read'])),
     open: async (name, r) =>
       recordOf(await script(name, ['open', r.mode, r.generation, r.openPeriod, r.elapsed, r.openings, r.decidedAt, r.maxAge])),

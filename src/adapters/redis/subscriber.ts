@@ -12,7 +12,7 @@ import type { SendCommand } from './redis-client.js';
 type Listener = (message: string, channel: string) => void;
 
 /** What ioredis and node-redis emit when a connection drops or starts over. */
-const DROP_EVENTS = ['close', 'end', 'reconnecting'];
+export const DROP_EVENTS = ['close', 'end', 'reconnecting'];
 
 /** A client that can subscribe: ioredis (`subscribe` plus `message` events), or node-redis and Bun (`subscribe(channels, listener)`). */
 interface Subscribable {
@@ -47,7 +47,8 @@ export function subscriberSource(client: unknown, subscriber: unknown): (() => P
     // duplicate is made not to, and the store makes a new one when it drops.
     const nodeRedis = typeof c.call !== 'function' && typeof (c as { sendCommand?: unknown }).sendCommand === 'function';
     const socket = (c as { options?: { socket?: object } }).options?.socket;
-    const made = (nodeRedis ? c.duplicate!({ socket: { ...socket, reconnectStrategy: false } }) : c.duplicate!()) as Subscribable;
+    // Bun's `duplicate()` resolves with the new client; the others return it.
+    const made = (await (nodeRedis ? c.duplicate!({ socket: { ...socket, reconnectStrategy: false } }) : c.duplicate!())) as Subscribable;
     // Without a listener, an error event on the duplicate would crash the process; the canary
     // notices what the error means.
     made.on?.('error', () => {});
@@ -63,7 +64,7 @@ export function subscriberSource(client: unknown, subscriber: unknown): (() => P
  * throws while reconnecting, and the client would resubscribe by itself), ioredis's
  * `disconnect()`, Bun's `close()`.
  */
-function end(connection: Subscribable): void {
+export function end(connection: Pick<Subscribable, 'destroy' | 'disconnect' | 'close' | 'quit'>): void {
   for (const method of ['destroy', 'disconnect', 'close', 'quit'] as const) {
     const fn = connection[method];
     if (typeof fn !== 'function') continue;
