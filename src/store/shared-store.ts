@@ -532,6 +532,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
 
   const sendCounts = async (batch: readonly [Entry, AttachedBreaker][]): Promise<void> => {
     const sentAt = batch.map(([, breaker]) => breaker.now());
+    const answersBefore = batch.map(([entry]) => entry.answers);
     // On the breakers' read slots: a flush answers with the records it touched, as a read does,
     // and the bound on what is queued through a hang stays as it was.
     const sent = transport.sendMany(
@@ -551,11 +552,12 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
     if (sent === undefined) return;
     const entries = sent.covered.map((i) => batch[i]![0]);
     const at = sent.covered.map((i) => sentAt[i]!);
+    const before = sent.covered.map((i) => answersBefore[i]!);
     const outcome = await sent.outcome;
     if (!outcome.ok || closed) return;
     const records = Array.isArray(outcome.value?.records) ? outcome.value.records : [];
     entries.forEach((entry, k) => {
-      if (records[k] !== undefined) tookRead(entry, records[k], at[k]!);
+      if (records[k] !== undefined) tookRead(entry, records[k], at[k]!, before[k]!);
     });
   };
 
