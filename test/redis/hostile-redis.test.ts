@@ -130,7 +130,7 @@ describe.each(Object.keys(CONNECT) as (keyof typeof CONNECT)[])('redisStore unde
     storeB.close();
   });
 
-  it('a frozen Redis gets no pile of commands: one read per breaker, then one probe', async () => {
+  it('a frozen Redis gets no pile of commands: one read per breaker, then a probe, replaced only after doubling waits', async () => {
     const prefix = `pile:${++n}:`;
     const c = await connect();
     const store = redisStore(c.counted, { prefix, syncInterval: 50, timeout: 100 });
