@@ -117,10 +117,9 @@ export async function startRedisCluster() {
     throw error;
   }
 
-  /** The index of the master serving each slot, as the cluster says now (one CLUSTER NODES). */
-  const slotMasters = async (): Promise<number[]> => {
-    const running = masters.find((m) => m.process !== undefined)!;
-    const nodes = await cli(running.port, 'CLUSTER', 'NODES');
+  /** The index of the master serving each slot, as `asked` (a running master) says now (one CLUSTER NODES). */
+  const slotMasters = async (asked = masters.find((m) => m.process !== undefined)!): Promise<number[]> => {
+    const nodes = await cli(asked.port, 'CLUSTER', 'NODES');
     const map = new Array<number>(16384).fill(-1);
     for (const line of nodes.trim().split('\n')) {
       const [, address, , , , , , , ...ranges] = line.split(' ');
@@ -134,10 +133,49 @@ export async function startRedisCluster() {
     return map;
   };
 
+  /** Master `index`'s node id (CLUSTER MYID). */
+  const nodeId = async (index: number): Promise<string> => (await cli(masters[index]!.port, 'CLUSTER', 'MYID')).trim();
+
+  /**
+   * Moves `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does for one
+   * slot, one step at a time so that a test can act between them: `begin` marks the slot importing
+   * on `to` and migrating on `from` (its keys still on `from`; a key not found there is redirected
+   * with ASK), `moveKeys` MIGRATEs its keys to `to`, `finish` gives `to` the slot (SETSLOT NODE on
+   * `to`, then `from`, then the third master) and waits until every master says so.
+   */
+  const slotMove = async (slot: number, from: number, to: number) => {
+    const [fromId, toId] = [await nodeId(from), await nodeId(to)];
+    return {
+      begin: async () => {
+        await cli(masters[to]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId);
+        await cli(masters[from]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId);
+      },
+      moveKeys: async () => {
+        for (;;) {
+          const keys = (await cli(masters[from]!.port, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')).split('\n').filter((k) => k !== '');
+          if (keys.length === 0) return;
+          const reply = await cli(masters[from]!.port, 'MIGRATE', '127.0.0.1', String(masters[to]!.port), '', '0', '5000', 'REPLACE', 'KEYS', ...keys);
+          if (!reply.startsWith('OK')) throw new Error(`redis cluster: MIGRATE of slot ${slot} answered ${reply}`);
+        }
+      },
+      finish: async () => {
+        const third = [0, 1, 2].find((i) => i !== from && i !== to)!;
+        for (const index of [to, from, third]) await cli(masters[index]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
+        await until(`slot ${slot} on master ${to} for every master`, async () => {
+          for (const master of masters) {
+            if (master.process !== undefined && (await slotMasters(master))[slot] !== to) return false;
+          }
+          return settled();
+        }, 30_000);
+      },
+    };
+  };
+
   return {
     /** The masters' ports, in the order `kill` and `restart` number them. */
     ports: masters.map((m) => m.port),
-    slotMasters,
+    slotMasters: () => slotMasters(),
+    slotMove,
     /** The first node, to give a cluster client as its seed. */
     url: `redis://127.0.0.1:${p1}`,
     /** The hash slot of `key` (CLUSTER KEYSLOT). */

@@ -338,6 +338,71 @@ describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])(
     }
   }, 60_000);
 
+  it('a slot moved live (IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE): no open or close lost, the subscription follows the slot, and push carries the changes after it', async () => {
+    const prefix = `moved:${kind}:`;
+    const names = Array.from({ length: 12 }, (_, i) => `dependency-${i}`);
+    const moved = names[0]!;
+    const slot = keySlot(prefix + moved);
+    const from = (await cluster.slotMasters())[slot]!;
+    const to = (from + 1) % 3;
+    const channel = `{${prefix}${moved}}:changes`;
+    const events: string[] = [];
+    const { stores, close } = await pushedProcesses(kind, prefix);
+    try {
+      const inA = new Map(breakersOn(stores[0], names, events).map((b) => [b.name, b]));
+      const inB = new Map(breakersOn(stores[1], names, events).map((b) => [b.name, b]));
+      const [a, b] = [inA.get(moved)!, inB.get(moved)!];
+      const subscribedOn = (index: number) =>
+        vi.waitFor(async () => expect(await cluster.shardSubscribers(index, [channel])).toEqual([2]), { timeout: 10_000, interval: 100 });
+      await subscribedOn(from);
+      const warm = next(b, 'open');
+      a.open();
+      await within('the first open', 10_000, warm);
+      // Every step is made while both processes read their records in batches (a resync each).
+      const resync = () => Promise.all(stores.map((store) => store.sync()));
+
+      const move = await cluster.slotMove(slot, from, to);
+      await move.begin();
+      await resync();
+      // Migrating, its key still on the old master: a close there reaches the other process.
+      const closed = next(a, 'close');
+      b.close();
+      await within('the close made while the slot was migrating', 10_000, closed);
+
+      await move.moveKeys();
+      // The key on the new master, the slot not yet: requests are redirected there (ASK), and
+      // the change is published where no one subscribes yet: it is read once the slot has moved
+      // and its channel is subscribed again there.
+      await resync();
+      const opened = next(a, 'open');
+      b.open();
+      await move.finish();
+      await within('the open made while the key was moving', 10_000, opened);
+
+      // The subscriptions follow the slot, and push carries what changes after the move.
+      await subscribedOn(to);
+      for (let round = 0; round < 3; round++) {
+        const closes = next(b, 'close');
+        a.close();
+        await within('a close after the move to reach B by push', 10_000, closes);
+        const opens = next(a, 'open');
+        b.open();
+        await within('an open after the move to reach A by push', 10_000, opens);
+      }
+      await resync();
+      // Only the moved slot's breaker may have been away meanwhile, and it is back by itself.
+      expect(events.filter((e) => !e.endsWith(` ${moved}`))).toEqual([]);
+      await vi.waitFor(() => expect(events.filter((e) => e.startsWith('storeUp')).length).toBe(events.filter((e) => e.startsWith('storeDown')).length), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      expect(stores.map((store) => store.connected)).toEqual([true, true]);
+      expect(await cluster.keysOn(to, prefix + moved)).toEqual([prefix + moved]);
+    } finally {
+      close();
+    }
+  }, 60_000);
+
   it('reads the records of many breakers in one script per node and per 200 keys', async () => {
     const prefix = `batched:${kind}:`;
     const names = Array.from({ length: 1_000 }, (_, i) => `dependency-${i}`);
