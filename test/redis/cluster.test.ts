@@ -1,4 +1,4 @@
-import { CircuitBreaker, type CircuitStore } from 'circuitry';
+import { CircuitBreaker, countWindow, type CircuitStore } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
@@ -434,3 +434,104 @@ describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])(
   });
 });
 
+
+/** The calls counted in the fleet's window of each of `names` (a hash of its own, in its record's slot), as Redis holds them. */
+async function fleetCalls(prefix: string, names: string[]): Promise<number[]> {
+  const masterOf = await cluster.slotMasters();
+  return Promise.all(
+    names.map(async (name) => {
+      const key = `${prefix}${name}`;
+      const windows = key.includes('{') ? `${key}:counts` : `{${key}}:counts`;
+      const text = (await cluster.command(masterOf[keySlot(windows)]!, 'HGET', windows, name)).trim();
+      return text === '' ? 0 : (JSON.parse(text) as { b: number[][] }).b.reduce((sum, slice) => sum + slice[1]!, 0);
+    }),
+  );
+}
+
+/** Scripts run to their end on all masters (EVALSHA and EVAL; a NOSCRIPT refusal does not count). */
+async function scriptsRun(): Promise<number> {
+  let total = 0;
+  for (const index of [0, 1, 2]) {
+    const stats = await cluster.command(index, 'INFO', 'commandstats');
+    for (const command of ['evalsha', 'eval']) {
+      const line = new RegExp(`cmdstat_${command}:calls=(\\d+).*failed_calls=(\\d+)`).exec(stats);
+      if (line !== null) total += Number(line[1]) - Number(line[2]);
+    }
+  }
+  return total;
+}
+
+describe.each(Object.keys(CLUSTER_CLIENTS) as (keyof typeof CLUSTER_CLIENTS)[])("judge: 'fleet' over a Redis Cluster through %s", (kind) => {
+  const fail = () => Promise.reject(new Error('down'));
+  const succeed = () => Promise.resolve('ok');
+  const fleetBreaker = (store: CircuitStore, name: string) =>
+    new CircuitBreaker({ name, registry: false, store, recoveryTimeout: 600_000, reportError: () => {}, policy: countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 }) });
+  /** `calls` calls through `breaker` at once, `failures` of them failing: one tally, in one flush. */
+  const calls = (breaker: CircuitBreaker, count: number, failures: number) =>
+    Promise.all(Array.from({ length: count }, (_, i) => breaker.execute(i < failures ? fail : succeed).catch(() => {})));
+
+  it('the fleet window opens each breaker by counting, two in one slot and one in another, and the other process learns each open by push', async () => {
+    const prefix = `fleet:${kind}:`;
+    // Two names with one hash tag share a slot; a third has its own.
+    const [first, second, solo] = ['{pair}first', '{pair}second', 'solo'];
+    expect(keySlot(prefix + first)).toBe(keySlot(prefix + second));
+    expect(keySlot(prefix + solo)).not.toBe(keySlot(prefix + first));
+    const connections = [await CLUSTER_CLIENTS[kind](), await CLUSTER_CLIENTS[kind]()];
+    const stores = connections.map(({ client }) =>
+      redisStore(client, { prefix, syncInterval: 60_000, resyncInterval: 60_000, timeout: 2_000, judge: 'fleet', countInterval: 50 }),
+    ) as [CircuitStore, CircuitStore];
+    try {
+      // A holds the three; B two of them, not the first of the slot they share.
+      const inA = new Map([first, second, solo].map((name) => [name, fleetBreaker(stores[0], name)]));
+      const inB = new Map([second, solo].map((name) => [name, fleetBreaker(stores[1], name)]));
+      await vi.waitFor(async () => {
+        for (const name of [second, solo]) {
+          const channel = `${prefix.includes('{') || name.includes('{') ? prefix + name : `{${prefix}${name}}`}:changes`;
+          const master = (await cluster.slotMasters())[keySlot(channel)]!;
+          expect(await cluster.shardSubscribers(master, [channel])).toEqual([2]);
+        }
+      }, { timeout: 10_000, interval: 100 });
+
+      // B's calls first: below minimumCalls, they open nothing but are counted in the fleet's windows.
+      await Promise.all([calls(inB.get(second)!, 12, 10), calls(inB.get(solo)!, 12, 10)]);
+      await vi.waitFor(async () => expect(await fleetCalls(prefix, [second, solo])).toEqual([12, 12]), { timeout: 10_000, interval: 50 });
+      expect([...inB.values()].map((b) => b.state)).toEqual(['closed', 'closed']);
+
+      // A's calls, in one tally each, one flush: the windows trip, each opened once, and B hears of each by push.
+      const heard = [second, solo].map((name) => next(inB.get(name)!, 'open'));
+      await Promise.all([calls(inA.get(first)!, 20, 16), calls(inA.get(second)!, 12, 10), calls(inA.get(solo)!, 12, 10)]);
+      await within("the fleet's opens to reach B by push", 10_000, Promise.all(heard));
+      await vi.waitFor(() => expect([...inA.values()].map((b) => b.state)).toEqual(['open', 'open', 'open']), { timeout: 10_000, interval: 50 });
+      expect(stores.map((store) => store.connected)).toEqual([true, true]);
+    } finally {
+      for (const store of stores) store.close();
+      for (const connection of connections) connection.quit();
+    }
+  });
+
+  it("flushes many breakers' counts in one script per slot: a count script touches the keys of one slot only", async () => {
+    const prefix = `fleetmany:${kind}:`;
+    const names = Array.from({ length: 300 }, (_, i) => `dependency-${i}`);
+    const slots = new Set(names.map((name) => keySlot(prefix + name)));
+    const connection = await CLUSTER_CLIENTS[kind]();
+    const store = redisStore(connection.client, { prefix, syncInterval: 600_000, subscriber: false, timeout: 5_000, judge: 'fleet', countInterval: 50 });
+    try {
+      const breakers = names.map((name) => fleetBreaker(store, name));
+      await store.sync();
+      const before = await scriptsRun();
+      await Promise.all(breakers.map((breaker) => calls(breaker, 2, 1)));
+      // Every window counted: no script was refused for keys of several slots (CROSSSLOT).
+      await vi.waitFor(async () => {
+        const counted = await fleetCalls(prefix, names);
+        expect(counted.filter((n) => n !== 2)).toEqual([]);
+      }, { timeout: 12_000, interval: 200 });
+      // One script per slot.
+      expect((await scriptsRun()) - before).toBe(slots.size);
+      expect(breakers.every((b) => b.state === 'closed')).toBe(true);
+      expect(store.connected).toBe(true);
+    } finally {
+      store.close();
+      connection.quit();
+    }
+  }, 30_000);
+});

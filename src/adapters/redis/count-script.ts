@@ -6,11 +6,12 @@
  * KEYS[1] marks the flush as counted (SET NX, for twice its maxAge plus a second), so a replay
  * counts nothing; then, per breaker, the hash of windows its window is a field of (one hash for
  * the whole prefix, or in a cluster one per record, in its slot) and its record's key.
- * ARGV: the key's time to live (ms), the publish command and channel ('' for none), decidedAt
- * and maxAge; then 13 values per breaker: its name (the field), the generation its counts belong
- * to, calls, failures, slow calls, the window's kind ('count' or 'time'), its size or duration,
- * its slices (0 for a count window), failure rate, slow-call rate, minimum calls, and the open
- * period and openings a trip starts.
+ * ARGV: the key's time to live (ms), the publish command ('' for none), decidedAt and maxAge;
+ * then 14 values per breaker: its name (the field), the generation its counts belong to, calls,
+ * failures, slow calls, the window's kind ('count' or 'time'), its size or duration, its slices
+ * (0 for a count window), failure rate, slow-call rate, minimum calls, the open period and
+ * openings a trip starts, and the channel its record's changes are published on (in a cluster,
+ * one in the record's own slot: each open reaches the subscribers of that breaker).
  *
  * A window is JSON: {g = generation, b = {{slice, calls, failures, slow}, ...}}. A time window's
  * slices are its own (`duration / buckets` ms of Redis time, at most the policy's `buckets`); a
@@ -28,13 +29,13 @@
  * ('foreign', why, 0, 0, 0).
  */
 export const COUNT_SCRIPT = `
-local keep, publish, channel = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local decidedAt, maxAge = tonumber(ARGV[4]), tonumber(ARGV[5])
+local keep, publish = tonumber(ARGV[1]), ARGV[2]
+local decidedAt, maxAge = tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if decidedAt > 0 and now - decidedAt > maxAge then return {now, 'late'} end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', maxAge * 2 + 1000) then return {now, 'repeated'} end
-local W, n = 13, (#KEYS - 1) / 2
+local H, W, n = 4, 14, (#KEYS - 1) / 2
 local out = {now, 'ok'}
 local function put(a, b, c, d, e)
   local i = #out
@@ -50,7 +51,7 @@ for i = 1, n do
 end
 for _, ck in ipairs(order) do
   local fields = {}
-  for j, i in ipairs(members[ck]) do fields[j] = ARGV[5 + (i - 1) * W + 1] end
+  for j, i in ipairs(members[ck]) do fields[j] = ARGV[H + (i - 1) * W + 1] end
   local values = redis.pcall('HMGET', ck, unpack(fields))
   if type(values) == 'table' and values.err then unusable[ck] = 'the key ' .. ck .. ' holds a ' .. redis.call('TYPE', ck)['ok']
   else for j, i in ipairs(members[ck]) do stored[i] = values[j] end end
@@ -64,7 +65,7 @@ local function windowOf(text)
 end
 
 -- Opens the record as a trip would, against the closed period the window counted.
-local function trip(rk, period, openings, windowGen)
+local function trip(rk, period, openings, windowGen, channel)
   local kind = redis.call('TYPE', rk)['ok']
   if kind ~= 'none' and kind ~= 'hash' then return {'foreign', 'the key holds a ' .. kind, 0, 0, 0} end
   local r = redis.call('HMGET', rk, 's', 'g', 'o', 'p', 'n', 'v')
@@ -89,12 +90,12 @@ end
 local writes, deletes = {}, {}
 for _, ck in ipairs(order) do writes[ck], deletes[ck] = {}, {} end
 for i = 1, n do
-  local ck, rk, base = KEYS[2 * i], KEYS[2 * i + 1], 5 + (i - 1) * W
+  local ck, rk, base = KEYS[2 * i], KEYS[2 * i + 1], H + (i - 1) * W
   local name, gen = ARGV[base + 1], tonumber(ARGV[base + 2])
   local calls, failures, slow = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4]), tonumber(ARGV[base + 5])
   local kind, span, slices = ARGV[base + 6], tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
   local failureRate, slowRate, minimum = tonumber(ARGV[base + 9]), tonumber(ARGV[base + 10]), tonumber(ARGV[base + 11])
-  local period, openings = tonumber(ARGV[base + 12]), tonumber(ARGV[base + 13])
+  local period, openings, channel = tonumber(ARGV[base + 12]), tonumber(ARGV[base + 13]), ARGV[base + 14]
   local record = nil
   if unusable[ck] then
     record = {'foreign', unusable[ck], 0, 0, 0}
@@ -130,7 +131,7 @@ for i = 1, n do
       end
       w.b = b
       if total >= minimum and (fails / total >= failureRate or slows / total >= slowRate) then
-        record = trip(rk, period, openings, w.g)
+        record = trip(rk, period, openings, w.g, channel)
         if record[1] ~= 'foreign' then table.insert(deletes[ck], name) end
       else
         table.insert(writes[ck], name)

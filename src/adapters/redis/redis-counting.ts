@@ -5,13 +5,14 @@ import { evaluate } from './redis-client.js';
 import { keySlot } from './key-slot.js';
 
 // SHA1 of COUNT_SCRIPT; test/redis/script-hash.test.ts recomputes it.
-const COUNT_SHA = 'c123d0ac866c1fbdba6f824195f1437811bbaa35';
+const COUNT_SHA = '3a38f1b57993415dea8833f05dad68ef60aa2607';
 
 /**
  * The counting capability over Redis (`judge: 'fleet'`); `announceOf` gives the command and
- * channel on which a record's change is published (as for the record script). Outside a cluster every window is a
- * field of one hash, `<prefix>counts`, so a flush of many breakers is a handful of commands in
- * all; in a cluster each record has its own hash of one window, in the record's slot.
+ * channel on which a record's change is published (as for the record script), and each record a
+ * flush opens is announced on its own channel. Outside a cluster every window is a field of one
+ * hash, `<prefix>counts`, so a flush of many breakers is a handful of commands in all; in a
+ * cluster each record has its own hash of one window, in the record's slot.
  */
 export function redisCounting(send: SendCommand, prefix: string, keyTtl: number, announceOf: (key: string) => string[], cluster = false): SharedStateCounting {
   const windowsOf = (name: string): string => (cluster ? sameSlot(prefix + name, ':counts') : `${prefix}counts`);
@@ -20,15 +21,14 @@ export function redisCounting(send: SendCommand, prefix: string, keyTtl: number,
     async count(batches: readonly CountBatch[], stamp: CountStamp): Promise<CountAnswer> {
       const flushKey = `flush:${stamp.owner}:${stamp.flush}`;
       const keys = [cluster ? sameSlot(prefix + batches[0]!.name, `:${flushKey}`) : prefix + flushKey];
-      // In a cluster the batch is of one slot, and the script announces every change on the shard
-      // channel of its first record: a process that holds another breaker of that slot, and not
-      // the first, takes that breaker's change in at its next resync (a known gap).
-      const args = [String(keyTtl), ...announceOf(prefix + batches[0]!.name), String(stamp.decidedAt), String(stamp.maxAge)];
+      // In a cluster the batch is of one slot (the store groups it so), and every key it declares is in it.
+      const args = [String(keyTtl), announceOf(prefix + batches[0]!.name)[0]!, String(stamp.decidedAt), String(stamp.maxAge)];
       for (const batch of batches) {
         keys.push(windowsOf(batch.name), prefix + batch.name);
         const w = batch.window;
         args.push(batch.name, ...[batch.generation, batch.calls, batch.failures, batch.slowCalls].map(String), w.kind);
         args.push(...[w.kind === 'count' ? w.size : w.duration, w.kind === 'time' ? Math.min(w.buckets, 100) : 0, w.failureRate, w.slowCallRate, w.minimumCalls, batch.openPeriod, batch.openings].map(String));
+        args.push(announceOf(prefix + batch.name)[1]!);
       }
       const reply = await evaluate(send, COUNT_SHA, COUNT_SCRIPT, [String(keys.length), ...keys, ...args]);
       return answerOf(reply, batches.length);
