@@ -32,22 +32,21 @@ async function until(what: string, check: () => Promise<boolean>, deadline: numb
 }
 
 /**
- * A real Redis Cluster of three masters (no replicas) on free loopback ports, each node with its
- * config in a temporary folder and no persistence: a master killed and started again keeps its
- * slots (from its nodes file) and loses its keys, as a crash would. It fails loudly when the
- * machine's redis-server cannot run a cluster.
+ * A real Redis Cluster of three masters on free loopback ports, with `replicas` replicas each (0
+ * by default), each node with its config in a temporary folder and no persistence: a master
+ * killed and started again keeps its slots (from its nodes file) and loses its keys, as a crash
+ * would. Nodes 0 to 2 are the masters it starts with; with replicas, node 3 + i replicates
+ * master i. It fails loudly when the machine's redis-server cannot run a cluster.
  */
-export async function startRedisCluster() {
+export async function startRedisCluster({ replicas = 0 }: { replicas?: 0 | 1 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'circuitry-cluster-'));
+  const count = 3 * (1 + replicas);
   const ports = new Set<number>();
   // The kernel may hand the same free port out twice before either is bound.
-  while (ports.size < 6) ports.add(await freePort());
-  const [p1, p2, p3, b1, b2, b3] = [...ports] as [number, number, number, number, number, number];
-  const masters: Master[] = [
-    { port: p1, busPort: b1, process: undefined },
-    { port: p2, busPort: b2, process: undefined },
-    { port: p3, busPort: b3, process: undefined },
-  ];
+  while (ports.size < 2 * count) ports.add(await freePort());
+  const all = [...ports];
+  const nodes: Master[] = all.slice(0, count).map((port, i) => ({ port, busPort: all[count + i]!, process: undefined }));
+  const p1 = nodes[0]!.port;
 
   const startNode = async (master: Master): Promise<void> => {
     const child = spawn(
@@ -90,9 +89,9 @@ export async function startRedisCluster() {
     await exited;
   };
 
-  /** Every running master says the cluster is ok, and knows all three masters. */
-  const settled = async (): Promise<boolean> => {
-    for (const master of masters) {
+  /** Every running node says the cluster is ok. */
+  const settled = async (among: readonly Master[] = nodes): Promise<boolean> => {
+    for (const master of among) {
       if (master.process === undefined) continue;
       if (!(await cli(master.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
     }
@@ -100,30 +99,41 @@ export async function startRedisCluster() {
   };
 
   const stop = async (): Promise<void> => {
-    await Promise.all(masters.map(stopNode));
+    await Promise.all(nodes.map(stopNode));
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    await Promise.all(masters.map(startNode));
+    await Promise.all(nodes.map(startNode));
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      ['--cluster', 'create', ...nodes.slice(0, 3).map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'],
       { timeout: 30_000 },
     );
-    await until('cluster_state:ok on every master', settled, 30_000);
+    await until('cluster_state:ok on every master', () => settled(nodes.slice(0, 3)), 30_000);
+    // Each replica joins and follows its master by id, so that which node is which stays known.
+    for (const [i, replica] of nodes.slice(3).entries()) {
+      const masterId = (await cli(nodes[i]!.port, 'CLUSTER', 'MYID')).trim();
+      await cli(replica.port, 'CLUSTER', 'MEET', '127.0.0.1', String(p1), String(nodes[0]!.busPort));
+      await until(`replica ${i} to know master ${i}`, async () => (await cli(replica.port, 'CLUSTER', 'NODES')).includes(masterId), 30_000);
+      await cli(replica.port, 'CLUSTER', 'REPLICATE', masterId);
+    }
+    for (const replica of nodes.slice(3)) {
+      await until('every replica in sync', async () => (await cli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 30_000);
+    }
+    await until('cluster_state:ok on every node', () => settled(), 30_000);
   } catch (error) {
     await stop();
     throw error;
   }
 
-  /** The index of the master serving each slot, as `asked` (a running master) says now (one CLUSTER NODES). */
-  const slotMasters = async (asked = masters.find((m) => m.process !== undefined)!): Promise<number[]> => {
-    const nodes = await cli(asked.port, 'CLUSTER', 'NODES');
+  /** The index of the node serving each slot, as `asked` (a running node) says now (one CLUSTER NODES). */
+  const slotMasters = async (asked = nodes.find((m) => m.process !== undefined)!): Promise<number[]> => {
+    const table = await cli(asked.port, 'CLUSTER', 'NODES');
     const map = new Array<number>(16384).fill(-1);
-    for (const line of nodes.trim().split('\n')) {
+    for (const line of table.trim().split('\n')) {
       const [, address, , , , , , , ...ranges] = line.split(' ');
-      const index = masters.findIndex((m) => m.port === Number(address!.split('@')[0]!.split(':')[1]));
+      const index = nodes.findIndex((m) => m.port === Number(address!.split('@')[0]!.split(':')[1]));
       for (const range of ranges) {
         if (range.startsWith('[')) continue;
         const [from, to = from] = range.split('-').map(Number) as [number, number?];
@@ -134,7 +144,7 @@ export async function startRedisCluster() {
   };
 
   /** Master `index`'s node id (CLUSTER MYID). */
-  const nodeId = async (index: number): Promise<string> => (await cli(masters[index]!.port, 'CLUSTER', 'MYID')).trim();
+  const nodeId = async (index: number): Promise<string> => (await cli(nodes[index]!.port, 'CLUSTER', 'MYID')).trim();
 
   /**
    * Moves `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does for one
@@ -147,22 +157,22 @@ export async function startRedisCluster() {
     const [fromId, toId] = [await nodeId(from), await nodeId(to)];
     return {
       begin: async () => {
-        await cli(masters[to]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId);
-        await cli(masters[from]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId);
+        await cli(nodes[to]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId);
+        await cli(nodes[from]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId);
       },
       moveKeys: async () => {
         for (;;) {
-          const keys = (await cli(masters[from]!.port, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')).split('\n').filter((k) => k !== '');
+          const keys = (await cli(nodes[from]!.port, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')).split('\n').filter((k) => k !== '');
           if (keys.length === 0) return;
-          const reply = await cli(masters[from]!.port, 'MIGRATE', '127.0.0.1', String(masters[to]!.port), '', '0', '5000', 'REPLACE', 'KEYS', ...keys);
+          const reply = await cli(nodes[from]!.port, 'MIGRATE', '127.0.0.1', String(nodes[to]!.port), '', '0', '5000', 'REPLACE', 'KEYS', ...keys);
           if (!reply.startsWith('OK')) throw new Error(`redis cluster: MIGRATE of slot ${slot} answered ${reply}`);
         }
       },
       finish: async () => {
         const third = [0, 1, 2].find((i) => i !== from && i !== to)!;
-        for (const index of [to, from, third]) await cli(masters[index]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
+        for (const index of [to, from, third]) await cli(nodes[index]!.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
         await until(`slot ${slot} on master ${to} for every master`, async () => {
-          for (const master of masters) {
+          for (const master of nodes) {
             if (master.process !== undefined && (await slotMasters(master))[slot] !== to) return false;
           }
           return settled();
@@ -172,42 +182,60 @@ export async function startRedisCluster() {
   };
 
   return {
-    /** The masters' ports, in the order `kill` and `restart` number them. */
-    ports: masters.map((m) => m.port),
+    /** The nodes' ports, in the order `kill` and `restart` number them (masters first). */
+    ports: nodes.map((m) => m.port),
     slotMasters: () => slotMasters(),
     slotMove,
     /** The first node, to give a cluster client as its seed. */
     url: `redis://127.0.0.1:${p1}`,
     /** The hash slot of `key` (CLUSTER KEYSLOT). */
-    keySlot: async (key: string): Promise<number> => Number((await cli(masters.find((m) => m.process !== undefined)!.port, 'CLUSTER', 'KEYSLOT', key)).trim()),
+    keySlot: async (key: string): Promise<number> => Number((await cli(nodes.find((m) => m.process !== undefined)!.port, 'CLUSTER', 'KEYSLOT', key)).trim()),
     /** The keys master `index` holds that start with `prefix`. */
     keysOn: async (index: number, prefix: string): Promise<string[]> =>
-      (await cli(masters[index]!.port, '--scan', '--pattern', `${prefix}*`)).split('\n').filter((k) => k !== ''),
+      (await cli(nodes[index]!.port, '--scan', '--pattern', `${prefix}*`)).split('\n').filter((k) => k !== ''),
     /** How many connections are subscribed to each of `channels` (shard channels) on master `index`. */
     shardSubscribers: async (index: number, channels: string[]): Promise<number[]> => {
-      const lines = (await cli(masters[index]!.port, 'PUBSUB', 'SHARDNUMSUB', ...channels)).trim().split('\n');
+      const lines = (await cli(nodes[index]!.port, 'PUBSUB', 'SHARDNUMSUB', ...channels)).trim().split('\n');
       return channels.map((_, i) => Number(lines[2 * i + 1]));
     },
     /** How many times each master ran `command` (INFO commandstats; 0 for a master not running). */
     commandCalls: (command: string): Promise<number[]> =>
       Promise.all(
-        masters.map(async (master) => {
+        nodes.map(async (master) => {
           if (master.process === undefined) return 0;
           const stats = await cli(master.port, 'INFO', 'commandstats');
           return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
         }),
       ),
     /** Sends `args` to master `index` with redis-cli (CLIENT KILL, CONFIG...). */
-    command: (index: number, ...args: string[]) => cli(masters[index]!.port, ...args),
+    command: (index: number, ...args: string[]) => cli(nodes[index]!.port, ...args),
     /** Kills master `index` (SIGKILL: no goodbye to the cluster or its clients). */
-    kill: (index: number) => stopNode(masters[index]!),
+    kill: (index: number) => stopNode(nodes[index]!),
     /** Starts master `index` again on its port, with its slots and no keys, and waits until the cluster is ok. */
     restart: async (index: number) => {
-      await startNode(masters[index]!);
-      await until(`master ${index} back in the cluster`, settled, 30_000);
+      await startNode(nodes[index]!);
+      await until(`master ${index} back in the cluster`, () => settled(), 30_000);
     },
+    /** The node that replicates node `index` now (CLUSTER NODES), or -1 for none. */
+    replicaOf: async (index: number): Promise<number> => {
+      const id = await nodeId(index);
+      const table = await cli(nodes[index]!.port, 'CLUSTER', 'NODES');
+      for (const line of table.trim().split('\n')) {
+        const [, address, flags, masterId] = line.split(' ');
+        if (masterId === id && flags!.includes('slave') && !flags!.includes('fail')) {
+          return nodes.findIndex((m) => m.port === Number(address!.split('@')[0]!.split(':')[1]));
+        }
+      }
+      return -1;
+    },
+    /** Waits until node `index` serves `slot`, as every running node says (a replica promoted). */
+    servedBy: (slot: number, index: number) =>
+      until(`slot ${slot} served by node ${index}`, async () => {
+        for (const node of nodes) if (node.process !== undefined && (await slotMasters(node))[slot] !== index) return false;
+        return settled();
+      }, 30_000),
     /** Waits until the running masters agree the cluster is ok. */
-    settled: () => until('cluster_state:ok on every running master', settled, 30_000),
+    settled: () => until('cluster_state:ok on every running master', () => settled(), 30_000),
     stop,
   };
 }

@@ -1,10 +1,9 @@
 import { CircuitBreaker, countWindow, type CircuitStore } from 'circuitry';
 import { redisStore } from 'circuitry/redis';
-import { Cluster } from 'ioredis';
-import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keySlot } from '../../src/adapters/redis/key-slot.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
+import { CLUSTER_CLIENT_KINDS, CLUSTER_CLIENTS as clusterClients, type ClusterClientKind } from './cluster-clients.js';
 
 // A real Redis Cluster of three masters. Nothing here is skipped: a redis-server that cannot run
 // a cluster fails beforeAll, and so every test of this file.
@@ -20,29 +19,9 @@ afterAll(async () => {
 });
 
 /** The two cluster clients circuitry supports, connected through the cluster's first master. */
-const CLUSTER_CLIENTS = {
-  'ioredis Cluster': async () => {
-    const client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0]! }], {
-      redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1_000 },
-      clusterRetryStrategy: () => 100,
-    });
-    client.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve);
-      client.once('end', () => reject(new Error('ioredis Cluster ended before it was ready')));
-    });
-    return { client, quit: () => client.disconnect() };
-  },
-  'node-redis createCluster': async () => {
-    const client = createCluster({
-      rootNodes: [{ url: cluster.url }],
-      defaults: { socket: { reconnectStrategy: () => 100, connectTimeout: 1_000 } },
-    });
-    client.on('error', () => {});
-    await client.connect();
-    return { client, quit: () => client.destroy() };
-  },
-} as const;
+const CLUSTER_CLIENTS = Object.fromEntries(CLUSTER_CLIENT_KINDS.map((kind) => [kind, () => clusterClients[kind](cluster.ports[0]!)])) as {
+  [K in ClusterClientKind]: () => ReturnType<(typeof clusterClients)[K]>;
+};
 
 /** Two processes of a fleet, as Redis sees them: two connections, two stores, one prefix. */
 async function twoProcesses(kind: keyof typeof CLUSTER_CLIENTS, prefix: string, timeout: number) {
