@@ -44,7 +44,8 @@ describe.each(CLUSTER_CLIENT_KINDS)('a failover in a Redis Cluster through %s', 
     const onOthers = names.filter((name) => !onLost.includes(name));
     expect(onOthers.length).toBeGreaterThan(0);
 
-    const connections = [await CLUSTER_CLIENTS[kind](cluster.ports[0]!), await CLUSTER_CLIENTS[kind](cluster.ports[1]!)];
+    // A's only seed is the master that will be lost: what it makes later (its subscriber) must not need it.
+    const connections = [await CLUSTER_CLIENTS[kind](cluster.ports[lost]!), await CLUSTER_CLIENTS[kind](cluster.ports[replica]!)];
     // No sync on a timer within the test: what arrives came by push, or by the store's own recovery.
     const stores = connections.map(({ client }) => redisStore(client, { prefix, syncInterval: 60_000, resyncInterval: 60_000, timeout: 1_000 })) as [CircuitStore, CircuitStore];
     const events: string[] = [];

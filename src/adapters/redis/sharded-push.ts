@@ -80,12 +80,26 @@ export function shardedSource(client: unknown, subscriber: unknown): Source | un
     // ioredis routes SSUBSCRIBE to the shard's master only with `shardedSubscribers` (one
     // subscriber connection per master); without it, every shard channel would go to one node.
     const ioredis = typeof c.call === 'function';
-    const made = (ioredis ? c.duplicate!([], { shardedSubscribers: true }) : c.duplicate!()) as ShardSubscribable;
+    // Seeded with the masters the client knows now, then its own seeds: a seed given at startup
+    // may be a master since lost (failed over), and a duplicate seeded by it alone never connects.
+    const masters = knownMasters(c);
+    const made = (
+      ioredis
+        ? c.duplicate!([...masters, ...((c as { startupNodes?: unknown[] }).startupNodes ?? [])], { shardedSubscribers: true })
+        : c.duplicate!(masters.length === 0 ? undefined : { rootNodes: [...masters.map((socket) => ({ socket })), ...((c as { _options?: { rootNodes?: unknown[] } })._options?.rootNodes ?? [])] })
+    ) as ShardSubscribable;
     made.on?.('error', () => {});
     if (!ioredis && typeof made.connect === 'function' && made.isOpen !== true) await made.connect();
     if (!canShardSubscribe(made)) throw new Error('circuitry: the duplicated Redis cluster client cannot subscribe to shard channels');
     return { connection: made, owned: true };
   };
+}
+
+/** The masters a cluster client knows now: ioredis `nodes('master')`, node-redis `masters`. */
+function knownMasters(client: ShardSubscribable): { host: string; port: number }[] {
+  const c = client as { nodes?: (role: string) => { options?: { host?: unknown; port?: unknown } }[]; masters?: { host?: unknown; port?: unknown }[] };
+  const found = typeof c.nodes === 'function' ? c.nodes('master').map((node) => node.options ?? {}) : Array.isArray(c.masters) ? c.masters : [];
+  return found.flatMap(({ host, port }) => (typeof host === 'string' && typeof port === 'number' ? [{ host, port }] : []));
 }
 
 /** One subscription's connection, whatever the client: subscribes one channel, and ends. */
