@@ -120,3 +120,33 @@ it('counts a flush once: a replay of its owner and number, or one arriving later
   const text = (await raw('HGET', `${prefix}counts`, 'dep')) as string;
   expect((JSON.parse(text) as { b: number[][] }).b.map((s) => s[1])).toEqual([5]);
 });
+
+it("sets the windows' time to live at the first flush and again only once half of it has gone, not at every flush", async () => {
+  const { client, raw, quit } = await CLIENTS.ioredis(redis.url);
+  closers.push(quit);
+  const { redisCounting } = await import('../../src/adapters/redis/redis-counting.js');
+  const prefix = `judge:${++n}:`;
+  const keep = 60_000;
+  const counting = redisCounting((args) => client.call(...(args as [string, ...string[]])), prefix, keep, () => ['', ''], false);
+  const window = { kind: 'count' as const, size: 100, failureRate: 0.5, slowCallRate: 1, minimumCalls: 50 };
+  const batch = { name: 'dep', generation: 0, calls: 5, failures: 1, slowCalls: 0, openPeriod: 1000, openings: 1, window };
+  const flush = (number: number) => counting.count([batch], { owner: 'a', flush: number, decidedAt: 0, maxAge: 1000 });
+  const pexpires = async () => Number(/cmdstat_pexpire:calls=(\d+)/.exec((await raw('INFO', 'commandstats')) as string)?.[1] ?? 0);
+  const before = await pexpires();
+  await flush(1);
+  const ttl = Number(await raw('PTTL', `${prefix}counts`));
+  expect(ttl).toBeGreaterThan(keep - 5000);
+  expect(ttl).toBeLessThanOrEqual(keep);
+  for (let i = 2; i <= 5; i++) await flush(i);
+  expect(await pexpires()).toBe(before + 1);
+  // The time to live was set more than half of it ago (as the hash records it): the next flush sets it again.
+  const [seconds] = (await raw('TIME')) as string[];
+  await raw('HSET', `${prefix}counts`, '', String(Number(seconds) * 1000 - keep / 2 - 1000));
+  await raw('PEXPIRE', `${prefix}counts`, '1000000');
+  const after = await pexpires();
+  await flush(6);
+  expect(await pexpires()).toBe(after + 1);
+  expect(Number(await raw('PTTL', `${prefix}counts`))).toBeLessThanOrEqual(keep);
+  const text = (await raw('HGET', `${prefix}counts`, 'dep')) as string;
+  expect((JSON.parse(text) as { b: number[][] }).b.reduce((sum, s) => sum + s[1]!, 0)).toBe(30);
+});

@@ -5,7 +5,7 @@ import { evaluate } from './redis-client.js';
 import { keySlot } from './key-slot.js';
 
 // SHA1 of COUNT_SCRIPT; test/redis/script-hash.test.ts recomputes it.
-const COUNT_SHA = 'c123d0ac866c1fbdba6f824195f1437811bbaa35';
+const COUNT_SHA = '3f358a4b1e8aff73e65cb18a55e511b5e0bb1672';
 
 /**
  * The counting capability over Redis (`judge: 'fleet'`); `announceOf` gives the command and
