@@ -28,7 +28,7 @@ describe('fleet protocol under a hostile network, simulated', () => {
   // Judged by the fleet: counts flushed every syncInterval to the count script, through the same
   // network (flushes lost, duplicated, replayed late, held past a generation change). Fewer
   // schedules than above: the protocol around counting is the same one.
-  const fleetRuns = Math.ceil(runs / 3);
+  const fleetRuns = Math.ceil(runs / 4);
   it(
     `judged by the fleet, keeps its promises over ${only ?? fleetRuns} schedules, and opens from counting once per generation, never on counts of another`,
     async () => {
