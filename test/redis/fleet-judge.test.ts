@@ -78,6 +78,15 @@ it('with judge: process, the same calls open no process', async () => {
     for (let i = 0; i < 2; i++) await m.breaker.execute(succeed);
   }
   await Promise.all(members.map((m) => m.store.sync()));
+  // A witness judged by the fleet flushes at the same countInterval: once its count is in Redis,
+  // the judge: 'process' stores had as long to flush, and sent nothing.
+  const { client, quit } = await CLIENTS.ioredis(redis.url);
+  const witnessStore = redisStore(client, { prefix: `judge:${n}:`, syncInterval: 60_000, resyncInterval: 60_000, countInterval: 50, judge: 'fleet' });
+  closers.push(() => witnessStore.close(), quit);
+  const witness = new CircuitBreaker({ name: 'witness', registry: false, policy: countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 }), store: witnessStore });
+  await witness.execute(succeed);
+  await vi.waitFor(async () => expect(await members[0]!.raw('HGET', `judge:${n}:counts`, 'witness')).not.toBeNull());
+  expect(await members[0]!.raw('HGET', `judge:${n}:counts`, 'dep')).toBeNull();
   expect(members.map((m) => m.breaker.state)).toEqual(['closed', 'closed', 'closed', 'closed']);
 });
 
