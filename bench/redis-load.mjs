@@ -104,8 +104,11 @@ async function main() {
           const processCpu = cpuAfter.reduce((sum, c, i) => sum + (c.cpu - cpuBefore[i].cpu) / (c.at - cpuBefore[i].at), 0) / count;
           const row = { processes: count, breakers, round, seconds: elapsed, total, evalsha: perSecond('evalsha'), asked, redisCpu, processCpu, inner: {} };
           for (const name of ['time', 'type', 'hmget', 'hset', 'pexpire', 'eval', 'set', 'hdel']) row.inner[name] = perSecond(name);
+          // Microseconds Redis spent in one EVALSHA (a script holds Redis for that long), on average.
+          const scripts = (after.commands.evalsha ?? 0) - (before.commands.evalsha ?? 0);
+          row.usecPerScript = scripts > 0 ? ((after.usec.evalsha ?? 0) - (before.usec.evalsha ?? 0)) / scripts : 0;
           results.load.push(row);
-          console.log(`load: ${count} × ${breakers} breakers${judgeFleet ? `, judged by the fleet, ${callRate} calls/s each` : ''}: ${Math.round(total)} commands/s (${(total / (count * breakers)).toFixed(3)} per breaker per second per process), Redis CPU ${redisCpu.toFixed(2)} s/s, each process ${processCpu.toFixed(3)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
+          console.log(`load: ${count} × ${breakers} breakers${judgeFleet ? `, judged by the fleet, ${callRate} calls/s each` : ''}: ${Math.round(total)} commands/s (${(total / (count * breakers)).toFixed(3)} per breaker per second per process), Redis CPU ${redisCpu.toFixed(2)} s/s, each process ${processCpu.toFixed(3)} s/s (EVALSHA ${Math.round(row.evalsha)}/s of ${Math.round(asked)}/s asked, ${Math.round(row.usecPerScript)} µs each; inside scripts ${JSON.stringify(Object.fromEntries(Object.entries(row.inner).map(([k, v]) => [k, Math.round(v)])))})`);
         }
         await Promise.all(fleet.map((p) => p.stop()));
       }
@@ -133,9 +136,13 @@ async function counters(admin) {
   const at = performance.now();
   const total = Number(/total_commands_processed:(\d+)/.exec(stats)[1]);
   const commands = {};
-  for (const [, name, calls] of commandStats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) commands[name] = Number(calls);
+  const usec = {};
+  for (const [, name, calls, spent] of commandStats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) {
+    commands[name] = Number(calls);
+    usec[name] = Number(spent);
+  }
   const cpuSeconds = Number(/used_cpu_user:([\d.]+)/.exec(cpu)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(cpu)[1]);
-  return { at, total, commands, cpuSeconds };
+  return { at, total, commands, usec, cpuSeconds };
 }
 
 /** Opens timed from the process that trips (A) to the one that takes it in (B), over Redis. */

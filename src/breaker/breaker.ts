@@ -395,9 +395,11 @@ export class CircuitBreaker {
     const resolved = resolveBreakerOptions(next);
     const internals = this.#internals;
     const config = machineConfig(internals, resolved, { factory: internals.options.policy, policy: internals.machine.policy });
+    internals.link?.configuring?.(resolved.policy?.window);
     this.#options = next;
     internals.options = resolved;
     reconfigure(internals.machine, config, internals.now);
+    internals.link?.configured?.();
     this.#offOptionListeners();
     this.#offOptionListeners = listenToOptions(this, internals, next);
     internals.timeEvery = timeEvery(internals);

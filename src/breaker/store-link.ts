@@ -1,4 +1,5 @@
 import type { CircuitState } from '../machine/machine.js';
+import type { WindowRule } from '../machine/trip-policy.js';
 import type { AttachedBreaker } from './attached-breaker.js';
 
 /**
@@ -30,6 +31,13 @@ export interface StoreLink {
    * store's timeout passed. A call refused meanwhile waits for it once: it may be the trial.
    */
   leaseAnswer(): Promise<void> | undefined;
+  /**
+   * Before `configure` applies a policy whose window rule is `window`: throws when the store
+   * cannot take it (a store judged by the fleet needs a window).
+   */
+  configuring?(window: WindowRule | undefined): void;
+  /** After `configure` applied new settings: the store takes the new policy's outcomes at once. */
+  configured?(): void;
 }
 
 type Attach = (breaker: AttachedBreaker) => StoreLink;

@@ -95,7 +95,7 @@ export function recordUsable(health: Health, storeAway: boolean, now: number): H
 const outageOver = (since: number, now: number): HealthChange => ({ health: USABLE, tell: 'storeUp', downFor: Math.max(0, now - since) });
 
 /** Whether this breaker's record cannot be used now. */
-const recordProblem = (health: Health): boolean => health.state === 'outage' && health.recordProblem !== undefined;
+export const recordProblem = (health: Health): boolean => health.state === 'outage' && health.recordProblem !== undefined;
 
 /**
  * Whether the breaker decides alone, as one without a store would: while the store is away as

@@ -517,8 +517,9 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       const state = breaker.state();
       const source = { tally: entry.tally, state, shared: !decidesLocally(entry), clock: entry.clock, health: entry.health };
       if (sendsCounts(source) && breaker.window() !== undefined) due.push(pair);
-      // An open circuit's window is over: what it counted before the open goes nowhere.
-      else if (state !== 'closed') clearTally(entry.tally);
+      // An open circuit's window is over, and calls counted before an outage would reach the
+      // fleet's window late, as new: neither goes anywhere.
+      else if (state !== 'closed' || !source.shared) clearTally(entry.tally);
     }
     const byPart = new Map<string, [Entry, AttachedBreaker][]>();
     for (const pair of due) {
@@ -586,7 +587,8 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       // With `judge: 'fleet'`, each outcome the breaker's window counts: sent to the fleet's window
       // while the store decides, and the breaker's own verdict dropped; judged here while it is away.
       counted(failed: boolean, slow: boolean, verdict: boolean) {
-        if (closed || decidesLocally(entry)) return verdict;
+        // decidesLocally's rule, without the object it takes: this runs on every outcome.
+        if (closed || storeOutage(entry) || rules.recordProblem(entry.health)) return verdict;
         addOutcome(entry.tally, failed, slow);
         return false;
       },
@@ -603,6 +605,14 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
         if (self !== undefined && sharedState(self.state())) publish(entry, self, 'force');
       },
       leaseAnswer: () => entry.lease.asking,
+      // `configure` cannot take a fleet-judged breaker's window away, and the new policy's
+      // outcomes go to the fleet from its first call, not from the next flush.
+      configuring(window) {
+        if (counting !== undefined) fleetWindowOf(window, entry.name);
+      },
+      configured() {
+        if (counting !== undefined) ref.deref()?.countOutcomes(entry);
+      },
       permit(t: number) {
         const self = ref.deref();
         if (self === undefined) return true;

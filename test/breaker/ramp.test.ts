@@ -111,10 +111,11 @@ describe('ramp: traffic comes back gradually after an outage', () => {
     };
     const first = sequence();
     expect(sequence()).toEqual(first);
-    // The default minShare is 0.1 and the share grows linearly: about half of the calls run in all.
-    const admitted = first.filter((d) => d === 'ok').length;
-    expect(admitted).toBeGreaterThan(0.1 * 270);
-    expect(admitted).toBeLessThan(400);
+    // The default minShare is 0.1 and the share grows linearly: the 271 calls within the ramp
+    // run about as often as their shares add up (137), the 129 after it all run. Worked out by
+    // hand from the rule (due starts at minShare, each call takes the share of its moment off
+    // it, one runs when nothing is due and puts 1 back): 266.
+    expect(first.filter((d) => d === 'ok')).toHaveLength(266);
     expect(first.slice(0, 10).filter((d) => d === 'ok')).toHaveLength(1);
   });
 

@@ -1,7 +1,8 @@
-import { CircuitBreaker, circuit } from 'circuitry';
-import type { CloseRequest, OpenRequest, PushListener, RequestStamp, SharedStateBackend, SharedStatePush } from 'circuitry/store';
+import { CircuitBreaker, circuit, countWindow } from 'circuitry';
+import type { CloseRequest, CountBatch, CountStamp, OpenRequest, PushListener, RequestStamp, SharedStateBackend, SharedStatePush } from 'circuitry/store';
 import { sharedStoreOn } from '../../src/store/shared-store.js';
 import type { Timers } from '../../src/store/transport.js';
+import { simCounting, type CountRules } from './sim-count.js';
 import { simBackend, simRedis, type Rules } from './sim-redis.js';
 
 /** A small seeded generator (mulberry32): the same seed gives the same schedule. */
@@ -115,7 +116,17 @@ export interface SimulationOptions {
   rules?: Rules;
   /** Whether processes subscribe to pushed hints (default true); without, they only poll. */
   push?: boolean;
+  /**
+   * Who opens the circuit (default `'process'`): with `'fleet'`, each breaker has a count window
+   * and the stores flush their counts every `syncInterval` to the simulated count script.
+   */
+  judge?: 'process' | 'fleet';
+  /** The rules of the simulated count script: see {@link CountRules}. */
+  countRules?: CountRules;
 }
+
+/** The fleet's window, with `judge: 'fleet'`: small, so that a few failing calls trip it. */
+const FLEET_WINDOW = { size: 10, minimumCalls: 4, failureRate: 0.5 };
 
 /** The processes' resyncInterval, in syncIntervals. */
 const RESYNC_SYNCS = 10;
@@ -148,6 +159,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const redis = simRedis(() => line.now + 1_000_000, rules);
   const pushing = o.push !== false;
   const inner = simBackend(redis, undefined, pushing ? 'changes' : '');
+  const fleetJudged = o.judge === 'fleet';
+  const innerCounting = simCounting(redis, () => line.now + 1_000_000, { channel: pushing ? 'changes' : '', rules: o.countRules });
   let faults = true;
   let hangUntil = 0;
 
@@ -187,7 +200,73 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
     }
     return log(`${note?.op ?? 'write'} ${JSON.stringify(q)}`, work)();
   };
+  /**
+   * With `judge: 'fleet'`: a flush as the count script takes it, checked against what counting
+   * promises: a flush counts once; the fleet opens from counting at most once per closed period
+   * (generation), only against the closed period its counts belong to, and only on counts of
+   * that period that could trip its window.
+   */
+  const countedFlushes = new Set<string>();
+  const countedByGeneration = new Map<number, { calls: number; failures: number }>();
+  const openedFrom = new Set<number>();
+  const countChecked = (batches: readonly CountBatch[], stamp: CountStamp) => {
+    const recordNow = () => {
+      const h = redis.live('dep');
+      return h instanceof Map ? { state: h.get('s') ?? 'none', generation: Number(h.get('g')) } : { state: 'none', generation: 0 };
+    };
+    const before = recordNow();
+    // The simulated script runs at once, inside this call: the record after it is its doing.
+    const answer = innerCounting.count(batches, stamp);
+    const after = recordNow();
+    const batch = batches[0]!;
+    void answer.then((a) => {
+      if (a.late === true || a.repeated === true) return;
+      const id = `${stamp.owner}:${stamp.flush}`;
+      if (countedFlushes.has(id)) broken ??= `flush ${id} counted twice`;
+      countedFlushes.add(id);
+      const sum = countedByGeneration.get(batch.generation) ?? { calls: 0, failures: 0 };
+      countedByGeneration.set(batch.generation, { calls: sum.calls + batch.calls, failures: sum.failures + batch.failures });
+    });
+    if (before.state === 'open' || after.state !== 'open' || after.generation === before.generation) return answer;
+    trace?.(`${line.now} COUNT TRIP of generation ${batch.generation} (record ${before.state} ${before.generation} -> open ${after.generation})`);
+    if (before.state === 'closed' && before.generation !== batch.generation) {
+      broken ??= `counts of generation ${batch.generation} opened the record closed under generation ${before.generation}`;
+    }
+    if (before.state === 'closed') {
+      if (openedFrom.has(before.generation)) broken ??= `counting opened generation ${before.generation} twice`;
+      openedFrom.add(before.generation);
+    }
+    // Every count of the window is of its generation: they must be enough to trip it by themselves.
+    const sum = countedByGeneration.get(batch.generation) ?? { calls: 0, failures: 0 };
+    const [calls, failures] = [sum.calls + batch.calls, sum.failures + batch.failures];
+    if (calls < FLEET_WINDOW.minimumCalls || failures < FLEET_WINDOW.failureRate * FLEET_WINDOW.minimumCalls) {
+      broken ??= `counting opened generation ${batch.generation} on ${failures} failures in ${calls} calls counted under it`;
+    }
+    return answer;
+  };
+  // A generator of its own for counting's faults, so that the rest of a seed's schedule stays.
+  const cr = rng(seed ^ 0xc0de);
+  /** A copy of a flush, held until the record's generation changes (or a few periods pass), then delivered. */
+  const heldPastGeneration = (work: () => unknown) => {
+    const h = redis.live('dep');
+    const from = h instanceof Map ? h.get('g') : undefined;
+    const until = line.now + 3 * o.openPeriod;
+    const wait = () => {
+      const now = redis.live('dep');
+      const generation = now instanceof Map ? now.get('g') : undefined;
+      if (generation === from && line.now < until) return void line.at(line.now + 10, wait);
+      if (line.now < hangUntil) return void line.at(hangUntil + cr.int(0, 5), wait);
+      trace?.(`${line.now} count copy held past generation ${from} delivered`);
+      work();
+    };
+    line.at(line.now + 10, wait);
+  };
   const backend = {
+    count: (batches: readonly CountBatch[], stamp: CountStamp) => {
+      const what = `count ${JSON.stringify(stamp)} ${batches.map((b) => `${b.generation}:${b.calls}/${b.failures}`).join(' ')}`;
+      if (faults && cr.chance(0.05)) heldPastGeneration(log(what, () => countChecked(batches, stamp)));
+      return network(log(what, () => countChecked(batches, stamp)));
+    },
     read: (name: string) => network(log('read', () => inner.read(name))),
     open: (name: string, q: OpenRequest, note?: WriteNote) => network(lateOnArrival(q, note, () => inner.open(name, q))),
     close: (name: string, q: CloseRequest, note?: WriteNote) => network(lateOnArrival(q, note, () => inner.close(name, q))),
@@ -247,6 +326,7 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
       close: (name, q) => write('close', q, (note) => backend.close(name, q, note)),
       trial: (name, owner, lease, s) => track(() => backend.trial(name, owner, lease, s)),
       ...(pushing && { push: pushOf(i) }),
+      ...(fleetJudged && { counting: { version: 1 as const, count: (batches, stamp) => track(() => backend.count(batches, stamp)) } }),
     };
   };
 
@@ -354,13 +434,19 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   const processes = skew.map((ms, i) => {
     const store = sharedStoreOn(
       backendOf(i),
-      { syncInterval: o.syncInterval, timeout: o.timeout, owner: `p${i}`, resyncInterval: RESYNC_SYNCS * o.syncInterval },
+      {
+        syncInterval: o.syncInterval,
+        timeout: o.timeout,
+        owner: `p${i}`,
+        resyncInterval: RESYNC_SYNCS * o.syncInterval,
+        ...(fleetJudged && { judge: 'fleet' as const, countInterval: o.syncInterval }),
+      },
       { ...line.timers, random: jitter.next },
     );
     const breaker = new CircuitBreaker({
       name: 'dep',
       registry: false,
-      failureThreshold: 2,
+      ...(fleetJudged ? { policy: countWindow(FLEET_WINDOW) } : { failureThreshold: 2 }),
       recoveryTimeout: o.openPeriod,
       halfOpenMaxCalls: o.halfOpenMaxCalls,
       clock: { now: () => line.now + ms + stepped[i]! },
@@ -445,7 +531,8 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
         if (error.retryAfter! > 2 * o.openPeriod && broken === undefined) broken = `p${p} refused at ${before} with retryAfter ${error.retryAfter}`;
         // No refusal may outlast the period (plus a lease, a sync and the store's timeouts)
         // after the last real failure.
-        const bound = 2 * o.openPeriod + o.syncInterval + 4 * o.timeout;
+        // Judged by the fleet, the last failure opens the circuit at the next flush of counts.
+        const bound = 2 * o.openPeriod + o.syncInterval + 4 * o.timeout + (fleetJudged ? o.syncInterval : 0);
         if (before - lastFailure > bound && broken === undefined) broken = `p${p} refused at ${before}, ${before - lastFailure} ms after the last failure`;
       });
     });
@@ -463,8 +550,22 @@ async function run(seed: number, o: SimulationOptions, trace: ((line: string) =>
   for (let t = 500; t < o.faultyFor; t += r.int(500, 3000)) {
     line.at(t, () => {
       // Hangs of a few timeouts, and some longer than the open period (a paused Redis: issue 15 item 1).
-      if (r.chance(0.3)) (hangUntil = line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.openPeriod : 10 * o.timeout)), trace?.(`${line.now} HANG until ${hangUntil}`);
-      if (r.chance(0.1)) redis.keys.clear(), trace?.(`${line.now} RESTART`); // restarted empty
+      if (r.chance(0.3)) {
+        hangUntil = line.now + r.int(o.timeout, r.chance(0.3) ? 3 * o.openPeriod : 10 * o.timeout);
+        trace?.(`${line.now} HANG until ${hangUntil}`);
+        // An open Redis holds through the pause is taken in when it ends: a process that did not
+        // know of it (a hint lost just before) adopts it then, and runs its trial from then on;
+        // the refusal bound counts from the pause's end as from the open (seed 4108, judged by the fleet).
+        const h = redis.live('dep');
+        if (h instanceof Map && h.get('s') === 'open') lastFailure = Math.max(lastFailure, hangUntil - o.openPeriod);
+      }
+      if (r.chance(0.1)) {
+        // Restarted empty: what was counted went with it, the marks of counted flushes too.
+        redis.keys.clear();
+        countedFlushes.clear();
+        countedByGeneration.clear();
+        trace?.(`${line.now} RESTART`);
+      }
       // Not while Redis hangs: nobody writes to a paused Redis, and it clamps such a record only when it next runs.
       if (r.chance(0.15) && line.now >= hangUntil) aheadOfClock();
     });

@@ -78,6 +78,15 @@ it('with judge: process, the same calls open no process', async () => {
     for (let i = 0; i < 2; i++) await m.breaker.execute(succeed);
   }
   await Promise.all(members.map((m) => m.store.sync()));
+  // A witness judged by the fleet flushes at the same countInterval: once its count is in Redis,
+  // the judge: 'process' stores had as long to flush, and sent nothing.
+  const { client, quit } = await CLIENTS.ioredis(redis.url);
+  const witnessStore = redisStore(client, { prefix: `judge:${n}:`, syncInterval: 60_000, resyncInterval: 60_000, countInterval: 50, judge: 'fleet' });
+  closers.push(() => witnessStore.close(), quit);
+  const witness = new CircuitBreaker({ name: 'witness', registry: false, policy: countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 }), store: witnessStore });
+  await witness.execute(succeed);
+  await vi.waitFor(async () => expect(await members[0]!.raw('HGET', `judge:${n}:counts`, 'witness')).not.toBeNull());
+  expect(await members[0]!.raw('HGET', `judge:${n}:counts`, 'dep')).toBeNull();
   expect(members.map((m) => m.breaker.state)).toEqual(['closed', 'closed', 'closed', 'closed']);
 });
 
@@ -119,4 +128,34 @@ it('counts a flush once: a replay of its owner and number, or one arriving later
   expect(await counting.count([{ ...batch, window }], { ...stamp, flush: 2, decidedAt: 1, maxAge: 1000 })).toEqual({ late: true, records: [] });
   const text = (await raw('HGET', `${prefix}counts`, 'dep')) as string;
   expect((JSON.parse(text) as { b: number[][] }).b.map((s) => s[1])).toEqual([5]);
+});
+
+it("sets the windows' time to live at the first flush and again only once half of it has gone, not at every flush", async () => {
+  const { client, raw, quit } = await CLIENTS.ioredis(redis.url);
+  closers.push(quit);
+  const { redisCounting } = await import('../../src/adapters/redis/redis-counting.js');
+  const prefix = `judge:${++n}:`;
+  const keep = 60_000;
+  const counting = redisCounting((args) => client.call(...(args as [string, ...string[]])), prefix, keep, () => ['', ''], false);
+  const window = { kind: 'count' as const, size: 100, failureRate: 0.5, slowCallRate: 1, minimumCalls: 50 };
+  const batch = { name: 'dep', generation: 0, calls: 5, failures: 1, slowCalls: 0, openPeriod: 1000, openings: 1, window };
+  const flush = (number: number) => counting.count([batch], { owner: 'a', flush: number, decidedAt: 0, maxAge: 1000 });
+  const pexpires = async () => Number(/cmdstat_pexpire:calls=(\d+)/.exec((await raw('INFO', 'commandstats')) as string)?.[1] ?? 0);
+  const before = await pexpires();
+  await flush(1);
+  const ttl = Number(await raw('PTTL', `${prefix}counts`));
+  expect(ttl).toBeGreaterThan(keep - 5000);
+  expect(ttl).toBeLessThanOrEqual(keep);
+  for (let i = 2; i <= 5; i++) await flush(i);
+  expect(await pexpires()).toBe(before + 1);
+  // The time to live was set more than half of it ago (as the hash records it): the next flush sets it again.
+  const [seconds] = (await raw('TIME')) as string[];
+  await raw('HSET', `${prefix}counts`, '', String(Number(seconds) * 1000 - keep / 2 - 1000));
+  await raw('PEXPIRE', `${prefix}counts`, '1000000');
+  const after = await pexpires();
+  await flush(6);
+  expect(await pexpires()).toBe(after + 1);
+  expect(Number(await raw('PTTL', `${prefix}counts`))).toBeLessThanOrEqual(keep);
+  const text = (await raw('HGET', `${prefix}counts`, 'dep')) as string;
+  expect((JSON.parse(text) as { b: number[][] }).b.reduce((sum, s) => sum + s[1]!, 0)).toBe(30);
 });

@@ -163,4 +163,12 @@ describe('redisStore: input', () => {
     expect(() => redisStore(fake, { syncInterval: -5 })).toThrow(RangeError);
     expect(() => redisStore(fake, { colour: 'red' } as never)).toThrow(new TypeError('unknown store option "colour"'));
   });
+
+  it('refuses a subscriber that cannot subscribe, instead of leaving push off without a word', () => {
+    const fake = { call: async () => [] };
+    for (const [subscriber, shown] of [[42, '42'], [true, 'true'], ['x', '"x" (a string)'], [{}, 'an object that cannot subscribe']] as const) {
+      expect(() => redisStore(fake, { subscriber })).toThrow(new TypeError(`subscriber must be false or a Redis client that can subscribe, got ${shown}`));
+    }
+    expect(() => redisStore(fake, { subscriber: false }).close()).not.toThrow();
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, simulate } from '../helpers/fleet-simulation.js';
+import type { CountRules } from '../helpers/sim-count.js';
 import type { Rules } from '../helpers/sim-redis.js';
 
 // The simulation has teeth: with each old rule of issue 15 brought back, it finds a failing
@@ -15,6 +16,21 @@ describe('the fleet simulation finds the old protocol bugs by itself', () => {
     ['old-4', 'a record with times ahead of the clock makes refusals outlast the period plus the lease'],
     ['old-late', 'a change refused as late (its process\'s clock stepped back) is taken as published and lost'],
   ];
+  // Counting bugs, in the simulated count script, found with the fleet judging.
+  const counting: [CountRules, string][] = [
+    ['count-carry-window', 'a close does not start the fleet window afresh: counts of the closed period before open the next'],
+    ['count-no-guard', 'a flush replayed by the network is counted twice'],
+  ];
+  for (const [countRules, what] of counting) {
+    it(`${countRules}: ${what}`, async () => {
+      for (let seed = 1; seed <= WITHIN && found[countRules] === undefined; seed++) {
+        const broken = await simulate(seed, { ...DEFAULTS, halfOpenMaxCalls: 1 + (seed % 2), judge: 'fleet', countRules });
+        if (broken !== undefined) found[countRules] = `seed ${seed}: ${broken}`;
+      }
+      console.log(`${countRules}: ${found[countRules] ?? `nothing within ${WITHIN} seeds`}`);
+      expect(found[countRules]).toBeDefined();
+    }, 60_000);
+  }
   for (const [rules, what] of cases) {
     it(`${rules}: ${what}`, async () => {
       for (let seed = 1; seed <= WITHIN && found[rules] === undefined; seed++) {

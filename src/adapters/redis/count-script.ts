@@ -13,6 +13,10 @@
  * openings a trip starts, and the channel its record's changes are published on (in a cluster,
  * one in the record's own slot: each open reaches the subscribers of that breaker).
  *
+ * The field '' of a hash of windows (no breaker is named '') holds the Redis time at which its
+ * time to live was last set: it is set again (PEXPIRE) only once half of `keep` has gone, so a
+ * flush costs EVALSHA, TIME, SET, HMGET and HSET, and a hash no flush touches for `keep` goes.
+ *
  * A window is JSON: {g = generation, b = {{slice, calls, failures, slow}, ...}}. A time window's
  * slices are its own (`duration / buckets` ms of Redis time, at most the policy's `buckets`); a
  * count window's are seconds of Redis time, the oldest dropped while the others hold `size`
@@ -43,7 +47,7 @@ local function put(a, b, c, d, e)
 end
 
 -- One HMGET per hash of windows (one in all, outside a cluster).
-local order, members, stored, unusable = {}, {}, {}, {}
+local order, members, stored, unusable, extended = {}, {}, {}, {}, {}
 for i = 1, n do
   local ck = KEYS[2 * i]
   if members[ck] == nil then members[ck] = {}; order[#order + 1] = ck end
@@ -52,9 +56,13 @@ end
 for _, ck in ipairs(order) do
   local fields = {}
   for j, i in ipairs(members[ck]) do fields[j] = ARGV[H + (i - 1) * W + 1] end
+  fields[#fields + 1] = ''
   local values = redis.pcall('HMGET', ck, unpack(fields))
   if type(values) == 'table' and values.err then unusable[ck] = 'the key ' .. ck .. ' holds a ' .. redis.call('TYPE', ck)['ok']
-  else for j, i in ipairs(members[ck]) do stored[i] = values[j] end end
+  else
+    for j, i in ipairs(members[ck]) do stored[i] = values[j] end
+    extended[ck] = tonumber(values[#fields])
+  end
 end
 
 local function windowOf(text)
@@ -143,8 +151,11 @@ for i = 1, n do
 end
 for _, ck in ipairs(order) do
   if #writes[ck] > 0 then
+    -- The hash's time to live is set again once half of it has gone, not at every flush.
+    local renew = extended[ck] == nil or now - extended[ck] >= keep / 2 or now < extended[ck]
+    if renew then table.insert(writes[ck], ''); table.insert(writes[ck], now) end
     redis.call('HSET', ck, unpack(writes[ck]))
-    redis.call('PEXPIRE', ck, keep)
+    if renew then redis.call('PEXPIRE', ck, keep) end
   end
   if #deletes[ck] > 0 then redis.call('HDEL', ck, unpack(deletes[ck])) end
 end

@@ -5,7 +5,7 @@ import { evaluate } from './redis-client.js';
 import { keySlot } from './key-slot.js';
 
 // SHA1 of COUNT_SCRIPT; test/redis/script-hash.test.ts recomputes it.
-const COUNT_SHA = '3a38f1b57993415dea8833f05dad68ef60aa2607';
+const COUNT_SHA = '6847c6b4e3dba9c0f2d5eff826d49fc5d745fc1f';
 
 /**
  * The counting capability over Redis (`judge: 'fleet'`); `announceOf` gives the command and

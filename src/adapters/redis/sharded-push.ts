@@ -15,7 +15,7 @@
 import type { PushListener, SharedStatePush } from 'circuitry/store';
 import { keySlot, tagLike } from './key-slot.js';
 import type { SendCommand } from './redis-client.js';
-import { DROP_EVENTS, end } from './subscriber.js';
+import { DROP_EVENTS, end, shown } from './subscriber.js';
 
 /**
  * Milliseconds a node's canary may take before that node's breakers are polled: half the store's
@@ -73,7 +73,10 @@ const canShardSubscribe = (c: unknown): c is ShardSubscribable =>
 /** Whether sharded push can run over the cluster `client` (duplicated) or `subscriber` (given). */
 export function shardedSource(client: unknown, subscriber: unknown): Source | undefined {
   if (subscriber === false) return undefined;
-  if (subscriber !== undefined) return canShardSubscribe(subscriber) ? async () => ({ connection: subscriber, owned: false }) : undefined;
+  if (subscriber !== undefined) {
+    if (!canShardSubscribe(subscriber)) throw new TypeError(`subscriber must be false or a Redis cluster client that can subscribe to shard channels (SSUBSCRIBE), got ${shown(subscriber)}`);
+    return async () => ({ connection: subscriber, owned: false });
+  }
   const c = client as ShardSubscribable | null;
   if (typeof c?.duplicate !== 'function') return undefined;
   return async () => {

@@ -33,11 +33,16 @@ interface Subscribable {
 const canSubscribe = (c: unknown): c is Subscribable =>
   typeof (c as Subscribable | null)?.subscribe === 'function' && typeof (c as Subscribable | null)?.unsubscribe === 'function';
 
+/** A value as an option error names it. */
+export const shown = (value: unknown): string =>
+  typeof value === 'string' ? `"${value}" (a string)` : typeof value === 'object' && value !== null ? 'an object that cannot subscribe' : String(value);
+
 /** Whether push can run over `client` (duplicated) or `subscriber` (given). */
 export function subscriberSource(client: unknown, subscriber: unknown): (() => Promise<{ connection: Subscribable; owned: boolean }>) | undefined {
   if (subscriber === false) return undefined;
   if (subscriber !== undefined) {
-    if (!canSubscribe(subscriber)) return undefined;
+    // Anything else would leave push off without a word, and the store polling for ever.
+    if (!canSubscribe(subscriber)) throw new TypeError(`subscriber must be false or a Redis client that can subscribe, got ${shown(subscriber)}`);
     return async () => ({ connection: subscriber, owned: false });
   }
   const c = client as Subscribable | null;
