@@ -116,6 +116,31 @@ export const cases = {
       return () => guarded();
     },
   },
+  'success/circuitry-window': {
+    group: 'success',
+    label: 'circuitry `circuit(f)` with a `countWindow` policy, in memory',
+    setup: async () => {
+      const { CircuitBreaker, circuit, countWindow } = await circuitry();
+      const guarded = circuit(ok, new CircuitBreaker({ registry: false, policy: countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 }) }));
+      return () => guarded();
+    },
+  },
+  'success/circuitry-redis-fleet': {
+    group: 'success',
+    label: "circuitry `circuit(f)` with a `countWindow` policy judged by the fleet through Redis (`judge: 'fleet'`)",
+    needs: 'redis',
+    setup: async () => {
+      const { CircuitBreaker, circuit, countWindow } = await circuitry();
+      const { redisStore } = await import('../dist/redis.js');
+      const { Redis } = await import('ioredis');
+      const client = new Redis(process.env.CIRCUITRY_BENCH_REDIS);
+      const store = redisStore(client, { prefix: `bench:${process.pid}:`, judge: 'fleet' });
+      await store.sync();
+      const policy = countWindow({ size: 100, minimumCalls: 20, failureRate: 0.5 });
+      const guarded = circuit(ok, new CircuitBreaker({ name: 'bench', registry: false, policy, store }));
+      return () => guarded();
+    },
+  },
   'success/opossum': {
     group: 'success',
     label: 'opossum `fire()`, defaults',

@@ -12,6 +12,7 @@ export const ratioSpecs = [
   { id: 'measured-option', label: 'closed success: a `success` listener with `measureDurations: { sampleRate: 0.1 }` / no listener', numerator: 'success/circuitry-measured-option', denominator: 'success/circuitry' },
   { id: 'unmeasured-listener', label: 'closed success: a `success` listener with `measureDurations: false` / no listener', numerator: 'success/circuitry-unmeasured-listener', denominator: 'success/circuitry' },
   { id: 'redis-success', label: 'closed success: circuitry with a Redis store / in memory', numerator: 'success/circuitry-redis', denominator: 'success/circuitry', chart: 'Redis store / in memory' },
+  { id: 'fleet-success', label: "closed success: a window judged by the fleet through Redis (`judge: 'fleet'`) / the same window in memory", numerator: 'success/circuitry-redis-fleet', denominator: 'success/circuitry-window' },
   { id: 'opossum-success', label: 'closed success: opossum defaults / circuitry', numerator: 'success/opossum', denominator: 'success/circuitry', chart: 'opossum / circuitry' },
   { id: 'opossum-success-no-timeout', label: 'closed success: opossum `timeout: false` / circuitry', numerator: 'success/opossum-no-timeout', denominator: 'success/circuitry', chart: 'opossum (no timeout) / circuitry' },
   { id: 'cockatiel-success', label: 'closed success: cockatiel / circuitry', numerator: 'success/cockatiel', denominator: 'success/circuitry', chart: 'cockatiel / circuitry' },

@@ -588,7 +588,7 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       // while the store decides, and the breaker's own verdict dropped; judged here while it is away.
       counted(failed: boolean, slow: boolean, verdict: boolean) {
         // decidesLocally's rule, without the object it takes: this runs on every outcome.
-        if (closed || storeOutage(entry) || rules.recordProblem(entry.health)) return verdict;
+        if (closed || (transport.anyOutage && storeOutage(entry)) || rules.recordProblem(entry.health)) return verdict;
         addOutcome(entry.tally, failed, slow);
         return false;
       },
