@@ -162,7 +162,7 @@ function trialSample(o: OptionBag): TrialSample | undefined {
   return { calls, failureRate: rate(t.failureRate, 'trials.failureRate', 0.5), slowCallRate: rate(t.slowCallRate, 'trials.slowCallRate', 1) };
 }
 
-/** The `ramp` option: `duration` is required, `minShare` a rate (0.1 as Envoy's), `aggression` above 0. */
+/** The `ramp` option: `duration` is required, `minShare` a share above 0 and at most 1 (default 0.1). */
 function rampOf(value: unknown): RampSettings | undefined {
   if (value === undefined) return undefined;
   const r = optionsObject(value, 'ramp', ['duration', 'minShare']);

@@ -486,10 +486,10 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
       void sync();
       return;
     }
-    const due = live()
+    const unsettled = live()
       .map(([entry]) => entry)
       .filter((entry) => entry.change.state === 'pending' || entry.health.state !== 'usable');
-    if (due.length > 0) void readBatch(due);
+    if (unsettled.length > 0) void readBatch(unsettled);
   };
 
   const sync = async (): Promise<void> => {
@@ -509,20 +509,20 @@ export function sharedStoreOn(backend: SharedStateBackend, options: SharedStoreO
    */
   const flushCounts = (): void => {
     if (closed) return;
-    const due: [Entry, AttachedBreaker][] = [];
+    const toFlush: [Entry, AttachedBreaker][] = [];
     for (const pair of live()) {
       const [entry, breaker] = pair;
       // `configure` may have put a new policy in: its outcomes go through the counter too.
       breaker.countOutcomes(entry);
       const state = breaker.state();
       const source = { tally: entry.tally, state, shared: !decidesLocally(entry), clock: entry.clock, health: entry.health };
-      if (sendsCounts(source) && breaker.window() !== undefined) due.push(pair);
+      if (sendsCounts(source) && breaker.window() !== undefined) toFlush.push(pair);
       // An open circuit's window is over, and calls counted before an outage would reach the
       // fleet's window late, as new: neither goes anywhere.
       else if (state !== 'closed' || !source.shared) clearTally(entry.tally);
     }
     const byPart = new Map<string, [Entry, AttachedBreaker][]>();
-    for (const pair of due) {
+    for (const pair of toFlush) {
       const part = pair[0].lane.part;
       if (transport.reachable(part)) byPart.set(part, [...(byPart.get(part) ?? []), pair]);
     }
